@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * steme.h -- the public C API of libsteme, the StemeDB engine.
+ *
+ * Everything a front-end (the steme CLI, the stemedb server, tools and tests) may use lives in
+ * this header. Handles are opaque; records are plain structs that *borrow* their strings and id
+ * lists from a byte buffer (see "Ownership" below). Every function returns a steme_err and
+ * writes its out-parameters only on success.
+ *
+ * Ownership:
+ *  - steme_record_decode() fills a steme_record whose strings and id lists point into the
+ *    decoded buffer: keep the buffer alive while the record is used.
+ *  - Entries passed to a steme_entry_fn callback borrow memory from the store's read snapshot
+ *    and are valid only during the callback; copy what you keep.
+ *  - steme_entry objects returned by steme_db_get() own their bytes; free with
+ *    steme_entry_free().
+ *
+ * Threads: a steme_db may be used from any number of threads at once. Concurrent ingest calls
+ * are coalesced into shared write transactions (group commit).
+ */
+#ifndef STEME_H
+#define STEME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STEME_VERSION_STRING "0.1.0"
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors
+ */
+
+/*
+ * Error codes. A system error is STEME_ESYSERR | errno; test with steme_err_is_sys().
+ */
+typedef enum steme_err {
+    STEME_OK = 0,
+    STEME_EINVAL = 1,    /* invalid argument or invalid record: see steme_errinfo */
+    STEME_ENOMEM = 2,    /* out of memory */
+    STEME_ENOTFOUND = 3, /* no such record, key or file */
+    STEME_ESIG = 4,      /* a signature does not verify */
+    STEME_ECORRUPT = 5,  /* stored data failed an integrity check */
+    STEME_EVERSION = 6,  /* the store was written by a newer format version */
+    STEME_EPERM = 7,     /* unsafe permissions (e.g. a key file readable by others) */
+    STEME_EEXIST = 8,    /* the file or store already exists */
+    STEME_ELIMIT = 9,    /* a size or count limit was exceeded */
+    STEME_EBUSY = 10,    /* the resource is in use */
+    STEME_ESYSERR = 0x10000000,
+} steme_err;
+
+/* Human-readable text for an error code; never NULL. Thread-safe. */
+const char *steme_strerror(int err);
+
+/* True when err carries an errno (STEME_ESYSERR | errno). */
+static inline bool
+steme_err_is_sys(int err)
+{
+    return (err & STEME_ESYSERR) != 0;
+}
+
+/*
+ * Where and why a record was refused. field and rule are static strings (never freed); field
+ * names follow docs/encoding.md ("subject", "object.unit", "qualifiers[2].key", ...). offset is
+ * the byte offset in the input where decoding stopped (0 when not decoding).
+ */
+typedef struct steme_errinfo {
+    const char *field;
+    const char *rule;
+    size_t offset;
+} steme_errinfo;
+
+/* ---------------------------------------------------------------------------------------------
+ * Basic types and limits (docs/encoding.md)
+ */
+
+#define STEME_ID_SIZE 32
+#define STEME_PUBKEY_SIZE 32
+#define STEME_SIG_SIZE 64
+#define STEME_SEED_SIZE 32
+
+typedef struct steme_id {
+    uint8_t b[STEME_ID_SIZE];
+} steme_id;
+
+typedef struct steme_pubkey {
+    uint8_t b[STEME_PUBKEY_SIZE];
+} steme_pubkey;
+
+typedef struct steme_sig {
+    uint8_t b[STEME_SIG_SIZE];
+} steme_sig;
+
+/* A byte string that is not NUL-terminated; ptr may be NULL when len is 0. */
+typedef struct steme_str {
+    const char *ptr;
+    size_t len;
+} steme_str;
+
+/* A steme_str viewing a NUL-terminated C string (NULL gives the empty string). */
+steme_str steme_str_c(const char *s);
+
+#define STEME_MAX_RECORD 65536       /* canonical bytes of one record */
+#define STEME_MAX_SUBJECT 512        /* subject, reference values */
+#define STEME_MAX_PREDICATE 256      /* predicate */
+#define STEME_MAX_SOURCE 256         /* source ids */
+#define STEME_MAX_NAME 128           /* epoch, qualifier key, display name, role */
+#define STEME_MAX_UNIT 32            /* unit of a number */
+#define STEME_MAX_TEXT 4096          /* string values, quotes, titles, reasons */
+#define STEME_MAX_URL 2048           /* URLs */
+#define STEME_MAX_QUALIFIERS 16      /* qualifiers per assertion */
+#define STEME_MAX_SUPERSEDES 16      /* supersedes ids per assertion */
+#define STEME_MAX_DERIVED_FROM 64    /* derived_from ids per assertion */
+#define STEME_CONFIDENCE_ONE 1000000 /* confidence is in parts per million */
+#define STEME_TIME_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z in ms */
+
+/* ---------------------------------------------------------------------------------------------
+ * Records (DESIGN §4; canonical encoding in docs/encoding.md)
+ *
+ * All times are milliseconds since 1970-01-01T00:00:00Z, in [0, STEME_TIME_MAX].
+ */
+
+typedef enum steme_value_type {
+    STEME_VALUE_STRING = 1,  /* str */
+    STEME_VALUE_INTEGER = 2, /* integer */
+    STEME_VALUE_NUMBER = 3,  /* number, with optional unit (empty = none) */
+    STEME_VALUE_BOOLEAN = 4, /* boolean */
+    STEME_VALUE_REF = 5,     /* str: the subject referred to */
+} steme_value_type;
+
+/* A typed value; only the members for its type are encoded, the others are ignored. */
+typedef struct steme_value {
+    steme_value_type type;
+    steme_str str;
+    int64_t integer;
+    double number; /* finite; -0.0 is encoded as 0.0 */
+    steme_str unit;
+    bool boolean;
+} steme_value;
+
+typedef struct steme_qualifier {
+    steme_str key;
+    steme_value value;
+} steme_qualifier;
+
+/* A claim. Lists are sets: the encoder sorts them and refuses duplicates. */
+typedef struct steme_assertion {
+    steme_pubkey agent;
+    int64_t asserted_at;
+    steme_str subject;   /* e.g. "drug:atorvastatin" */
+    steme_str predicate; /* e.g. "adverse_event.myalgia.incidence" */
+    steme_value object;
+    uint32_t confidence; /* parts per million, 0..STEME_CONFIDENCE_ONE */
+    steme_str source;    /* e.g. "fda:label:lipitor:2024" */
+    bool has_valid_from;
+    bool has_valid_until;
+    int64_t valid_from;
+    int64_t valid_until;
+    const steme_id *supersedes;
+    size_t n_supersedes;
+    const steme_id *derived_from;
+    size_t n_derived_from;
+    steme_str epoch; /* empty = none */
+    steme_qualifier qualifiers[STEME_MAX_QUALIFIERS];
+    size_t n_qualifiers;
+    steme_str evidence_quote; /* empty = none */
+    steme_str evidence_url;   /* empty = none */
+} steme_assertion;
+
+/* An endorsement (+1) or dispute (-1) of an assertion. */
+typedef struct steme_vote {
+    steme_pubkey agent;
+    int64_t voted_at;
+    steme_id target;
+    int8_t value; /* +1 or -1 */
+    steme_str reason;
+} steme_vote;
+
+typedef enum steme_event_type {
+    STEME_EVENT_SOURCE_REGISTER = 1,     /* source, title, url, tier, weight */
+    STEME_EVENT_SOURCE_RETRACT = 2,      /* source, reason */
+    STEME_EVENT_SOURCE_REINSTATE = 3,    /* source, reason */
+    STEME_EVENT_EPOCH_OPEN = 4,          /* epoch, reason (description) */
+    STEME_EVENT_EPOCH_SUPERSEDE = 5,     /* epoch, successor, reason */
+    STEME_EVENT_GOLD_SET = 6,            /* subject, predicate, value */
+    STEME_EVENT_ASSERTION_RETRACT = 7,   /* target, reason */
+    STEME_EVENT_QUARANTINE_DECISION = 8, /* target, decision, reason */
+    STEME_EVENT_AGENT_PROFILE = 9,       /* target_agent, display_name, role */
+    STEME_EVENT_REAFFIRM = 10,           /* target, epoch */
+} steme_event_type;
+
+#define STEME_EVENT_TYPE_MAX 10
+
+typedef enum steme_tier {
+    STEME_TIER_REGULATORY = 1,
+    STEME_TIER_PEER_REVIEWED = 2,
+    STEME_TIER_PREPRINT = 3,
+    STEME_TIER_EXPERT = 4,
+    STEME_TIER_ANECDOTAL = 5,
+    STEME_TIER_UNVERIFIED = 6, /* the lowest: what an unregistered source gets */
+} steme_tier;
+
+typedef enum steme_decision {
+    STEME_DECISION_APPROVE = 1,
+    STEME_DECISION_REJECT = 2,
+} steme_decision;
+
+/* A logged event. Each type uses the members named in steme_event_type; the others are
+ * ignored by the encoder and zeroed by the decoder. */
+typedef struct steme_event {
+    steme_pubkey agent; /* the signer: an agent or an admin key */
+    int64_t at;
+    steme_event_type type;
+    steme_str source;
+    steme_str title;
+    steme_str url;
+    uint8_t tier;    /* steme_tier */
+    uint32_t weight; /* authority weight, parts per million */
+    steme_str epoch;
+    steme_str successor;
+    steme_str subject;
+    steme_str predicate;
+    steme_value value;
+    steme_id target;
+    steme_pubkey target_agent;
+    steme_str display_name;
+    steme_str role;
+    uint8_t decision; /* steme_decision */
+    steme_str reason;
+} steme_event;
+
+typedef enum steme_record_kind {
+    STEME_RECORD_ASSERTION = 1,
+    STEME_RECORD_VOTE = 2,
+    STEME_RECORD_EVENT = 3,
+} steme_record_kind;
+
+typedef struct steme_record {
+    steme_record_kind kind;
+    union {
+        steme_assertion assertion;
+        steme_vote vote;
+        steme_event event;
+    };
+} steme_record;
+
+/* Names used in JSON and on the command line ("assertion", "string", "regulatory", ...).
+ * The _parse functions return 0 for an unknown name. */
+const char *steme_record_kind_name(steme_record_kind kind);
+const char *steme_value_type_name(steme_value_type type);
+const char *steme_event_type_name(steme_event_type type);
+const char *steme_tier_name(steme_tier tier);
+int steme_record_kind_parse(const char *name);
+int steme_value_type_parse(const char *name);
+int steme_event_type_parse(const char *name);
+int steme_tier_parse(const char *name);
+
+/* The author (signing key) of a record. */
+const steme_pubkey *steme_record_author(const steme_record *rec);
+
+/*
+ * Encode rec canonically into buf (cap bytes) and store the length in *ret_len.
+ * Errors: STEME_EINVAL (a field breaks a rule: ei says which), STEME_ELIMIT (cap too small or
+ * the record exceeds STEME_MAX_RECORD).
+ */
+steme_err steme_record_encode(const steme_record *rec, uint8_t *buf, size_t cap, size_t *ret_len,
+                              steme_errinfo *ei);
+
+/*
+ * Decode canonical bytes strictly into *ret (strings and id lists borrow buf). Any deviation
+ * from the canonical form -- trailing bytes, bad lengths, invalid UTF-8, unsorted sets,
+ * out-of-range numbers, unknown tags -- is STEME_EINVAL with ei naming the field and rule.
+ */
+steme_err steme_record_decode(const uint8_t *buf, size_t len, steme_record *ret,
+                              steme_errinfo *ei);
+
+/* id = BLAKE2b-256(canonical bytes). */
+void steme_record_id(const uint8_t *buf, size_t len, steme_id *ret);
+
+/* ---------------------------------------------------------------------------------------------
+ * Keys and signatures (Ed25519)
+ */
+
+typedef struct steme_keypair steme_keypair;
+
+/* A fresh key pair from the system's CSPRNG. Errors: STEME_ENOMEM. */
+steme_err steme_keypair_generate(steme_keypair **ret);
+
+/* A deterministic key pair from a 32-byte seed (tests, vectors). Errors: STEME_ENOMEM. */
+steme_err steme_keypair_from_seed(const uint8_t seed[STEME_SEED_SIZE], steme_keypair **ret);
+
+/*
+ * Write the key pair to a new file with mode 0600 (never overwrites; the file is created
+ * exclusively). Errors: STEME_EEXIST, STEME_ESYSERR|errno.
+ */
+steme_err steme_keypair_save(const steme_keypair *kp, const char *path);
+
+/*
+ * Read a key pair written by steme_keypair_save(). Refuses files that group or others can
+ * read or write (STEME_EPERM), malformed files (STEME_EINVAL; the message never quotes the
+ * file's contents), missing files (STEME_ENOTFOUND).
+ */
+steme_err steme_keypair_load(const char *path, steme_keypair **ret);
+
+/* Wipes the secret and frees; accepts NULL. */
+void steme_keypair_free(steme_keypair *kp);
+
+void steme_keypair_public(const steme_keypair *kp, steme_pubkey *ret);
+
+/* sig = Ed25519(secret, id bytes). */
+void steme_keypair_sign(const steme_keypair *kp, const steme_id *id, steme_sig *ret);
+
+/* True when sig is pk's signature over id. */
+bool steme_sig_verify(const steme_pubkey *pk, const steme_id *id, const steme_sig *sig);
+
+/*
+ * Encode, identify and sign in one step. The record's author must be kp's public key
+ * (STEME_EINVAL, field "agent", otherwise). Errors as steme_record_encode().
+ */
+steme_err steme_record_sign(const steme_record *rec, const steme_keypair *kp, uint8_t *buf,
+                            size_t cap, size_t *ret_len, steme_id *ret_id, steme_sig *ret_sig,
+                            steme_errinfo *ei);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void steme_hex(const uint8_t *bytes, size_t n, char *out);
+
+/* Parse exactly 2n hex digits into out. Errors: STEME_EINVAL. */
+steme_err steme_unhex(const char *hex, uint8_t *out, size_t n);
+
+/* ---------------------------------------------------------------------------------------------
+ * Database
+ */
+
+typedef struct steme_db steme_db;
+
+typedef struct steme_db_options {
+    uint64_t map_size;        /* initial LMDB map size in bytes; grows on demand (default 64 MiB) */
+    unsigned verify_threads;  /* signature verification threads (default: online cores) */
+    int64_t max_clock_skew;   /* accepted author clock lead over ours, ms (default 300000) */
+    bool create;              /* create the directory and store if missing (default true) */
+    bool read_only;           /* open for reading only (default false) */
+} steme_db_options;
+
+void steme_db_options_init(steme_db_options *opts);
+
+/*
+ * Open (and with opts->create, create) the store in directory dir. opts may be NULL.
+ * Errors: STEME_ENOTFOUND (no store and create is false), STEME_EVERSION (format newer than
+ * this build), STEME_ECORRUPT (not a StemeDB store), STEME_ESYSERR|errno.
+ */
+steme_err steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret);
+
+/* Waits for in-flight ingests, then closes; accepts NULL. */
+void steme_db_close(steme_db *db);
+
+/* A signed record as it travels: canonical bytes (borrowed) and the author's signature. */
+typedef struct steme_signed {
+    const uint8_t *bytes;
+    size_t len;
+    steme_sig sig;
+} steme_signed;
+
+typedef struct steme_ingest_result {
+    steme_err err;      /* STEME_OK, or why this record was refused */
+    steme_errinfo info; /* field and rule when err is STEME_EINVAL / STEME_ESIG */
+    steme_id id;        /* set when the bytes could be hashed */
+    uint64_t seq;       /* log position (the existing one for a duplicate) */
+    bool duplicate;     /* the record was already stored: nothing was written */
+} steme_ingest_result;
+
+#define STEME_INGEST_ATOMIC 0x1 /* store nothing if any record is refused */
+
+/*
+ * Validate, verify and durably store n records (validate -> verify signature -> group commit).
+ * results[i] tells what happened to recs[i]. Returns when every accepted record is durable.
+ * Returns STEME_OK when the call completed (individual refusals are in results; with
+ * STEME_INGEST_ATOMIC a refusal instead returns STEME_EINVAL and stores nothing), or the
+ * error that prevented the commit (nothing of this call is stored then).
+ */
+steme_err steme_db_ingest(steme_db *db, const steme_signed *recs, size_t n,
+                          steme_ingest_result *results, unsigned flags);
+
+/* A stored record. */
+typedef struct steme_entry {
+    uint64_t seq;
+    int64_t recorded_at; /* transaction time, ms */
+    steme_id id;
+    steme_sig sig;
+    const uint8_t *bytes; /* canonical bytes */
+    size_t len;
+    steme_record record; /* decoded, borrowing bytes */
+} steme_entry;
+
+/* Get a record by id or by log position; *ret is owned by the caller (steme_entry_free).
+ * as_of: 0 for latest, else records with seq > as_of are invisible.
+ * Errors: STEME_ENOTFOUND, STEME_ECORRUPT, STEME_ENOMEM. */
+steme_err steme_db_get(steme_db *db, const steme_id *id, uint64_t as_of, steme_entry **ret);
+steme_err steme_db_get_seq(steme_db *db, uint64_t seq, steme_entry **ret);
+void steme_entry_free(steme_entry *e);
+
+typedef enum steme_index {
+    STEME_INDEX_LOG = 0,           /* every record, by log position */
+    STEME_INDEX_SUBJECT,           /* assertions by subject */
+    STEME_INDEX_SUBJECT_PREDICATE, /* assertions by subject and predicate */
+    STEME_INDEX_SOURCE,            /* assertions by source */
+    STEME_INDEX_AGENT,             /* records by author */
+    STEME_INDEX_DERIVED_FROM,      /* assertions by a derived_from parent */
+    STEME_INDEX_SUPERSEDES,        /* assertions by a superseded target */
+    STEME_INDEX_TARGET,            /* votes and events naming an assertion */
+} steme_index;
+
+typedef struct steme_list_options {
+    steme_index index;
+    steme_str subject;   /* SUBJECT, SUBJECT_PREDICATE */
+    steme_str predicate; /* SUBJECT_PREDICATE */
+    steme_str source;    /* SOURCE */
+    steme_pubkey agent;  /* AGENT */
+    steme_id ref;        /* DERIVED_FROM (parent), SUPERSEDES (target), TARGET */
+    uint64_t as_of;      /* 0 = latest; else only seq <= as_of */
+    uint64_t after;      /* cursor: only seq > after */
+    size_t limit;        /* 0 = no limit */
+} steme_list_options;
+
+/* Called once per matching entry, in ascending seq order. Return nonzero to stop. The entry
+ * borrows snapshot memory: valid only during the call. */
+typedef int (*steme_entry_fn)(const steme_entry *e, void *ctx);
+
+/*
+ * List records through an index, from one consistent snapshot.
+ * Errors: STEME_EINVAL (bad options), STEME_ECORRUPT, STEME_ENOMEM.
+ */
+steme_err steme_db_list(steme_db *db, const steme_list_options *opts, steme_entry_fn fn,
+                        void *ctx);
+
+typedef struct steme_stats {
+    uint32_t format_version;
+    uint64_t last_seq;
+    uint64_t records;
+    uint64_t assertions;
+    uint64_t votes;
+    uint64_t events;
+    uint64_t map_size;   /* current LMDB map size, bytes */
+    uint64_t disk_bytes; /* pages in use, bytes */
+} steme_stats;
+
+steme_err steme_db_stats(steme_db *db, steme_stats *ret);
+
+typedef struct steme_check_report {
+    uint64_t records;         /* log records checked */
+    uint64_t signatures;      /* signatures verified */
+    uint64_t index_entries;   /* index entries checked */
+    uint64_t problems;        /* everything that failed */
+} steme_check_report;
+
+/* Called for each problem found; what is a static description, seq the record concerned. */
+typedef void (*steme_problem_fn)(const char *index, const char *what, uint64_t seq, void *ctx);
+
+/*
+ * Verify the whole store from one snapshot: every record decodes, hashes to its id and carries
+ * a valid signature; every index entry a record implies exists and every index entry points
+ * to a record that implies it. Returns STEME_OK when the walk completed (problems counted in
+ * the report), else the error that stopped it.
+ */
+steme_err steme_db_check(steme_db *db, steme_check_report *ret, steme_problem_fn fn, void *ctx);
+
+/* The current wall clock, ms since the epoch (the clock the engine stamps records with). */
+int64_t steme_now_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STEME_H */

@@ -78,10 +78,10 @@ typedef struct steme_errinfo {
  * Basic types and limits (docs/encoding.md)
  */
 
-#define STEME_ID_SIZE 32
+#define STEME_ID_SIZE     32
 #define STEME_PUBKEY_SIZE 32
-#define STEME_SIG_SIZE 64
-#define STEME_SEED_SIZE 32
+#define STEME_SIG_SIZE    64
+#define STEME_SEED_SIZE   32
 
 typedef struct steme_id {
     uint8_t b[STEME_ID_SIZE];
@@ -104,19 +104,19 @@ typedef struct steme_str {
 /* A steme_str viewing a NUL-terminated C string (NULL gives the empty string). */
 steme_str steme_str_c(const char *s);
 
-#define STEME_MAX_RECORD 65536       /* canonical bytes of one record */
-#define STEME_MAX_SUBJECT 512        /* subject, reference values */
-#define STEME_MAX_PREDICATE 256      /* predicate */
-#define STEME_MAX_SOURCE 256         /* source ids */
-#define STEME_MAX_NAME 128           /* epoch, qualifier key, display name, role */
-#define STEME_MAX_UNIT 32            /* unit of a number */
-#define STEME_MAX_TEXT 4096          /* string values, quotes, titles, reasons */
-#define STEME_MAX_URL 2048           /* URLs */
-#define STEME_MAX_QUALIFIERS 16      /* qualifiers per assertion */
-#define STEME_MAX_SUPERSEDES 16      /* supersedes ids per assertion */
-#define STEME_MAX_DERIVED_FROM 64    /* derived_from ids per assertion */
-#define STEME_CONFIDENCE_ONE 1000000 /* confidence is in parts per million */
-#define STEME_TIME_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z in ms */
+#define STEME_MAX_RECORD       65536             /* canonical bytes of one record */
+#define STEME_MAX_SUBJECT      512               /* subject, reference values */
+#define STEME_MAX_PREDICATE    256               /* predicate */
+#define STEME_MAX_SOURCE       256               /* source ids */
+#define STEME_MAX_NAME         128               /* epoch, qualifier key, display name, role */
+#define STEME_MAX_UNIT         32                /* unit of a number */
+#define STEME_MAX_TEXT         4096              /* string values, quotes, titles, reasons */
+#define STEME_MAX_URL          2048              /* URLs */
+#define STEME_MAX_QUALIFIERS   16                /* qualifiers per assertion */
+#define STEME_MAX_SUPERSEDES   16                /* supersedes ids per assertion */
+#define STEME_MAX_DERIVED_FROM 64                /* derived_from ids per assertion */
+#define STEME_CONFIDENCE_ONE   1000000           /* confidence is in parts per million */
+#define STEME_TIME_MAX         253402300799999LL /* 9999-12-31T23:59:59.999Z in ms */
 
 /* ---------------------------------------------------------------------------------------------
  * Records (DESIGN §4; canonical encoding in docs/encoding.md)
@@ -275,8 +275,7 @@ steme_err steme_record_encode(const steme_record *rec, uint8_t *buf, size_t cap,
  * from the canonical form -- trailing bytes, bad lengths, invalid UTF-8, unsorted sets,
  * out-of-range numbers, unknown tags -- is STEME_EINVAL with ei naming the field and rule.
  */
-steme_err steme_record_decode(const uint8_t *buf, size_t len, steme_record *ret,
-                              steme_errinfo *ei);
+steme_err steme_record_decode(const uint8_t *buf, size_t len, steme_record *ret, steme_errinfo *ei);
 
 /* id = BLAKE2b-256(canonical bytes). */
 void steme_record_id(const uint8_t *buf, size_t len, steme_id *ret);
@@ -338,11 +337,11 @@ steme_err steme_unhex(const char *hex, uint8_t *out, size_t n);
 typedef struct steme_db steme_db;
 
 typedef struct steme_db_options {
-    uint64_t map_size;        /* initial LMDB map size in bytes; grows on demand (default 64 MiB) */
-    unsigned verify_threads;  /* signature verification threads (default: online cores) */
-    int64_t max_clock_skew;   /* accepted author clock lead over ours, ms (default 300000) */
-    bool create;              /* create the directory and store if missing (default true) */
-    bool read_only;           /* open for reading only (default false) */
+    uint64_t map_size;       /* initial LMDB map size in bytes; grows on demand (default 64 MiB) */
+    unsigned verify_threads; /* signature verification threads (default: online cores) */
+    int64_t max_clock_skew;  /* accepted author clock lead over ours, ms (default 300000) */
+    bool create;             /* create the directory and store if missing (default true) */
+    bool read_only;          /* open for reading only (default false) */
 } steme_db_options;
 
 void steme_db_options_init(steme_db_options *opts);
@@ -433,8 +432,7 @@ typedef int (*steme_entry_fn)(const steme_entry *e, void *ctx);
  * List records through an index, from one consistent snapshot.
  * Errors: STEME_EINVAL (bad options), STEME_ECORRUPT, STEME_ENOMEM.
  */
-steme_err steme_db_list(steme_db *db, const steme_list_options *opts, steme_entry_fn fn,
-                        void *ctx);
+steme_err steme_db_list(steme_db *db, const steme_list_options *opts, steme_entry_fn fn, void *ctx);
 
 typedef struct steme_stats {
     uint32_t format_version;
@@ -450,10 +448,10 @@ typedef struct steme_stats {
 steme_err steme_db_stats(steme_db *db, steme_stats *ret);
 
 typedef struct steme_check_report {
-    uint64_t records;         /* log records checked */
-    uint64_t signatures;      /* signatures verified */
-    uint64_t index_entries;   /* index entries checked */
-    uint64_t problems;        /* everything that failed */
+    uint64_t records;       /* log records checked */
+    uint64_t signatures;    /* signatures verified */
+    uint64_t index_entries; /* index entries checked */
+    uint64_t problems;      /* everything that failed */
 } steme_check_report;
 
 /* Called for each problem found; what is a static description, seq the record concerned. */

@@ -13,7 +13,7 @@ build_pkgs=(
     liblmdb-dev libsodium-dev libjansson-dev
 )
 test_pkgs=(
-    libcmocka-dev jq lmdb-utils
+    libcmocka-dev jq lmdb-utils clang-format
 )
 
 want=("${build_pkgs[@]}")

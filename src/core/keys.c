@@ -21,7 +21,7 @@
 #include "steme.h"
 
 #define KEYFILE_MAGIC "steme-ed25519-v1"
-#define KEYFILE_MAX 512
+#define KEYFILE_MAX   512
 
 struct steme_keypair {
     uint8_t seed[STEME_SEED_SIZE];
@@ -114,8 +114,8 @@ steme_keypair_save(const steme_keypair *kp, const char *path)
     char seedhex[2 * STEME_SEED_SIZE + 1], pkhex[2 * STEME_PUBKEY_SIZE + 1];
     steme_hex(kp->seed, STEME_SEED_SIZE, seedhex);
     steme_hex(kp->pk, STEME_PUBKEY_SIZE, pkhex);
-    int len = snprintf(text, sizeof(text), "%s\nseed %s\npublic %s\n", KEYFILE_MAGIC, seedhex,
-                       pkhex);
+    int len =
+        snprintf(text, sizeof(text), "%s\nseed %s\npublic %s\n", KEYFILE_MAGIC, seedhex, pkhex);
     steme__memzero(seedhex, sizeof(seedhex));
 
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

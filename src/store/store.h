@@ -28,8 +28,7 @@ typedef struct steme__store_options {
 } steme__store_options;
 
 /* Errors: STEME_ENOTFOUND, STEME_EVERSION, STEME_ECORRUPT, STEME_ESYSERR|errno. */
-steme_err steme__store_open(const char *dir, const steme__store_options *opts,
-                            steme__store **ret);
+steme_err steme__store_open(const char *dir, const steme__store_options *opts, steme__store **ret);
 void steme__store_close(steme__store *s);
 
 /* One record to append, already validated and signature-verified. */

@@ -13,7 +13,7 @@ build_pkgs=(
     liblmdb-dev libsodium-dev libjansson-dev
 )
 test_pkgs=(
-    libcmocka-dev jq lmdb-utils clang-format
+    libcmocka-dev jq lmdb-utils clang-format python3
 )
 
 want=("${build_pkgs[@]}")

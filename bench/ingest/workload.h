@@ -14,23 +14,23 @@
 
 #include "steme.h"
 
-#define WORKLOAD_AGENTS 1000
-#define WORKLOAD_SUBJECTS 50000
+#define WORKLOAD_AGENTS     1000
+#define WORKLOAD_SUBJECTS   50000
 #define WORKLOAD_PREDICATES 200
-#define WORKLOAD_SOURCES 500
+#define WORKLOAD_SOURCES    500
 
 typedef struct workload_arena workload_arena;
 
 typedef struct workload {
     size_t n;
-    steme_signed *recs;  /* n records; bytes point into the arenas */
-    steme_id *ids;       /* ids[i] is the id of recs[i] */
-    uint16_t *author;    /* author[i] indexes agents[] */
+    steme_signed *recs; /* n records; bytes point into the arenas */
+    steme_id *ids;      /* ids[i] is the id of recs[i] */
+    uint16_t *author;   /* author[i] indexes agents[] */
     steme_pubkey agents[WORKLOAD_AGENTS];
-    uint64_t bytes;      /* sum of the canonical lengths */
-    size_t max_len;      /* longest canonical encoding */
-    size_t n_derived;    /* records with a derived_from link */
-    size_t n_qualified;  /* records with qualifiers */
+    uint64_t bytes;     /* sum of the canonical lengths */
+    size_t max_len;     /* longest canonical encoding */
+    size_t n_derived;   /* records with a derived_from link */
+    size_t n_qualified; /* records with qualifiers */
     workload_arena *arenas;
     unsigned n_arenas;
 } workload;
@@ -44,6 +44,10 @@ typedef struct workload {
  */
 steme_err workload_generate(workload *w, size_t n, size_t derive_gap, unsigned threads,
                             steme_errinfo *ei);
+
+/* A 64-bit mixing function (splitmix64's finalizer): cheap deterministic pseudo-randomness for
+ * the benchmark's own choices, such as which ids to look up. */
+uint64_t workload_mix(uint64_t x);
 
 /* Frees what workload_generate() allocated; accepts a zeroed workload. */
 void workload_free(workload *w);

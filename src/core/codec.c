@@ -33,8 +33,7 @@ const steme__strspec steme__spec_subject = SPEC("subject", 1, 512, STEME__RULE_I
 const steme__strspec steme__spec_predicate = SPEC("predicate", 1, 256, STEME__RULE_IDENT);
 const steme__strspec steme__spec_source = SPEC("source", 1, 256, STEME__RULE_IDENT);
 const steme__strspec steme__spec_epoch = SPEC("epoch", 1, 128, STEME__RULE_IDENT);
-const steme__strspec steme__spec_evidence_quote =
-    SPEC("evidence.quote", 1, 4096, STEME__RULE_TEXT);
+const steme__strspec steme__spec_evidence_quote = SPEC("evidence.quote", 1, 4096, STEME__RULE_TEXT);
 const steme__strspec steme__spec_evidence_url = SPEC("evidence.url", 1, 2048, STEME__RULE_URL);
 const steme__strspec steme__spec_reason = SPEC("reason", 0, 4096, STEME__RULE_TEXT);
 const steme__strspec steme__spec_title = SPEC("title", 0, 4096, STEME__RULE_TEXT);
@@ -61,7 +60,7 @@ const steme__value_fields steme__gold_value_fields = VALUE_FIELDS("value");
         .value = VALUE_FIELDS("qualifiers[" #i "]"),                                               \
     }
 
-const steme__qualifier_fields steme__qualifier_fields[STEME_MAX_QUALIFIERS] = {
+const steme__qualifier_fields steme__qualifier_specs[STEME_MAX_QUALIFIERS] = {
     QUALIFIER(0),  QUALIFIER(1),  QUALIFIER(2),  QUALIFIER(3),  QUALIFIER(4),  QUALIFIER(5),
     QUALIFIER(6),  QUALIFIER(7),  QUALIFIER(8),  QUALIFIER(9),  QUALIFIER(10), QUALIFIER(11),
     QUALIFIER(12), QUALIFIER(13), QUALIFIER(14), QUALIFIER(15),

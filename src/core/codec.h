@@ -64,30 +64,30 @@ typedef struct steme__qualifier_fields {
 } steme__qualifier_fields;
 
 /* Rule texts used by both sides (docs/encoding.md, "Errors"). */
-#define STEME__R_TRUNCATED     "truncated"
-#define STEME__R_EMPTY         "empty"
-#define STEME__R_UTF8          "invalid UTF-8"
-#define STEME__R_CONTROL       "contains a control character"
-#define STEME__R_OUTER_SPACE   "leading or trailing space"
-#define STEME__R_SPACE         "contains a space"
-#define STEME__R_NULL          "NULL pointer with a nonzero length"
-#define STEME__R_UNKNOWN       "unknown tag"
-#define STEME__R_VERSION       "unsupported version"
-#define STEME__R_ASCENDING     "not strictly ascending"
-#define STEME__R_DUPLICATE     "duplicate"
-#define STEME__R_PPM           "out of range 0..1000000"
-#define STEME__R_TIME          "out of range 0..253402300799999"
-#define STEME__R_UNTIL         "before valid_from"
-#define STEME__R_NOT_FINITE    "not finite"
-#define STEME__R_NEG_ZERO      "negative zero"
-#define STEME__R_BOOLEAN       "not 0 or 1"
-#define STEME__R_VOTE          "not +1 or -1"
-#define STEME__R_SUCCESSOR     "same as epoch"
-#define STEME__R_TRAILING      "trailing bytes after the record"
-#define STEME__R_RECORD_SIZE   "longer than 65536 bytes"
-#define STEME__R_BUFFER        "buffer too small"
-#define STEME__R_MORE_THAN_16  "more than 16 entries"
-#define STEME__R_MORE_THAN_64  "more than 64 entries"
+#define STEME__R_TRUNCATED    "truncated"
+#define STEME__R_EMPTY        "empty"
+#define STEME__R_UTF8         "invalid UTF-8"
+#define STEME__R_CONTROL      "contains a control character"
+#define STEME__R_OUTER_SPACE  "leading or trailing space"
+#define STEME__R_SPACE        "contains a space"
+#define STEME__R_NULL         "NULL pointer with a nonzero length"
+#define STEME__R_UNKNOWN      "unknown tag"
+#define STEME__R_VERSION      "unsupported version"
+#define STEME__R_ASCENDING    "not strictly ascending"
+#define STEME__R_DUPLICATE    "duplicate"
+#define STEME__R_PPM          "out of range 0..1000000"
+#define STEME__R_TIME         "out of range 0..253402300799999"
+#define STEME__R_UNTIL        "before valid_from"
+#define STEME__R_NOT_FINITE   "not finite"
+#define STEME__R_NEG_ZERO     "negative zero"
+#define STEME__R_BOOLEAN      "not 0 or 1"
+#define STEME__R_VOTE         "not +1 or -1"
+#define STEME__R_SUCCESSOR    "same as epoch"
+#define STEME__R_TRAILING     "trailing bytes after the record"
+#define STEME__R_RECORD_SIZE  "longer than 65536 bytes"
+#define STEME__R_BUFFER       "buffer too small"
+#define STEME__R_MORE_THAN_16 "more than 16 entries"
+#define STEME__R_MORE_THAN_64 "more than 64 entries"
 
 /* Field specs, shared by both directions. */
 extern const steme__strspec steme__spec_subject;
@@ -104,7 +104,7 @@ extern const steme__strspec steme__spec_display_name;
 extern const steme__strspec steme__spec_role;
 extern const steme__value_fields steme__object_fields;
 extern const steme__value_fields steme__gold_value_fields;
-extern const steme__qualifier_fields steme__qualifier_fields[STEME_MAX_QUALIFIERS];
+extern const steme__qualifier_fields steme__qualifier_specs[STEME_MAX_QUALIFIERS];
 
 /*
  * Check s[0..len) against spec: length bounds first, then the content rule. Returns NULL when

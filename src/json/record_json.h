@@ -21,7 +21,11 @@ typedef struct steme__json_record {
 
 /*
  * Parse the JSON form of a record. Errors: STEME_EINVAL with ei->field naming the JSON member
- * ("object.unit", "qualifiers.dose", ...) and ei->rule what is wrong with it.
+ * ("object.unit", "qualifiers.dose", ...) and ei->rule what is wrong with it. A field that
+ * quotes a key or an index ("qualifiers.dose.value", "supersedes[3]", an unknown member) lives
+ * in a per-thread buffer, valid until the next call on the same thread; the others are static.
+ * Only the shape is checked here: the string rules, set order and limits are checked by
+ * steme_record_encode(), which a parsed record must pass before it is valid.
  */
 steme_err steme__record_from_json(const json_t *j, steme__json_record *out, steme_errinfo *ei);
 

@@ -31,11 +31,13 @@ typedef struct steme__store_options {
 steme_err steme__store_open(const char *dir, const steme__store_options *opts, steme__store **ret);
 void steme__store_close(steme__store *s);
 
-/* One record to append, already validated and signature-verified. */
+/* One record to append, already validated and signature-verified. The store decodes the
+ * bytes again inside the write transaction to derive the index keys: that costs about a
+ * microsecond and spares the engine from holding a decoded steme_record (over a kilobyte) for
+ * every record of a large batch. */
 typedef struct steme__append {
     const uint8_t *bytes; /* canonical bytes */
     size_t len;
-    const steme_record *rec; /* decoded view of bytes */
     steme_id id;
     steme_sig sig;
     /* written by steme__store_append: */
@@ -50,10 +52,20 @@ typedef struct steme__append {
  * the next seq and recorded_at = max(now, previous recorded_at). When the LMDB map is full the
  * transaction is aborted, the map grown and the whole call retried. On any error nothing of
  * the call is visible.
+ * Errors: STEME_EINVAL (a read-only store, or bytes that do not decode), STEME_ECORRUPT,
+ * STEME_ELIMIT (the transaction outgrew LMDB's limits), STEME_EBUSY (the map must grow while
+ * this thread holds a snapshot), STEME_ENOMEM, STEME_ESYSERR|errno.
  */
 steme_err steme__store_append(steme__store *s, steme__append *recs, size_t n);
 
-/* A read snapshot (an LMDB read transaction). One per thread at a time. */
+/* How many write transactions steme__store_append committed since open (tests and metrics:
+ * group commit shows as fewer commits than ingest calls). */
+uint64_t steme__store_commits(steme__store *s);
+
+/* A read snapshot (an LMDB read transaction), begun and ended on the same thread. Snapshots
+ * are cheap: ended ones are kept reset in a pool and renewed by whichever thread begins the
+ * next. Growing the map waits for every snapshot to end, so keep them short; a thread that
+ * appends while it holds one gets STEME_EBUSY if the map must grow. */
 typedef struct steme__snap steme__snap;
 
 steme_err steme__snap_begin(steme__store *s, steme__snap **ret);
@@ -71,8 +83,22 @@ steme_err steme__snap_list(steme__snap *snap, const steme_list_options *opts, st
 
 steme_err steme__store_stats(steme__store *s, steme_stats *ret);
 
-/* steme_db_check: re-hash, re-verify and cross-check every index both ways. */
+/* One signature for the check to verify: ok = steme_sig_verify(&pk, &id, &sig). */
+typedef struct steme__sig_job {
+    steme_pubkey pk;
+    steme_id id;
+    steme_sig sig;
+    uint64_t seq;
+    bool ok;
+} steme__sig_job;
+
+/* Sets ok in each of n jobs, e.g. on a thread pool. */
+typedef void (*steme__verify_fn)(steme__sig_job *jobs, size_t n, void *ctx);
+
+/* steme_db_check: re-hash, re-verify and cross-check every index both ways. Signatures are
+ * verified in batches through verify (NULL: one by one in the calling thread).
+ * Errors: STEME_ENOMEM, STEME_ECORRUPT (the walk itself failed), STEME_ESYSERR|errno. */
 steme_err steme__store_check(steme__store *s, steme_check_report *ret, steme_problem_fn fn,
-                             void *ctx);
+                             void *ctx, steme__verify_fn verify, void *verify_ctx);
 
 #endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c -- percentiles and the two presentations of bench_ingest's figures (report.h).
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void
+sort_u64(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+/* The nearest-rank p-quantile of n sorted values. */
+static uint64_t
+rank(const uint64_t *sorted, size_t n, double p)
+{
+    size_t r = (size_t)ceil(p * (double)n);
+
+    return sorted[r > 0 ? r - 1 : 0];
+}
+
+latency
+percentiles(uint64_t *v, size_t n)
+{
+    latency l = {.n = n};
+
+    if (n == 0)
+        return l;
+    sort_u64(v, n);
+    l.p50 = rank(v, n, 0.50);
+    l.p90 = rank(v, n, 0.90);
+    l.p99 = rank(v, n, 0.99);
+    l.p999 = rank(v, n, 0.999);
+    l.max = v[n - 1];
+    return l;
+}
+
+static const char *
+verdict(bool met)
+{
+    return met ? "met" : "MISSED";
+}
+
+void
+report_text(const workload *w, const figures *f)
+{
+    double n = (double)w->n, ratio = f->ingest_per_s / f->verify_per_s;
+
+    printf("bench_ingest: %zu records, %.1f canonical bytes on average (max %zu), %.1f%% derived,"
+           " %.1f%% qualified\n",
+           w->n, (double)w->bytes / n, w->max_len, 100.0 * (double)w->n_derived / n,
+           100.0 * (double)w->n_qualified / n);
+    printf("  %-22s %u submitting threads x %zu records per call, %u cores\n", "setup", f->threads,
+           f->batch, f->cores);
+    printf("  %-22s %.2f (1-minute load average at the start)\n", "machine load", f->load);
+    printf("  %-22s %.1f s (not timed)\n", "generation", f->gen_seconds);
+    printf("  %-22s %.0f verifications/s (%u threads, %llu verifications)\n", "verification bound",
+           f->verify_per_s, f->cores, (unsigned long long)f->verifications);
+    printf("  %-22s %.0f records/s (%.2f s wall, %.2f cores busy)\n", "ingest", f->ingest_per_s,
+           f->ingest_seconds, f->ingest_cpu);
+    printf("  %-22s p50 %.2f ms  p99 %.2f ms  max %.2f ms (%zu calls)\n", "ingest call",
+           (double)f->calls.p50 / 1e6, (double)f->calls.p99 / 1e6, (double)f->calls.max / 1e6,
+           f->calls.n);
+    printf("  %-22s %.3f (target >= %.2f: %s)\n", "ingest / bound", ratio, TARGET_RATIO,
+           verdict(ratio >= TARGET_RATIO));
+    printf("  %-22s %.1f MiB = %.0f B/record (%.1f MiB allocated)\n", "data.mdb",
+           (double)f->data_mdb_bytes / 1048576.0, (double)f->data_mdb_bytes / n,
+           (double)f->data_mdb_alloc / 1048576.0);
+    printf("  %-22s %.1f MiB = %.0f B/record\n", "pages in use",
+           (double)f->stats.disk_bytes / 1048576.0, (double)f->stats.disk_bytes / n);
+    printf("  %-22s %.1f MiB\n", "LMDB map size", (double)f->stats.map_size / 1048576.0);
+    if (f->get_ns.n > 0)
+        printf("  %-22s p50 %.2f us  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f"
+               " (%zu calls; target p99 <= %d us: %s)\n",
+               "get by id", (double)f->get_ns.p50 / 1e3, (double)f->get_ns.p90 / 1e3,
+               (double)f->get_ns.p99 / 1e3, (double)f->get_ns.p999 / 1e3,
+               (double)f->get_ns.max / 1e3, f->get_ns.n, TARGET_P99_NS / 1000,
+               verdict(f->get_ns.p99 <= TARGET_P99_NS));
+}
+
+static void
+json_latency(const char *name, const latency *l, const char *tail)
+{
+    printf("  \"%s\": {\"count\": %zu, \"p50\": %llu, \"p90\": %llu, \"p99\": %llu, "
+           "\"p99_9\": %llu, \"max\": %llu}%s\n",
+           name, l->n, (unsigned long long)l->p50, (unsigned long long)l->p90,
+           (unsigned long long)l->p99, (unsigned long long)l->p999, (unsigned long long)l->max,
+           tail);
+}
+
+void
+report_json(const workload *w, const figures *f)
+{
+    double n = (double)w->n, ratio = f->ingest_per_s / f->verify_per_s;
+
+    printf("{\n");
+    printf("  \"records\": %zu,\n  \"threads\": %u,\n  \"batch\": %zu,\n  \"cores\": %u,\n", w->n,
+           f->threads, f->batch, f->cores);
+    printf("  \"avg_record_bytes\": %.1f,\n  \"max_record_bytes\": %zu,\n", (double)w->bytes / n,
+           w->max_len);
+    printf("  \"derived\": %zu,\n  \"qualified\": %zu,\n", w->n_derived, w->n_qualified);
+    printf("  \"load_at_start\": %.2f,\n", f->load);
+    printf("  \"generation_s\": %.3f,\n", f->gen_seconds);
+    printf("  \"verify_bound_per_s\": %.1f,\n  \"verifications\": %llu,\n", f->verify_per_s,
+           (unsigned long long)f->verifications);
+    printf("  \"ingest_s\": %.3f,\n  \"ingest_per_s\": %.1f,\n  \"ingest_cores_busy\": %.2f,\n",
+           f->ingest_seconds, f->ingest_per_s, f->ingest_cpu);
+    json_latency("ingest_call_ns", &f->calls, ",");
+    printf("  \"ratio\": %.4f,\n  \"ratio_target\": %.2f,\n  \"ratio_met\": %s,\n", ratio,
+           TARGET_RATIO, ratio >= TARGET_RATIO ? "true" : "false");
+    printf("  \"data_mdb_bytes\": %llu,\n  \"data_mdb_allocated_bytes\": %llu,\n",
+           (unsigned long long)f->data_mdb_bytes, (unsigned long long)f->data_mdb_alloc);
+    printf("  \"data_mdb_bytes_per_record\": %.1f,\n", (double)f->data_mdb_bytes / n);
+    printf("  \"pages_in_use_bytes\": %llu,\n  \"pages_in_use_bytes_per_record\": %.1f,\n",
+           (unsigned long long)f->stats.disk_bytes, (double)f->stats.disk_bytes / n);
+    printf("  \"map_size\": %llu,\n", (unsigned long long)f->stats.map_size);
+    json_latency("get_by_id_ns", &f->get_ns, ",");
+    printf("  \"get_p99_target_ns\": %d,\n  \"get_p99_met\": %s\n", TARGET_P99_NS,
+           f->get_ns.n > 0 && f->get_ns.p99 <= TARGET_P99_NS ? "true" : "false");
+    printf("}\n");
+}

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_assert.c -- `steme assert`: sign a claim with an agent's key and store it.
+ *
+ * A claim comes either from flags (one assertion, built here) or from a JSON Lines file of
+ * records in their JSON form (assert_file.c). Either way the record is encoded and signed
+ * before the store is opened, so a malformed claim is refused with its field and rule even
+ * when there is no store, and nothing is written for it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "cmd_assert.h"
+#include "output.h"
+
+static int run_assert(cli *c, int argc, char **argv);
+
+const cli_command cli_cmd_assert = {
+    .name = "assert",
+    .summary = "sign and store claims (from flags or a JSON Lines file)",
+    .help =
+        "Usage: steme assert [--key FILE] --subject S --predicate P --value V --source SRC\n"
+        "                    [--type TYPE] [--unit U] [--confidence C] [--valid-from T]\n"
+        "                    [--valid-until T] [--supersedes ID]... [--derived-from ID]...\n"
+        "                    [--epoch E] [--qualifier KEY=VALUE]... [--quote Q] [--url URL]\n"
+        "                    [--at T]\n"
+        "       steme assert [--key FILE] --file PATH|- [--at T]\n"
+        "\n"
+        "Sign claims with the agent key in FILE and store them. The first form makes one\n"
+        "assertion from flags; the second reads records in their JSON form, one per line.\n"
+        "A record's id is the hash of its content, so asserting the same content again\n"
+        "stores nothing and reports the record already there as a duplicate, with its seq.\n"
+        "\n"
+        "Options:\n"
+        "  --key FILE          the signing key (default: $STEME_KEY_FILE, else ./steme.key);\n"
+        "                      it must not be readable by group or others\n"
+        "  --subject S         what the claim is about, e.g. drug:atorvastatin\n"
+        "  --predicate P       which property, e.g. adverse_event.myalgia.incidence\n"
+        "  --value V           the claimed value\n"
+        "  --type TYPE         string, integer, number, boolean or ref (a reference to another\n"
+        "                      subject). Default: inferred from V -- integer when V is a\n"
+        "                      whole number (-?(0|[1-9][0-9]*), 64-bit), number when V is a\n"
+        "                      JSON-style decimal (0.2, 1e-3), boolean for true or false,\n"
+        "                      else string; with --unit a whole number is a number\n"
+        "  --unit U            the unit of a number, e.g. %, mg, mmHg\n"
+        "  --source SRC        where the claim comes from, e.g. fda:label:lipitor:2024\n"
+        "  --confidence C      the author's confidence, 0 to 1 (default 1; kept to 6 decimals)\n"
+        "  --valid-from T      when the claim starts being true in the world\n"
+        "  --valid-until T     when it stops being true (not before --valid-from)\n"
+        "  --supersedes ID     an earlier assertion this one replaces (repeatable, up to 16)\n"
+        "  --derived-from ID   an assertion this one rests on (repeatable, up to 64)\n"
+        "  --epoch E           the named period the claim belongs to\n"
+        "  --qualifier K=V     a qualifier such as population=adults or dose_mg=40 (repeatable,\n"
+        "                      up to 16 distinct keys; V's type is inferred as for --value)\n"
+        "  --quote Q           evidence: the passage of the source that supports the claim\n"
+        "  --url URL           evidence: where the source can be read\n"
+        "  --at T              the author's time of the claim (default: now). With --file,\n"
+        "                      the time of records that do not carry one\n"
+        "  --file PATH         read JSON Lines records from PATH, or from stdin with -\n"
+        "\n"
+        "Times T are RFC 3339 (2024-05-01T12:00:00Z, 2024-05-01T14:00:00.250+02:00) or\n"
+        "milliseconds since 1970-01-01T00:00:00Z. Ids are 64 hex digits. A time more than\n"
+        "5 minutes ahead of this machine's clock is refused.\n"
+        "\n"
+        "JSON Lines (--file): each non-blank line is one record in the JSON form of\n"
+        "docs/encoding.md, e.g.\n"
+        "  {\"subject\":\"drug:atorvastatin\",\"predicate\":\"adverse_event.myalgia.incidence\",\n"
+        "   \"object\":{\"type\":\"number\",\"value\":0.2,\"unit\":\"%\"},\"confidence\":0.95,\n"
+        "   \"source\":\"fda:label:lipitor:2024\",\"qualifiers\":{\"population\":\"adults\"}}\n"
+        "\"kind\" defaults to \"assertion\" (votes and events are accepted too); \"agent\" is\n"
+        "the key's public key and must match it when given; the time member (asserted_at,\n"
+        "voted_at or at) defaults to --at, else the time the import started, and an\n"
+        "assertion's \"confidence\" defaults to 1. Give times in the file to make a re-import\n"
+        "idempotent: with filled-in times the records differ from run to run.\n"
+        "\n"
+        "A file is all-or-nothing: every line is parsed, encoded and signed before anything\n"
+        "is stored, and if any line is bad nothing is stored; each bad line is reported (the\n"
+        "first 20) as \"line N: FIELD: RULE\". Valid files are then stored in batches of\n"
+        "1000 records, each batch in one transaction. A refusal that only the store can make\n"
+        "(none today) would stop the import at that batch: earlier batches stay stored, and\n"
+        "running the file again is safe when it carries its times.\n"
+        "\n"
+        "Output: for each record its id, seq and status (new or duplicate), as a table, or\n"
+        "with --json one object per record {\"id\",\"seq\",\"status\"} (with \"line\" for\n"
+        "--file). With --quiet: the id alone for a flag assertion; for --file a summary\n"
+        "(--json: {\"records\",\"new\",\"duplicate\",\"first_seq\",\"last_seq\"}). With --json a\n"
+        "bad line is an error object with \"line\".\n"
+        "\n"
+        "Exit status: 0 when every record was stored or already present; 1 when a record or\n"
+        "line was refused, the key could not be loaded or there is no store; 2 on a usage\n"
+        "error (unknown option, a value that does not parse as its type, missing flags).\n"
+        "\n"
+        "Examples:\n"
+        "  steme assert --key me.key --subject drug:atorvastatin \\\n"
+        "      --predicate adverse_event.myalgia.incidence --value 0.2 --unit % \\\n"
+        "      --source fda:label:lipitor:2024 --confidence 0.95 \\\n"
+        "      --qualifier population=adults --quote 'Myalgia ... 0.2%'\n"
+        "  steme assert --key me.key --file claims.jsonl\n"
+        "  producer | steme assert --key me.key --quiet --file -\n",
+    .run = run_assert,
+};
+
+enum {
+    OPT_KEY = CLI_OPT_BASE,
+    OPT_FILE,
+    OPT_SUBJECT,
+    OPT_PREDICATE,
+    OPT_VALUE,
+    OPT_TYPE,
+    OPT_UNIT,
+    OPT_SOURCE,
+    OPT_CONFIDENCE,
+    OPT_VALID_FROM,
+    OPT_VALID_UNTIL,
+    OPT_SUPERSEDES,
+    OPT_DERIVED_FROM,
+    OPT_EPOCH,
+    OPT_QUALIFIER,
+    OPT_QUOTE,
+    OPT_URL,
+    OPT_AT,
+};
+
+static const struct option assert_options[] = {
+    {"key", required_argument, NULL, OPT_KEY},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"subject", required_argument, NULL, OPT_SUBJECT},
+    {"predicate", required_argument, NULL, OPT_PREDICATE},
+    {"value", required_argument, NULL, OPT_VALUE},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"unit", required_argument, NULL, OPT_UNIT},
+    {"source", required_argument, NULL, OPT_SOURCE},
+    {"confidence", required_argument, NULL, OPT_CONFIDENCE},
+    {"valid-from", required_argument, NULL, OPT_VALID_FROM},
+    {"valid-until", required_argument, NULL, OPT_VALID_UNTIL},
+    {"supersedes", required_argument, NULL, OPT_SUPERSEDES},
+    {"derived-from", required_argument, NULL, OPT_DERIVED_FROM},
+    {"epoch", required_argument, NULL, OPT_EPOCH},
+    {"qualifier", required_argument, NULL, OPT_QUALIFIER},
+    {"quote", required_argument, NULL, OPT_QUOTE},
+    {"url", required_argument, NULL, OPT_URL},
+    {"at", required_argument, NULL, OPT_AT},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct assert_args {
+    const char *key_file;
+    const char *file;
+    const char *record_flag; /* the first flag that describes a record (not with --file) */
+    const char *subject, *predicate, *value, *type, *unit, *source, *epoch, *quote, *url;
+    uint32_t confidence;
+    bool has_valid_from, has_valid_until, has_at;
+    int64_t valid_from, valid_until, at;
+    steme_id supersedes[STEME_MAX_SUPERSEDES];
+    size_t n_supersedes;
+    steme_id derived_from[STEME_MAX_DERIVED_FROM];
+    size_t n_derived_from;
+    const char *qualifiers[STEME_MAX_QUALIFIERS]; /* "KEY=VALUE" */
+    size_t n_qualifiers;
+} assert_args;
+
+static const char *
+option_name(int opt)
+{
+    for (const struct option *o = assert_options; o->name != NULL; o++) {
+        if (o->val == opt)
+            return o->name;
+    }
+    return "?";
+}
+
+static int
+add_id(cli *c, int opt, const char *arg, steme_id *ids, size_t *n, size_t max)
+{
+    if (*n == max)
+        return cli_usage(c, "--%s: at most %zu per record", option_name(opt), max);
+    if (!cli_parse_id(arg, &ids[*n]))
+        return cli_usage(c, "--%s: '%s' is not an id (64 hex digits)", option_name(opt), arg);
+    (*n)++;
+    return CLI_CONTINUE;
+}
+
+static int
+on_option(cli *c, int opt, const char *arg, void *ctx)
+{
+    assert_args *a = ctx;
+    if (opt != OPT_KEY && opt != OPT_FILE && opt != OPT_AT && a->record_flag == NULL)
+        a->record_flag = option_name(opt);
+    switch (opt) {
+    case OPT_KEY:
+        a->key_file = arg;
+        break;
+    case OPT_FILE:
+        a->file = arg;
+        break;
+    case OPT_SUBJECT:
+        a->subject = arg;
+        break;
+    case OPT_PREDICATE:
+        a->predicate = arg;
+        break;
+    case OPT_VALUE:
+        a->value = arg;
+        break;
+    case OPT_TYPE:
+        a->type = arg;
+        break;
+    case OPT_UNIT:
+        a->unit = arg;
+        break;
+    case OPT_SOURCE:
+        a->source = arg;
+        break;
+    case OPT_EPOCH:
+        a->epoch = arg;
+        break;
+    case OPT_QUOTE:
+        a->quote = arg;
+        break;
+    case OPT_URL:
+        a->url = arg;
+        break;
+    case OPT_CONFIDENCE:
+        if (!cli_parse_confidence(arg, &a->confidence))
+            return cli_usage(c, "--confidence: '%s' is not a number from 0 to 1", arg);
+        break;
+    case OPT_VALID_FROM:
+    case OPT_VALID_UNTIL:
+    case OPT_AT: {
+        int64_t t;
+        if (!cli_parse_time(arg, &t))
+            return cli_usage(c, "--%s: '%s' is not an RFC 3339 time or milliseconds",
+                             option_name(opt), arg);
+        if (opt == OPT_VALID_FROM) {
+            a->has_valid_from = true;
+            a->valid_from = t;
+        } else if (opt == OPT_VALID_UNTIL) {
+            a->has_valid_until = true;
+            a->valid_until = t;
+        } else {
+            a->has_at = true;
+            a->at = t;
+        }
+        break;
+    }
+    case OPT_SUPERSEDES:
+        return add_id(c, opt, arg, a->supersedes, &a->n_supersedes, STEME_MAX_SUPERSEDES);
+    case OPT_DERIVED_FROM:
+        return add_id(c, opt, arg, a->derived_from, &a->n_derived_from, STEME_MAX_DERIVED_FROM);
+    case OPT_QUALIFIER: {
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg)
+            return cli_usage(c, "--qualifier: '%s' is not KEY=VALUE", arg);
+        if (a->n_qualifiers == STEME_MAX_QUALIFIERS)
+            return cli_usage(c, "--qualifier: at most %d per record", STEME_MAX_QUALIFIERS);
+        a->qualifiers[a->n_qualifiers++] = arg;
+        break;
+    }
+    }
+    return CLI_CONTINUE;
+}
+
+/*
+ * The typed value of text. type is the --type name or NULL to infer; unit (may be NULL)
+ * makes an inferred whole number a number. what names the option in messages.
+ */
+static int
+parse_value(cli *c, const char *what, const char *text, const char *type, const char *unit,
+            steme_value *ret)
+{
+    steme_value v = {0};
+    int t;
+    if (type != NULL) {
+        t = steme_value_type_parse(type);
+        if (t == 0)
+            return cli_usage(c, "--type: '%s' is not string, integer, number, boolean or ref",
+                             type);
+    } else {
+        double d;
+        int64_t i;
+        if (cli_parse_i64(text, &i))
+            t = unit != NULL ? STEME_VALUE_NUMBER : STEME_VALUE_INTEGER;
+        else if (cli_parse_number(text, &d))
+            t = STEME_VALUE_NUMBER;
+        else if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+            t = STEME_VALUE_BOOLEAN;
+        else
+            t = STEME_VALUE_STRING;
+    }
+    v.type = (steme_value_type)t;
+    if (unit != NULL && v.type != STEME_VALUE_NUMBER)
+        return cli_usage(c, "--unit: only numbers have a unit (the value is %s %s)",
+                         type != NULL ? "given as" : "inferred as", steme_value_type_name(v.type));
+
+    switch (v.type) {
+    case STEME_VALUE_STRING:
+    case STEME_VALUE_REF:
+        v.str = steme_str_c(text);
+        break;
+    case STEME_VALUE_INTEGER:
+        if (!cli_parse_i64(text, &v.integer))
+            return cli_usage(c, "%s: '%s' is not a 64-bit integer", what, text);
+        break;
+    case STEME_VALUE_NUMBER:
+        if (!cli_parse_number(text, &v.number))
+            return cli_usage(c, "%s: '%s' is not a finite decimal number", what, text);
+        v.unit = steme_str_c(unit);
+        break;
+    case STEME_VALUE_BOOLEAN:
+        if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+            return cli_usage(c, "%s: '%s' is not true or false", what, text);
+        v.boolean = text[0] == 't';
+        break;
+    }
+    *ret = v;
+    return CLI_CONTINUE;
+}
+
+int
+cli_key_load(cli *c, const char *path, steme_keypair **ret)
+{
+    int err = steme_keypair_load(path, ret);
+    switch (err) {
+    case STEME_OK:
+        return CLI_CONTINUE;
+    case STEME_ENOTFOUND:
+        return cli_fail(c, "not_found",
+                        "key file %s not found (make one with 'steme keygen --out %s')", path,
+                        path);
+    case STEME_EPERM:
+        return cli_fail(c, "permission",
+                        "key file %s: refused because group or others may access it, or it is "
+                        "not a regular file (chmod 600 it)",
+                        path);
+    case STEME_EINVAL:
+        /* Deliberately no detail: the detail would be about secret bytes. */
+        return cli_fail(c, "invalid", "key file %s is not a valid steme key file", path);
+    default:
+        return cli_error(c, err, NULL, "key file %s", path);
+    }
+}
+
+static int
+print_result(cli *c, const steme_ingest_result *r)
+{
+    char hex[2 * STEME_ID_SIZE + 1];
+    steme_hex(r->id.b, sizeof(r->id.b), hex);
+    const char *status = r->duplicate ? "duplicate" : "new";
+    if (c->json) {
+        json_t *j =
+            json_pack("{s:s, s:I, s:s}", "id", hex, "seq", (json_int_t)r->seq, "status", status);
+        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+    if (c->quiet) {
+        printf("%s\n", hex);
+        return CLI_EXIT_OK;
+    }
+    printf("id      %s\nseq     %" PRIu64 "\nstatus  %s\n", hex, r->seq, status);
+    return CLI_EXIT_OK;
+}
+
+/* Build the assertion of the flags, sign it and store it. */
+static int
+assert_flags(cli *c, const assert_args *a)
+{
+    const char *missing = a->subject == NULL     ? "--subject"
+                          : a->predicate == NULL ? "--predicate"
+                          : a->value == NULL     ? "--value"
+                          : a->source == NULL    ? "--source"
+                                                 : NULL;
+    if (missing != NULL)
+        return cli_usage(c, "missing %s (or give records with --file)", missing);
+
+    steme_record rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.kind = STEME_RECORD_ASSERTION;
+    steme_assertion *as = &rec.assertion;
+    int status = parse_value(c, "--value", a->value, a->type, a->unit, &as->object);
+    if (status != CLI_CONTINUE)
+        return status;
+    for (size_t i = 0; i < a->n_qualifiers; i++) {
+        const char *eq = strchr(a->qualifiers[i], '=');
+        as->qualifiers[i].key.ptr = a->qualifiers[i];
+        as->qualifiers[i].key.len = (size_t)(eq - a->qualifiers[i]);
+        status = parse_value(c, "--qualifier", eq + 1, NULL, NULL, &as->qualifiers[i].value);
+        if (status != CLI_CONTINUE)
+            return status;
+    }
+    as->n_qualifiers = a->n_qualifiers;
+    as->asserted_at = a->has_at ? a->at : steme_now_ms();
+    as->subject = steme_str_c(a->subject);
+    as->predicate = steme_str_c(a->predicate);
+    as->confidence = a->confidence;
+    as->source = steme_str_c(a->source);
+    as->has_valid_from = a->has_valid_from;
+    as->valid_from = a->valid_from;
+    as->has_valid_until = a->has_valid_until;
+    as->valid_until = a->valid_until;
+    as->supersedes = a->supersedes;
+    as->n_supersedes = a->n_supersedes;
+    as->derived_from = a->derived_from;
+    as->n_derived_from = a->n_derived_from;
+    as->epoch = steme_str_c(a->epoch);
+    as->evidence_quote = steme_str_c(a->quote);
+    as->evidence_url = steme_str_c(a->url);
+
+    steme_keypair *kp = NULL;
+    status = cli_key_load(c, a->key_file, &kp);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_keypair_public(kp, &as->agent);
+
+    uint8_t *buf = malloc(STEME_MAX_RECORD);
+    if (buf == NULL) {
+        steme_keypair_free(kp);
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    }
+    steme_signed s = {.bytes = buf};
+    steme_id id;
+    steme_errinfo ei = {0};
+    int err = steme_record_sign(&rec, kp, buf, STEME_MAX_RECORD, &s.len, &id, &s.sig, &ei);
+    steme_keypair_free(kp);
+    if (err != STEME_OK) {
+        status = cli_error(c, err, &ei, NULL);
+        goto out_free_buf;
+    }
+
+    steme_db *db = NULL;
+    status = cli_db_open(c, false, &db);
+    if (status != CLI_CONTINUE)
+        goto out_free_buf;
+    steme_ingest_result r;
+    memset(&r, 0, sizeof(r));
+    err = steme_db_ingest(db, &s, 1, &r, 0);
+    steme_db_close(db);
+    if (err != STEME_OK)
+        status = cli_error(c, err, NULL, "storing the record");
+    else if (r.err != STEME_OK)
+        status = cli_error(c, r.err, &r.info, NULL);
+    else
+        status = print_result(c, &r);
+out_free_buf:
+    free(buf);
+    return status;
+}
+
+static int
+run_assert(cli *c, int argc, char **argv)
+{
+    assert_args a;
+    memset(&a, 0, sizeof(a));
+    a.key_file = cli_default_key_file();
+    a.confidence = STEME_CONFIDENCE_ONE;
+    int first;
+    int status =
+        cli_args_parse(c, &cli_cmd_assert, argc, argv, assert_options, on_option, &a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (first != argc)
+        return cli_usage(c, "unexpected argument '%s' (values are given with flags)", argv[first]);
+    if (a.file == NULL)
+        return assert_flags(c, &a);
+
+    if (a.record_flag != NULL)
+        return cli_usage(c, "--%s cannot be combined with --file (the file holds the records)",
+                         a.record_flag);
+    steme_keypair *kp = NULL;
+    status = cli_key_load(c, a.key_file, &kp);
+    if (status != CLI_CONTINUE)
+        return status;
+    status = cli_assert_file(c, a.file, kp, a.has_at ? a.at : steme_now_ms());
+    steme_keypair_free(kp);
+    return status;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_read.c -- the read commands: `steme get` (one record), `steme log` (the log in order)
+ * and `steme list` (the records an index holds for a subject, source, agent or id).
+ *
+ * Every read opens the store read-only and runs on one snapshot, so a listing is consistent
+ * even while other processes write. Listings stream: a table row or a JSON line is printed
+ * per record as the index is walked, and nothing is held in memory.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "output.h"
+#include "record_json.h"
+#include "view.h"
+
+static int run_get(cli *c, int argc, char **argv);
+static int run_log(cli *c, int argc, char **argv);
+static int run_list(cli *c, int argc, char **argv);
+
+#define ROWS_HELP                                                                                  \
+    "Output: a table, one record per row: SEQ, RECORDED_AT (when the store accepted it),\n"        \
+    "KIND, the first 12 hex digits of the ID ('steme get SEQ' shows the rest), and a\n"            \
+    "summary (an assertion: SUBJECT PREDICATE = VALUE [SOURCE]). When --limit cut the\n"           \
+    "listing short, a last line says which --after continues it (not with --quiet). With\n"        \
+    "--json: JSON Lines, one object per record, as 'steme --json get' prints it:\n"                \
+    "{\"seq\", \"id\", \"recorded_at\", \"signature\", \"record\": {JSON form}}.\n"
+
+const cli_command cli_cmd_get = {
+    .name = "get",
+    .summary = "show one record, by id or by log position",
+    .help = "Usage: steme get ID|SEQ [--as-of SEQ]\n"
+            "\n"
+            "Show one stored record: its log position (seq), id, the time the store accepted\n"
+            "it (recorded_at), every member of the record and its signature. The record is\n"
+            "named by its id (64 hex digits) or by its position in the log (a decimal\n"
+            "number).\n"
+            "\n"
+            "Options:\n"
+            "  --as-of SEQ   look as the store was when its log ended at SEQ: a record stored\n"
+            "                later is not found (--as-of 0: before the first record)\n"
+            "\n"
+            "Output: \"key  value\" lines named as in the JSON form (object, qualifiers.dose,\n"
+            "evidence.quote, ...); typed values read \"VALUE [UNIT] (TYPE)\". With --json:\n"
+            "{\"seq\", \"id\", \"recorded_at\", \"signature\", \"record\": {JSON form}}.\n"
+            "\n"
+            "Exit status: 0 when found; 1 when there is no such record (or not as of SEQ)\n"
+            "or no store; 2 on a usage error (an ID that is neither 64 hex digits nor a\n"
+            "number).\n"
+            "\n"
+            "Examples:\n"
+            "  steme get 3\n"
+            "  steme --json get 5f0c...e1 --as-of 100 | jq .record.object\n",
+    .run = run_get,
+};
+
+const cli_command cli_cmd_log = {
+    .name = "log",
+    .summary = "list records in log order",
+    .help = "Usage: steme log [--after SEQ] [--limit N]\n"
+            "\n"
+            "List stored records in the order the store accepted them: assertions, votes and\n"
+            "events alike, from the oldest.\n"
+            "\n"
+            "Options:\n"
+            "  --after SEQ   start after log position SEQ (a cursor: pass the last seq shown)\n"
+            "  --limit N     show at most N records (default 50; 0 = all)\n"
+            "\n" ROWS_HELP "\n"
+            "Exit status: 0 (also when nothing is listed); 1 when there is no store; 2 on a\n"
+            "usage error.\n"
+            "\n"
+            "Examples:\n"
+            "  steme log --limit 5\n"
+            "  steme log --after 50 --limit 50\n"
+            "  steme --json log --limit 0 | jq -r .record.subject | sort | uniq -c\n",
+    .run = run_log,
+};
+
+const cli_command cli_cmd_list = {
+    .name = "list",
+    .summary = "list records through an index (subject, source, agent, links)",
+    .help = "Usage: steme list SELECTOR [--as-of SEQ] [--after SEQ] [--limit N]\n"
+            "\n"
+            "List the records an index holds, in log order. Give exactly one SELECTOR:\n"
+            "  --subject S [--predicate P]   assertions about subject S (and predicate P)\n"
+            "  --source SRC                  assertions citing source SRC\n"
+            "  --agent KEY                   records signed by agent KEY (64 hex digits)\n"
+            "  --derived-from ID             assertions that rest on assertion ID\n"
+            "  --supersedes ID               assertions that replace assertion ID\n"
+            "  --target ID                   votes and events about assertion ID\n"
+            "\n"
+            "Options:\n"
+            "  --as-of SEQ   list as the store was when its log ended at SEQ: records stored\n"
+            "                later are hidden (--as-of 0: before the first record)\n"
+            "  --after SEQ   start after log position SEQ (a cursor: pass the last seq shown)\n"
+            "  --limit N     show at most N records (default 50; 0 = all)\n"
+            "\n"
+            "Superseded, retracted and disputed claims are listed too: list shows what was\n"
+            "recorded, not what to believe.\n"
+            "\n" ROWS_HELP "\n"
+            "Exit status: 0 (also when nothing matches); 1 when there is no store; 2 on a usage\n"
+            "error (no selector, two selectors, --predicate without --subject, a malformed id).\n"
+            "\n"
+            "Examples:\n"
+            "  steme list --subject drug:atorvastatin\n"
+            "  steme list --subject drug:atorvastatin --predicate adverse_event.myalgia.incidence\n"
+            "  steme list --source fda:label:lipitor:2024 --as-of 120\n"
+            "  steme --json list --agent $(steme keygen --quiet --out new.key) | jq .id\n",
+    .run = run_list,
+};
+
+enum {
+    OPT_AS_OF = CLI_OPT_BASE,
+    OPT_AFTER,
+    OPT_LIMIT,
+    OPT_SUBJECT,
+    OPT_PREDICATE,
+    OPT_SOURCE,
+    OPT_AGENT,
+    OPT_DERIVED_FROM,
+    OPT_SUPERSEDES,
+    OPT_TARGET,
+};
+
+#define DEFAULT_LIMIT 50
+
+typedef struct read_args {
+    steme_list_options list;
+    bool has_as_of;
+    const char *selector;  /* the first selector option given */
+    const char *selector2; /* a second one: a usage error */
+    bool has_predicate;
+    uint64_t limit;
+} read_args;
+
+static void
+note_selector(read_args *a, const char *name)
+{
+    if (a->selector == NULL)
+        a->selector = name;
+    else if (a->selector2 == NULL)
+        a->selector2 = name;
+}
+
+static int
+on_option(cli *c, int opt, const char *arg, void *ctx)
+{
+    read_args *a = ctx;
+    switch (opt) {
+    case OPT_AS_OF:
+        if (!cli_parse_u64(arg, &a->list.as_of))
+            return cli_usage(c, "--as-of: '%s' is not a log position", arg);
+        a->has_as_of = true;
+        break;
+    case OPT_AFTER:
+        if (!cli_parse_u64(arg, &a->list.after))
+            return cli_usage(c, "--after: '%s' is not a log position", arg);
+        break;
+    case OPT_LIMIT:
+        if (!cli_parse_u64(arg, &a->limit))
+            return cli_usage(c, "--limit: '%s' is not a count", arg);
+        break;
+    case OPT_SUBJECT:
+        note_selector(a, "--subject");
+        a->list.subject = steme_str_c(arg);
+        break;
+    case OPT_PREDICATE:
+        a->has_predicate = true;
+        a->list.predicate = steme_str_c(arg);
+        break;
+    case OPT_SOURCE:
+        note_selector(a, "--source");
+        a->list.index = STEME_INDEX_SOURCE;
+        a->list.source = steme_str_c(arg);
+        break;
+    case OPT_AGENT:
+        note_selector(a, "--agent");
+        a->list.index = STEME_INDEX_AGENT;
+        if (!cli_parse_pubkey(arg, &a->list.agent))
+            return cli_usage(c, "--agent: '%s' is not a public key (64 hex digits)", arg);
+        break;
+    case OPT_DERIVED_FROM:
+    case OPT_SUPERSEDES:
+    case OPT_TARGET: {
+        const char *name = opt == OPT_DERIVED_FROM ? "--derived-from"
+                           : opt == OPT_SUPERSEDES ? "--supersedes"
+                                                   : "--target";
+        note_selector(a, name);
+        a->list.index = opt == OPT_DERIVED_FROM ? STEME_INDEX_DERIVED_FROM
+                        : opt == OPT_SUPERSEDES ? STEME_INDEX_SUPERSEDES
+                                                : STEME_INDEX_TARGET;
+        if (!cli_parse_id(arg, &a->list.ref))
+            return cli_usage(c, "%s: '%s' is not an id (64 hex digits)", name, arg);
+        break;
+    }
+    }
+    return CLI_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * get
+ */
+
+static int
+run_get(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {NULL, 0, NULL, 0},
+    };
+    read_args a;
+    memset(&a, 0, sizeof(a));
+    int first;
+    int status = cli_args_parse(c, &cli_cmd_get, argc, argv, opts, on_option, &a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (argc - first != 1)
+        return cli_usage(c, argc == first ? "missing the record's ID or SEQ"
+                                          : "expected one ID or SEQ");
+    const char *name = argv[first];
+    steme_id id;
+    uint64_t seq = 0;
+    bool by_id = strlen(name) == 2 * STEME_ID_SIZE;
+    if (by_id ? !cli_parse_id(name, &id) : !cli_parse_u64(name, &seq) || seq == 0)
+        return cli_usage(c, "'%s' is neither an id (64 hex digits) nor a log position", name);
+
+    steme_db *db = NULL;
+    status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_entry *e = NULL;
+    int err;
+    if (a.has_as_of && a.list.as_of == 0)
+        err = STEME_ENOTFOUND; /* the API's 0 means "latest"; here it means "before seq 1" */
+    else if (by_id)
+        err = steme_db_get(db, &id, a.list.as_of, &e);
+    else
+        err = steme_db_get_seq(db, seq, &e);
+    if (err == STEME_OK && a.has_as_of && e->seq > a.list.as_of) {
+        steme_entry_free(e);
+        e = NULL;
+        err = STEME_ENOTFOUND;
+    }
+    steme_db_close(db);
+    if (err == STEME_ENOTFOUND) {
+        char when[48] = "";
+        if (a.has_as_of)
+            snprintf(when, sizeof(when), " as of seq %" PRIu64, a.list.as_of);
+        return cli_fail(c, "not_found", "no record %s %s%s", by_id ? "with id" : "at seq", name,
+                        when);
+    }
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading %s", name);
+
+    if (c->json)
+        status = cli_json_doc(c, steme__entry_to_json(e));
+    else if (!cli_view_entry(stdout, e))
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+    steme_entry_free(e);
+    return status == CLI_EXIT_FAIL ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * log and list
+ */
+
+typedef struct lister {
+    cli *c;
+    uint64_t limit; /* 0 = all */
+    uint64_t count;
+    uint64_t last; /* seq of the last record shown */
+    bool more;     /* a record beyond the limit exists */
+    int seq_width;
+    int status;
+} lister;
+
+static int
+on_entry(const steme_entry *e, void *ctx)
+{
+    lister *l = ctx;
+    if (l->limit != 0 && l->count == l->limit) {
+        l->more = true;
+        return 1;
+    }
+    if (l->c->json) {
+        json_t *j = steme__entry_to_json(e);
+        if (cli_json_line(l->c, j) != CLI_CONTINUE) {
+            l->status = CLI_EXIT_FAIL;
+            return 1;
+        }
+    } else {
+        if (l->count == 0)
+            cli_view_row_header(stdout, l->seq_width);
+        cli_view_row(stdout, e, l->seq_width);
+    }
+    l->count++;
+    l->last = e->seq;
+    return 0;
+}
+
+static int
+digits(uint64_t v)
+{
+    int n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+static int
+list_records(cli *c, const read_args *a)
+{
+    steme_db *db = NULL;
+    int status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    lister l = {.c = c, .limit = a->limit, .status = CLI_EXIT_OK, .seq_width = 3};
+    steme_stats st;
+    if (steme_db_stats(db, &st) == STEME_OK && digits(st.last_seq) > l.seq_width)
+        l.seq_width = digits(st.last_seq);
+
+    steme_list_options opts = a->list;
+    /* One record past the limit tells whether the listing was cut short. */
+    opts.limit = a->limit == 0 || a->limit >= SIZE_MAX ? 0 : (size_t)a->limit + 1;
+    int err = STEME_OK;
+    if (!(a->has_as_of && a->list.as_of == 0)) /* --as-of 0: before the first record */
+        err = steme_db_list(db, &opts, on_entry, &l);
+    steme_db_close(db);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "listing records");
+    if (l.status != CLI_EXIT_OK || c->json || c->quiet)
+        return l.status;
+    if (l.count == 0)
+        printf("no records\n");
+    else if (l.more)
+        printf("(%" PRIu64 " shown; more follow: add --after %" PRIu64 ")\n", l.count, l.last);
+    return CLI_EXIT_OK;
+}
+
+static int
+run_log(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"after", required_argument, NULL, OPT_AFTER},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {NULL, 0, NULL, 0},
+    };
+    read_args a;
+    memset(&a, 0, sizeof(a));
+    a.limit = DEFAULT_LIMIT;
+    int first;
+    int status = cli_args_parse(c, &cli_cmd_log, argc, argv, opts, on_option, &a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (first != argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[first]);
+    a.list.index = STEME_INDEX_LOG;
+    return list_records(c, &a);
+}
+
+static int
+run_list(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"subject", required_argument, NULL, OPT_SUBJECT},
+        {"predicate", required_argument, NULL, OPT_PREDICATE},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"agent", required_argument, NULL, OPT_AGENT},
+        {"derived-from", required_argument, NULL, OPT_DERIVED_FROM},
+        {"supersedes", required_argument, NULL, OPT_SUPERSEDES},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"after", required_argument, NULL, OPT_AFTER},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {NULL, 0, NULL, 0},
+    };
+    read_args a;
+    memset(&a, 0, sizeof(a));
+    a.limit = DEFAULT_LIMIT;
+    int first;
+    int status = cli_args_parse(c, &cli_cmd_list, argc, argv, opts, on_option, &a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (first != argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[first]);
+    if (a.has_predicate && (a.selector == NULL || strcmp(a.selector, "--subject") != 0))
+        return cli_usage(c, "--predicate needs --subject");
+    if (a.selector == NULL)
+        return cli_usage(c, "give one selector: --subject, --source, --agent, --derived-from, "
+                            "--supersedes or --target");
+    if (a.selector2 != NULL)
+        return cli_usage(c, "%s and %s cannot be combined: give one selector", a.selector,
+                         a.selector2);
+    if (strcmp(a.selector, "--subject") == 0)
+        a.list.index = a.has_predicate ? STEME_INDEX_SUBJECT_PREDICATE : STEME_INDEX_SUBJECT;
+    return list_records(c, &a);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_stats.c -- `steme stats`: what the store holds and how big it is.
+ */
+#include <inttypes.h>
+
+#include "args.h"
+#include "cli.h"
+#include "output.h"
+
+static int run_stats(cli *c, int argc, char **argv);
+
+const cli_command cli_cmd_stats = {
+    .name = "stats",
+    .summary = "show counts, the last log position and the store's size",
+    .help = "Usage: steme stats\n"
+            "\n"
+            "Show the store's format version, its last log position (last_seq), how many\n"
+            "records it holds (assertions, votes and events), the current size of its memory\n"
+            "map (map_size: the most the data file may grow to before the map is enlarged)\n"
+            "and the bytes its pages use on disk (disk_bytes).\n"
+            "\n"
+            "Output: \"key  value\" lines (sizes also in KiB/MiB/GiB); with --json one object\n"
+            "{\"db\", \"format_version\", \"last_seq\", \"records\", \"assertions\", \"votes\",\n"
+            "\"events\", \"map_size\", \"disk_bytes\"} (sizes in bytes).\n"
+            "\n"
+            "Exit status: 0; 1 when there is no store or it cannot be read; 2 on a usage\n"
+            "error.\n",
+    .run = run_stats,
+};
+
+static void
+fmt_size(uint64_t bytes, char out[48])
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(out, 48, "%" PRIu64 " bytes", bytes);
+    else
+        snprintf(out, 48, "%" PRIu64 " (%.1f %s)", bytes, v, units[u]);
+}
+
+static int
+run_stats(cli *c, int argc, char **argv)
+{
+    int first;
+    int status = cli_args_parse(c, &cli_cmd_stats, argc, argv, NULL, NULL, NULL, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (first != argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[first]);
+
+    steme_db *db = NULL;
+    status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_stats st;
+    int err = steme_db_stats(db, &st);
+    steme_db_close(db);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading the statistics of %s", c->db_dir);
+
+    if (c->json) {
+        json_t *j = json_object();
+        if (j != NULL) {
+            json_object_set_new(j, "db", cli_json_text(c->db_dir));
+            json_object_set_new(j, "format_version", json_integer(st.format_version));
+            json_object_set_new(j, "last_seq", json_integer((json_int_t)st.last_seq));
+            json_object_set_new(j, "records", json_integer((json_int_t)st.records));
+            json_object_set_new(j, "assertions", json_integer((json_int_t)st.assertions));
+            json_object_set_new(j, "votes", json_integer((json_int_t)st.votes));
+            json_object_set_new(j, "events", json_integer((json_int_t)st.events));
+            json_object_set_new(j, "map_size", json_integer((json_int_t)st.map_size));
+            json_object_set_new(j, "disk_bytes", json_integer((json_int_t)st.disk_bytes));
+        }
+        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+
+    char map[48], disk[48];
+    fmt_size(st.map_size, map);
+    fmt_size(st.disk_bytes, disk);
+    cli_table t;
+    cli_table_init(&t, 2);
+    bool ok = cli_table_kv(&t, "db", "%s", c->db_dir) &&
+              cli_table_kv(&t, "format_version", "%" PRIu32, st.format_version) &&
+              cli_table_kv(&t, "last_seq", "%" PRIu64, st.last_seq) &&
+              cli_table_kv(&t, "records", "%" PRIu64, st.records) &&
+              cli_table_kv(&t, "assertions", "%" PRIu64, st.assertions) &&
+              cli_table_kv(&t, "votes", "%" PRIu64, st.votes) &&
+              cli_table_kv(&t, "events", "%" PRIu64, st.events) &&
+              cli_table_kv(&t, "map_size", "%s", map) && cli_table_kv(&t, "disk_bytes", "%s", disk);
+    if (ok)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}

@@ -205,8 +205,9 @@ query_term(const steme_list_options *q, term *ret)
 
     switch (t.idx) {
     case STEME__IDX_SUBJECT_PREDICATE:
+        t.s1 = q->subject;
         t.s2 = q->predicate;
-        /* fall through */
+        break;
     case STEME__IDX_SUBJECT:
         t.s1 = q->subject;
         break;

@@ -40,7 +40,7 @@ typedef struct steme__append {
     size_t len;
     steme_id id;
     steme_sig sig;
-    /* written by steme__store_append: */
+    /* written by steme__store_append, meaningful only when it returns STEME_OK: */
     uint64_t seq;
     bool duplicate;
 } steme__append;
@@ -71,8 +71,10 @@ typedef struct steme__snap steme__snap;
 steme_err steme__snap_begin(steme__store *s, steme__snap **ret);
 void steme__snap_end(steme__snap *snap);
 
-/* Fill *ret with the record at seq / with id (borrowing snapshot memory). as_of as in
- * steme_list_options. Errors: STEME_ENOTFOUND, STEME_ECORRUPT. */
+/* Fill *ret with the record at seq / with id (borrowing snapshot memory, valid until
+ * steme__snap_end). as_of as in steme_list_options. *ret is a caller-provided buffer that the
+ * lookup uses as scratch: after an error its contents mean nothing.
+ * Errors: STEME_ENOTFOUND, STEME_ECORRUPT. */
 steme_err steme__snap_get_seq(steme__snap *snap, uint64_t seq, steme_entry *ret);
 steme_err steme__snap_get_id(steme__snap *snap, const steme_id *id, uint64_t as_of,
                              steme_entry *ret);

@@ -104,7 +104,8 @@ steme_err steme__index_put(steme__txn *t, const steme__ikey *keys, size_t n, uin
 steme_err steme__index_has(steme__txn *t, const steme__ikey *key, uint64_t seq);
 
 /* Find the record with this id visible at as_of (0: latest) and fill the envelope fields of
- * *ret (not ret->record). Short-key collisions are resolved by comparing the full id.
+ * *ret (not ret->record; *ret is scratch when this fails). Short-key collisions are resolved
+ * by comparing the full id.
  * Errors: STEME_ENOTFOUND, STEME_ECORRUPT, LMDB errors. (read.c) */
 steme_err steme__find_id(steme__store *s, steme__txn *t, const steme_id *id, uint64_t as_of,
                          steme_entry *ret);

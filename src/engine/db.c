@@ -57,7 +57,7 @@ out_destroy_lock:
 steme_err
 steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
 {
-    steme__store_options so;
+    steme__store_options so = {0};
     steme_db *db;
     steme_err err;
 

@@ -18,7 +18,7 @@
 
 #define DEFAULT_MAP_SIZE (64u << 20)
 #define MIN_MAP_SIZE     (64u << 10)
-#define MAX_DBS          16
+#define MAX_DBS          32
 #define MAX_READERS      510
 /* Reset read transactions kept for reuse; more concurrent snapshots than this still work,
  * the extra ones are begun and aborted. */
@@ -32,6 +32,8 @@ static const char *const db_names[STEME__DB_COUNT] = {
 static const char *
 db_name(unsigned db)
 {
+    if (db >= STEME__DB_DERIVED0)
+        return steme__table_name((enum steme__table)(db - STEME__DB_DERIVED0));
     if (db >= STEME__DB_INDEX0)
         return steme__index_name((enum steme__idx)(db - STEME__DB_INDEX0));
     return db_names[db];
@@ -42,7 +44,7 @@ db_flags(unsigned db)
 {
     /* Dup values are big-endian seqs of 8 bytes: memcmp order is log order, and DUPFIXED
      * packs them densely. */
-    return db >= STEME__DB_INDEX0 ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+    return db >= STEME__DB_INDEX0 && db < STEME__DB_DERIVED0 ? MDB_DUPSORT | MDB_DUPFIXED : 0;
 }
 
 steme_err
@@ -209,6 +211,21 @@ steme__meta_write(steme__txn *t, const steme__meta *m)
     return STEME_OK;
 }
 
+steme_err
+steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret)
+{
+    MDB_val key = {13, (void *)"genesis_admin"};
+    MDB_val data;
+    int rc = mdb_get(t->mdb, t->dbi[STEME__DB_META], &key, &data);
+
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    if (data.mv_size != STEME_PUBKEY_SIZE)
+        return STEME_ECORRUPT;
+    memcpy(ret->b, data.mv_data, STEME_PUBKEY_SIZE);
+    return STEME_OK;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Opening
  */
@@ -232,7 +249,10 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
     }
     if (create) {
         steme__meta m = {.format_version = STEME_FORMAT_VERSION, .created_at = steme_now_ms()};
-        return steme__meta_write(t, &m);
+        steme_err err = steme__meta_write(t, &m);
+        if (err == STEME_OK && s->genesis_set)
+            err = meta_put(t, "genesis_admin", s->genesis_admin.b, STEME_PUBKEY_SIZE);
+        return err;
     }
     return STEME_OK;
 }
@@ -242,7 +262,7 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
 static steme_err
 open_store(steme__store *s, const steme__store_options *opts)
 {
-    steme__txn t = {.dbi = s->dbi, .read_only = s->read_only};
+    steme__txn t = {.store = s, .dbi = s->dbi, .read_only = s->read_only};
     MDB_dbi main_dbi, meta_dbi;
     MDB_stat st;
     uint32_t version;
@@ -390,6 +410,9 @@ steme__store_open(const char *dir, const steme__store_options *opts, steme__stor
     if (s == NULL)
         return STEME_ENOMEM;
     s->read_only = o.read_only;
+    s->genesis_set = o.genesis_admin != NULL;
+    if (o.genesis_admin != NULL)
+        s->genesis_admin = *o.genesis_admin;
     err = init_locks(s);
     if (err != STEME_OK)
         goto out_free;
@@ -567,6 +590,7 @@ steme__snap_begin(steme__store *s, steme__snap **ret)
             }
             snap->store = s;
             snap->txn.dbi = s->dbi;
+            snap->txn.store = s;
             snap->txn.read_only = true;
             rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &snap->txn.mdb);
             if (rc != MDB_SUCCESS)

@@ -139,9 +139,8 @@ list_log_one(const steme_entry *e, void *ctx)
 }
 
 static steme_err
-list_index(steme__snap *snap, list_ctx *lc)
+list_index(steme__store *s, steme__txn *t, list_ctx *lc)
 {
-    steme__store *s = snap->store;
     const steme_list_options *q = lc->q;
     uint8_t from[8];
     steme__ikey k;
@@ -155,7 +154,7 @@ list_index(steme__snap *snap, list_ctx *lc)
         return err;
     if (q->after == UINT64_MAX)
         return STEME_OK;
-    err = steme__txn_cursor(&snap->txn, STEME__DB_INDEX(k.idx), &cur);
+    err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), &cur);
     if (err != STEME_OK)
         return err;
 
@@ -171,7 +170,7 @@ list_index(steme__snap *snap, list_ctx *lc)
             return STEME_ECORRUPT;
         if (q->as_of != 0 && steme__get_u64(data.mv_data) > q->as_of)
             return STEME_OK;
-        err = get_indexed(s, &snap->txn, &data, &lc->e);
+        err = get_indexed(s, t, &data, &lc->e);
         if (err == STEME_OK)
             err = decode_entry(&lc->e);
         if (err != STEME_OK)
@@ -185,14 +184,45 @@ list_index(steme__snap *snap, list_ctx *lc)
 }
 
 steme_err
-steme__snap_list(steme__snap *snap, const steme_list_options *q, steme_entry_fn fn, void *ctx)
+steme__txn_list(steme__txn *t, const steme_list_options *q, steme_entry_fn fn, void *ctx)
 {
-    steme__store *s = snap->store;
+    steme__store *s = t->store;
     list_ctx lc = {.q = q, .fn = fn, .ctx = ctx, .err = STEME_OK};
     steme_err err;
 
     if (q->index != STEME_INDEX_LOG)
-        return list_index(snap, &lc);
-    err = s->log->ops->scan(s->log, &snap->txn, q->after, list_log_one, &lc);
+        return list_index(s, t, &lc);
+    err = s->log->ops->scan(s->log, t, q->after, list_log_one, &lc);
     return err != STEME_OK ? err : lc.err;
+}
+
+steme_err
+steme__snap_list(steme__snap *snap, const steme_list_options *q, steme_entry_fn fn, void *ctx)
+{
+    return steme__txn_list(&snap->txn, q, fn, ctx);
+}
+
+steme_err
+steme__txn_get_seq(steme__txn *t, uint64_t seq, steme_entry *ret)
+{
+    steme__store *s = t->store;
+    steme_err err = s->log->ops->get(s->log, t, seq, ret);
+    if (err != STEME_OK)
+        return err;
+    return decode_entry(ret);
+}
+
+steme_err
+steme__txn_get_id(steme__txn *t, const steme_id *id, uint64_t as_of, steme_entry *ret)
+{
+    steme_err err = steme__find_id(t->store, t, id, as_of, ret);
+    if (err != STEME_OK)
+        return err;
+    return decode_entry(ret);
+}
+
+steme__txn *
+steme__snap_txn(steme__snap *snap)
+{
+    return &snap->txn;
 }

@@ -25,7 +25,39 @@ typedef struct steme__store_options {
     uint64_t map_size; /* initial map size in bytes (0 = 64 MiB); the map doubles when full */
     bool create;
     bool read_only;
+    const steme_pubkey *genesis_admin; /* recorded in the metadata of a new store */
 } steme__store_options;
+
+/* The named tables of derived state (docs/rules.md), kept beside the log and the indexes and
+ * maintained by the engine's rules inside the append transaction. Everything in them can be
+ * recomputed from the log (steme__store_rebuild). Keys and values are the engine's own
+ * explicit byte layouts (src/engine/rows.h), never raw structs, so that a rebuild reproduces
+ * them byte for byte. */
+enum steme__table {
+    STEME__T_SOURCE = 0,   /* source id string -> source row */
+    STEME__T_AGENT,        /* agent public key -> agent row */
+    STEME__T_STATE,        /* assertion seq -> lifecycle row */
+    STEME__T_HISTORY,      /* assertion seq || cause seq -> stage change */
+    STEME__T_VOTE,         /* target seq || voter key -> standing vote */
+    STEME__T_EPOCH,        /* epoch name -> epoch row */
+    STEME__T_EPOCH_MEMBER, /* hash64(epoch) || assertion seq -> (empty) */
+    STEME__T_REAFFIRM,     /* assertion seq || hash64(epoch) -> event seq */
+    STEME__T_GOLD,         /* hash64(subject) || hash64(predicate) -> gold row */
+    STEME__T_TRUST_LOG,    /* agent key || seq -> trust after that record (as_of reads) */
+    STEME__T_REPORT,       /* event seq -> cascade report */
+    STEME__T_QUEUE,        /* assertion seq -> (empty): quarantined, awaiting a decision */
+    STEME__T_SCRATCH,      /* working space of one cascade; empty between operations */
+    STEME__T_COUNT,
+};
+
+/* The LMDB name of a table ("d_source", ...). */
+const char *steme__table_name(enum steme__table tb);
+
+/* A borrowed byte string (valid until the transaction ends or the row is written). */
+typedef struct steme__val {
+    const uint8_t *p;
+    size_t n;
+} steme__val;
 
 /* Errors: STEME_ENOTFOUND, STEME_EVERSION, STEME_ECORRUPT, STEME_ESYSERR|errno. */
 steme_err steme__store_open(const char *dir, const steme__store_options *opts, steme__store **ret);
@@ -43,6 +75,8 @@ typedef struct steme__append {
     /* written by steme__store_append, meaningful only when it returns STEME_OK: */
     uint64_t seq;
     bool duplicate;
+    steme_err err;      /* STEME_OK, or the rules' refusal (admit hook) */
+    steme_errinfo info; /* field and rule of a refusal */
 } steme__append;
 
 /*
@@ -57,6 +91,92 @@ typedef struct steme__append {
  * this thread holds a snapshot), STEME_ENOMEM, STEME_ESYSERR|errno.
  */
 steme_err steme__store_append(steme__store *s, steme__append *recs, size_t n);
+
+/* ---------------------------------------------------------------------------------------------
+ * Rules hooks: how the engine's rules run inside an append.
+ */
+
+typedef struct steme__txn steme__txn;
+typedef struct steme__snap steme__snap;
+
+typedef struct steme__hooks {
+    /* Before a new (non-duplicate) record is written; e is fully decoded, e->seq is the
+     * position it will get. Return STEME_EINVAL (or STEME_ESIG) with *ei to refuse the record:
+     * admit must not write. Any other error aborts the whole append. */
+    steme_err (*admit)(void *ctx, steme__txn *t, const steme_entry *e, steme_errinfo *ei);
+    /* After the record and its index entries are written. Errors abort the whole append. */
+    steme_err (*apply)(void *ctx, steme__txn *t, const steme_entry *e);
+    void *ctx;
+} steme__hooks;
+
+/* Install the rules (before the first append; NULL members are skipped). */
+void steme__store_set_hooks(steme__store *s, const steme__hooks *h);
+
+/* A request to append: its records, and whether it is all-or-nothing. */
+typedef struct steme__append_group {
+    steme__append *recs;
+    size_t n;
+    bool atomic;
+    bool refused; /* written: an atomic group of which admit refused a record */
+} steme__append_group;
+
+/*
+ * Append several requests in one durable write transaction (group commit). Each atomic group
+ * runs in a nested transaction that is dropped if admit refuses any of its records; in a
+ * non-atomic group a refused record is skipped. Refusals are reported in recs[i].err/.info.
+ * Other errors abort everything, as steme__store_append.
+ */
+steme_err steme__store_append_groups(steme__store *s, steme__append_group *groups, size_t n);
+
+/* ---------------------------------------------------------------------------------------------
+ * Derived tables and reading inside any transaction (the append's or a snapshot's).
+ */
+
+/* Errors: STEME_ENOTFOUND, LMDB errors. */
+steme_err steme__tget(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                      steme__val *ret);
+steme_err steme__tput(steme__txn *t, enum steme__table tb, const void *k, size_t kl, const void *v,
+                      size_t vl);
+/* Deleting an absent key is not an error. */
+steme_err steme__tdel(steme__txn *t, enum steme__table tb, const void *k, size_t kl);
+
+/* Called for each row of a scan in key order; nonzero stops. The callback must not write to
+ * the table being scanned. */
+typedef int (*steme__row_fn)(const steme__val *key, const steme__val *val, void *ctx);
+
+/* Rows whose key starts with prefix (pl may be 0: every row). */
+steme_err steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
+                       steme__row_fn fn, void *ctx);
+
+/* The first row of a table (a queue's head). Errors: STEME_ENOTFOUND when empty. */
+steme_err steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *val);
+
+/* Get and decode a record inside t (as steme__snap_get_seq / _get_id). */
+steme_err steme__txn_get_seq(steme__txn *t, uint64_t seq, steme_entry *ret);
+steme_err steme__txn_get_id(steme__txn *t, const steme_id *id, uint64_t as_of, steme_entry *ret);
+
+/* steme_db_list inside t. The callback must not list the same index again. */
+steme_err steme__txn_list(steme__txn *t, const steme_list_options *opts, steme_entry_fn fn,
+                          void *ctx);
+
+/* The genesis admin key of the store. Errors: STEME_ENOTFOUND (a store made without one). */
+steme_err steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret);
+
+/* The transaction of a snapshot, for the functions above. */
+steme__txn *steme__snap_txn(steme__snap *snap);
+
+/* Run fn inside a write transaction that is then aborted: what-if computations (the impact
+ * of a retraction) reuse the real rules without writing anything. */
+typedef steme_err (*steme__dry_fn)(steme__txn *t, void *ctx);
+steme_err steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx);
+
+/* Clear every derived table and re-apply the whole log through the apply hook, in one
+ * transaction. */
+steme_err steme__store_rebuild(steme__store *s);
+
+/* BLAKE2b-256 over every derived table (except the scratch table), in table and key order:
+ * equal hashes mean byte-identical derived state. */
+steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);
 
 /* How many write transactions steme__store_append committed since open (tests and metrics:
  * group commit shows as fewer commits than ingest calls). */

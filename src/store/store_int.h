@@ -26,15 +26,20 @@
 enum steme__db {
     STEME__DB_META = 0,
     STEME__DB_LOG = 1,
-    STEME__DB_INDEX0 = 2, /* + enum steme__idx */
-    STEME__DB_COUNT = STEME__DB_INDEX0 + STEME__IDX_COUNT,
+    STEME__DB_INDEX0 = 2,                                     /* + enum steme__idx */
+    STEME__DB_DERIVED0 = STEME__DB_INDEX0 + STEME__IDX_COUNT, /* + enum steme__table */
+    STEME__DB_COUNT = STEME__DB_DERIVED0 + STEME__T_COUNT,
 };
 
-#define STEME__DB_INDEX(idx) (STEME__DB_INDEX0 + (unsigned)(idx))
+_Static_assert(STEME__DB_COUNT <= 32, "steme__txn.cur_live is a 32-bit mask");
+
+#define STEME__DB_INDEX(idx)  (STEME__DB_INDEX0 + (unsigned)(idx))
+#define STEME__DB_DERIVED(tb) (STEME__DB_DERIVED0 + (unsigned)(tb))
 
 /* A transaction plus the cursors opened in it. Read-only transactions keep their cursors
  * across reset/renew (mdb_cursor_renew) so that a pooled snapshot allocates nothing. */
 struct steme__txn {
+    steme__store *store;
     MDB_txn *mdb;
     const MDB_dbi *dbi; /* the store's handles, indexed by enum steme__db */
     MDB_cursor *cur[STEME__DB_COUNT];
@@ -58,6 +63,9 @@ struct steme__store {
     steme__snap *pool; /* reset read transactions ready for mdb_txn_renew */
     size_t n_pool;
     _Atomic uint64_t commits;
+    steme__hooks hooks;         /* the engine's rules, run inside every append */
+    steme_pubkey genesis_admin; /* written into the metadata when the store is created */
+    bool genesis_set;
 };
 
 /* What the meta database holds. count is indexed by steme_record_kind. */
@@ -72,6 +80,9 @@ typedef struct steme__meta {
 /* MDB_MAP_FULL inside the store: the append grows the map and retries, so this code never
  * leaves src/store/. */
 #define STEME__EMAPFULL ((steme_err)0x7ffe)
+
+/* A rules refusal inside an atomic group (write.c): the group is dropped, the call goes on. */
+#define STEME__EREFUSED ((steme_err)0x7ffd)
 
 /* Translate an LMDB or errno code into a steme_err. */
 steme_err steme__lmdb_err(int rc);

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * derived.c -- the tables of derived state: plain key/value access for the engine's rules,
+ * dry runs, the rebuild from the log, and the hash that proves a rebuild byte-identical.
+ *
+ * The store knows nothing of what the rows mean (src/engine/rows.h does); it only guarantees
+ * that they live in the same transaction as the records that caused them, so that a record
+ * and its consequences become visible together or not at all.
+ */
+#include <string.h>
+
+#include "crypto.h"
+#include "bytes.h"
+#include "store_int.h"
+
+static const char *const table_names[STEME__T_COUNT] = {
+    [STEME__T_SOURCE] = "d_source",
+    [STEME__T_AGENT] = "d_agent",
+    [STEME__T_STATE] = "d_state",
+    [STEME__T_HISTORY] = "d_history",
+    [STEME__T_VOTE] = "d_vote",
+    [STEME__T_EPOCH] = "d_epoch",
+    [STEME__T_EPOCH_MEMBER] = "d_epoch_member",
+    [STEME__T_REAFFIRM] = "d_reaffirm",
+    [STEME__T_GOLD] = "d_gold",
+    [STEME__T_TRUST_LOG] = "d_trust_log",
+    [STEME__T_REPORT] = "d_report",
+    [STEME__T_QUEUE] = "d_queue",
+    [STEME__T_SCRATCH] = "d_scratch",
+};
+
+const char *
+steme__table_name(enum steme__table tb)
+{
+    return (unsigned)tb < STEME__T_COUNT ? table_names[tb] : "?";
+}
+
+static MDB_dbi
+dbi_of(steme__txn *t, enum steme__table tb)
+{
+    return t->dbi[STEME__DB_DERIVED(tb)];
+}
+
+steme_err
+steme__tget(steme__txn *t, enum steme__table tb, const void *k, size_t kl, steme__val *ret)
+{
+    MDB_val key = {kl, (void *)k}, data;
+    int rc = mdb_get(t->mdb, dbi_of(t, tb), &key, &data);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    ret->p = data.mv_data;
+    ret->n = data.mv_size;
+    return STEME_OK;
+}
+
+steme_err
+steme__tput(steme__txn *t, enum steme__table tb, const void *k, size_t kl, const void *v, size_t vl)
+{
+    MDB_val key = {kl, (void *)k}, data = {vl, (void *)v};
+    return steme__lmdb_err(mdb_put(t->mdb, dbi_of(t, tb), &key, &data, 0));
+}
+
+steme_err
+steme__tdel(steme__txn *t, enum steme__table tb, const void *k, size_t kl)
+{
+    MDB_val key = {kl, (void *)k};
+    int rc = mdb_del(t->mdb, dbi_of(t, tb), &key, NULL);
+    return rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
+}
+
+steme_err
+steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl, steme__row_fn fn,
+             void *ctx)
+{
+    MDB_cursor *cur;
+    MDB_val key = {pl, (void *)prefix}, data;
+    int rc;
+
+    /* A private cursor: the callback may read other tables through the cached ones. */
+    rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    rc = mdb_cursor_get(cur, &key, &data, pl ? MDB_SET_RANGE : MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+        if (pl && (key.mv_size < pl || memcmp(key.mv_data, prefix, pl) != 0))
+            break;
+        steme__val k = {key.mv_data, key.mv_size}, v = {data.mv_data, data.mv_size};
+        if (fn(&k, &v, ctx) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
+}
+
+steme_err
+steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *val)
+{
+    MDB_cursor *cur;
+    MDB_val k, d;
+    steme_err err = steme__txn_cursor(t, STEME__DB_DERIVED(tb), &cur);
+    if (err != STEME_OK)
+        return err;
+    int rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    key->p = k.mv_data;
+    key->n = k.mv_size;
+    val->p = d.mv_data;
+    val->n = d.mv_size;
+    return STEME_OK;
+}
+
+void
+steme__store_set_hooks(steme__store *s, const steme__hooks *h)
+{
+    s->hooks = *h;
+}
+
+/* Begin a write transaction, run fn, and commit (commit = true) or abort; grows the map and
+ * retries on MDB_MAP_FULL like an append. */
+static steme_err
+with_write_txn(steme__store *s, steme__dry_fn fn, void *ctx, bool commit)
+{
+    if (s->read_only)
+        return STEME_EINVAL;
+    for (;;) {
+        steme__txn t = {.store = s, .dbi = s->dbi};
+        size_t seen;
+        steme_err err;
+        int rc;
+
+        steme__map_rdlock(s);
+        seen = steme__store_map_size(s);
+        rc = mdb_txn_begin(s->env, NULL, 0, &t.mdb);
+        if (rc != MDB_SUCCESS) {
+            steme__map_unlock(s);
+            if (rc != MDB_MAP_RESIZED)
+                return steme__lmdb_err(rc);
+            if ((err = steme__store_grow(s, 0)) != STEME_OK)
+                return err;
+            continue;
+        }
+        err = fn(&t, ctx);
+        if (err == STEME_OK && commit)
+            err = steme__lmdb_err(mdb_txn_commit(t.mdb));
+        else
+            mdb_txn_abort(t.mdb);
+        steme__map_unlock(s);
+        if (err != STEME__EMAPFULL)
+            return err;
+        if ((err = steme__store_grow(s, seen)) != STEME_OK)
+            return err;
+    }
+}
+
+steme_err
+steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx)
+{
+    return with_write_txn(s, fn, ctx, false);
+}
+
+typedef struct rebuild_ctx {
+    steme__store *s;
+    steme__txn *t;
+    steme_err err;
+} rebuild_ctx;
+
+static int
+rebuild_one(const steme_entry *e, void *ctx)
+{
+    rebuild_ctx *rc = ctx;
+    steme_entry full = *e;
+    steme_errinfo ei;
+
+    if (e->bytes == NULL || steme_record_decode(e->bytes, e->len, &full.record, &ei) != STEME_OK) {
+        rc->err = STEME_ECORRUPT;
+        return 1;
+    }
+    rc->err = rc->s->hooks.apply(rc->s->hooks.ctx, rc->t, &full);
+    return rc->err != STEME_OK;
+}
+
+static steme_err
+rebuild_txn(steme__txn *t, void *ctx)
+{
+    steme__store *s = ctx;
+    rebuild_ctx rc = {s, t, STEME_OK};
+    steme_err err;
+
+    for (unsigned tb = 0; tb < STEME__T_COUNT; tb++) {
+        int r = mdb_drop(t->mdb, dbi_of(t, tb), 0);
+        if (r != MDB_SUCCESS)
+            return steme__lmdb_err(r);
+    }
+    if (s->hooks.apply == NULL)
+        return STEME_OK;
+    err = s->log->ops->scan(s->log, t, 0, rebuild_one, &rc);
+    return err != STEME_OK ? err : rc.err;
+}
+
+steme_err
+steme__store_rebuild(steme__store *s)
+{
+    return with_write_txn(s, rebuild_txn, s, true);
+}
+
+steme_err
+steme__store_derived_hash(steme__store *s, uint8_t out[32])
+{
+    steme__snap *snap;
+    steme__hasher h;
+    steme_err err = steme__snap_begin(s, &snap);
+    if (err != STEME_OK)
+        return err;
+    steme__txn *t = steme__snap_txn(snap);
+
+    steme__hash256_init(&h);
+    for (unsigned tb = 0; tb < STEME__T_COUNT && err == STEME_OK; tb++) {
+        MDB_cursor *cur;
+        MDB_val k, d;
+        uint8_t hdr[9];
+        int rc;
+
+        if (tb == STEME__T_SCRATCH)
+            continue;
+        rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
+        if (rc != MDB_SUCCESS) {
+            err = steme__lmdb_err(rc);
+            break;
+        }
+        hdr[0] = (uint8_t)tb;
+        steme__hash256_update(&h, hdr, 1);
+        for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+            /* Length-prefixed so that moving a byte from key to value changes the hash. */
+            steme__put_u32(hdr, (uint32_t)k.mv_size);
+            steme__put_u32(hdr + 4, (uint32_t)d.mv_size);
+            steme__hash256_update(&h, hdr, 8);
+            steme__hash256_update(&h, k.mv_data, k.mv_size);
+            steme__hash256_update(&h, d.mv_data, d.mv_size);
+        }
+        mdb_cursor_close(cur);
+        if (rc != MDB_NOTFOUND)
+            err = steme__lmdb_err(rc);
+    }
+    steme__snap_end(snap);
+    if (err == STEME_OK)
+        steme__hash256_final(&h, out);
+    return err;
+}

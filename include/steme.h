@@ -341,7 +341,17 @@ typedef struct steme_db_options {
     unsigned verify_threads; /* signature verification threads (default: online cores) */
     int64_t max_clock_skew;  /* accepted author clock lead over ours, ms (default 300000) */
     bool create;             /* create the directory and store if missing (default true) */
-    bool read_only;          /* open for reading only (default false) */
+    /* The admin key recorded in a new store: it may sign admin-only events and grant roles
+     * (docs/rules.md). Ignored when the store exists. May be NULL. */
+    const steme_pubkey *genesis_admin;
+    /* Ingest defences (docs/trust.md): records per second per agent (0 = unlimited) and the
+     * bucket size (0 = 10 x the rate); refusals within breaker_window_ms that open an agent's
+     * circuit breaker for as long (0 = never; window default 60000). */
+    uint32_t rate_per_agent;
+    uint32_t rate_burst;
+    uint32_t breaker_rejections;
+    uint32_t breaker_window_ms;
+    bool read_only; /* open for reading only (default false) */
 } steme_db_options;
 
 void steme_db_options_init(steme_db_options *opts);
@@ -464,6 +474,176 @@ typedef void (*steme_problem_fn)(const char *index, const char *what, uint64_t s
  * the report), else the error that stopped it.
  */
 steme_err steme_db_check(steme_db *db, steme_check_report *ret, steme_problem_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Knowledge rules: lifecycle, sources, agents, trust, cascades (docs/rules.md, docs/trust.md)
+ *
+ * Everything below is derived from the log inside the transaction that appends each record,
+ * and can be rebuilt from the log alone (steme_db_rebuild). Records that break a rule (a vote
+ * on an unknown id, a retraction of an unknown source, superseding another agent's claim
+ * without the role, ...) are refused by steme_db_ingest with the field and the rule, and change
+ * nothing.
+ */
+
+typedef enum steme_stage {
+    STEME_STAGE_ACTIVE = 1,
+    STEME_STAGE_DISPUTED = 2,
+    STEME_STAGE_QUARANTINED = 3,
+    STEME_STAGE_DEPRECATED = 4,
+    STEME_STAGE_SUSPECT = 5,
+    STEME_STAGE_SUPERSEDED = 6,
+    STEME_STAGE_RETRACTED = 7,
+    STEME_STAGE_REJECTED = 8,
+} steme_stage;
+
+/* "active", "disputed", ...; NULL for an unknown stage. */
+const char *steme_stage_name(steme_stage stage);
+int steme_stage_parse(const char *name);
+
+/* Conditions of an assertion; its stage is the first that holds in docs/rules.md's order. */
+#define STEME_COND_REJECTED         0x01 /* rejected out of quarantine */
+#define STEME_COND_RETRACTED_SOURCE 0x02 /* its source was retracted */
+#define STEME_COND_RETRACTED_AUTHOR 0x04 /* retracted by its author or an editor */
+#define STEME_COND_SUPERSEDED       0x08
+#define STEME_COND_DEPRECATED       0x10 /* its epoch was superseded, not re-affirmed */
+#define STEME_COND_QUARANTINED      0x20 /* awaiting an admin's decision */
+
+typedef enum steme_quarantine_reason {
+    STEME_QUARANTINE_NONE = 0,
+    STEME_QUARANTINE_LOW_TRUST = 1,        /* author's trust below the threshold */
+    STEME_QUARANTINE_PROMPT_INJECTION = 2, /* text matched a prompt-injection rule */
+    STEME_QUARANTINE_LINK_SPAM = 3,        /* too many links, or a link-spam rule */
+} steme_quarantine_reason;
+
+const char *steme_quarantine_reason_name(steme_quarantine_reason r);
+
+typedef struct steme_state {
+    uint64_t seq; /* the assertion's log position */
+    steme_stage stage;
+    uint32_t conditions; /* STEME_COND_* */
+    steme_quarantine_reason quarantine_reason;
+    uint32_t tainted_parents; /* derived_from parents retracted, rejected or suspect */
+    uint64_t via;             /* lowest seq among them (the path back to a retraction) */
+    uint64_t superseded_by;   /* seq, 0 when none */
+    uint64_t retracted_by;    /* seq of the retracting event, 0 when none */
+    uint32_t up;              /* standing votes */
+    uint32_t down;
+} steme_state;
+
+/* The lifecycle of an assertion now. Errors: STEME_ENOTFOUND (no such assertion). */
+steme_err steme_db_state(steme_db *db, const steme_id *id, steme_state *ret);
+
+typedef struct steme_stage_change {
+    uint64_t seq;     /* the assertion */
+    uint64_t cause;   /* the record that caused the change (the assertion itself at birth) */
+    steme_stage from; /* 0 at birth */
+    steme_stage to;
+} steme_stage_change;
+
+typedef int (*steme_stage_fn)(const steme_stage_change *c, void *ctx);
+
+/* Every stage change of an assertion, oldest first. Errors: STEME_ENOTFOUND. */
+steme_err steme_db_history(steme_db *db, const steme_id *id, steme_stage_fn fn, void *ctx);
+
+/*
+ * The path from a suspect or retracted assertion back to what retracted it: path[0] is the
+ * assertion's seq, each next one the `via` parent, the last one a retracted assertion; the
+ * retracting event is in its state's retracted_by. *ret_n is 1 for an untainted assertion.
+ * Errors: STEME_ENOTFOUND, STEME_ELIMIT (more than cap steps).
+ */
+steme_err steme_db_provenance(steme_db *db, const steme_id *id, uint64_t *path, size_t cap,
+                              size_t *ret_n);
+
+/* The current head of the supersession chain that id belongs to (id itself when it is not
+ * superseded). Errors: STEME_ENOTFOUND. */
+steme_err steme_db_head(steme_db *db, const steme_id *id, steme_id *ret);
+
+typedef enum steme_source_status {
+    STEME_SOURCE_UNREGISTERED = 0, /* cited but never registered: tier unverified */
+    STEME_SOURCE_ACTIVE = 1,
+    STEME_SOURCE_RETRACTED = 2,
+} steme_source_status;
+
+typedef struct steme_source_info {
+    char id[STEME_MAX_SOURCE + 1];
+    steme_tier tier;
+    uint32_t weight; /* authority weight, ppm */
+    steme_source_status status;
+    uint64_t registered_seq; /* 0 when unregistered */
+    uint64_t status_seq;     /* the event that set the status, 0 when none */
+    uint64_t assertions;     /* assertions citing it */
+    double reliability;      /* learned, in [0, 1] (docs/trust.md) */
+} steme_source_info;
+
+typedef int (*steme_source_fn)(const steme_source_info *s, void *ctx);
+
+/* Errors: STEME_ENOTFOUND (never registered nor cited). */
+steme_err steme_db_source(steme_db *db, steme_str id, steme_source_info *ret);
+steme_err steme_db_sources(steme_db *db, steme_source_fn fn, void *ctx);
+
+typedef enum steme_role {
+    STEME_ROLE_NONE = 0,
+    STEME_ROLE_EDITOR = 1, /* may supersede, retract and re-affirm others' assertions */
+    STEME_ROLE_ADMIN = 2,  /* sources, epochs, gold, quarantine, roles */
+} steme_role;
+
+const char *steme_role_name(steme_role role);
+int steme_role_parse(const char *name); /* -1 for an unknown name ("" is STEME_ROLE_NONE) */
+
+typedef struct steme_agent_info {
+    steme_pubkey key;
+    steme_role role;
+    uint64_t profile_seq; /* the agent_profile event with its display name, 0 when none */
+    uint64_t assertions;
+    uint64_t votes;
+    uint64_t events;
+    uint64_t quarantined; /* assertions that went to quarantine */
+    uint64_t rejections;  /* records refused at ingest since the store was opened (not derived) */
+    uint64_t evidence;    /* trust observations */
+    double trust;         /* expected reliability in [0, 1] (docs/trust.md) */
+    double alpha;         /* Beta pseudo-counts behind it */
+    double beta;
+} steme_agent_info;
+
+typedef int (*steme_agent_fn)(const steme_agent_info *a, void *ctx);
+
+/* An agent's profile, counts and trust as of a log position (0: latest). An agent never seen
+ * has the prior trust and zero counts (STEME_OK). */
+steme_err steme_db_agent(steme_db *db, const steme_pubkey *pk, uint64_t as_of,
+                         steme_agent_info *ret);
+steme_err steme_db_agents(steme_db *db, steme_agent_fn fn, void *ctx);
+
+#define STEME_REPORT_DEPTHS 64
+
+/* What a retraction, reinstatement or epoch supersession touched, by depth: per_depth[0] is
+ * the assertions hit directly, per_depth[d] those d derived_from steps away (depths past the
+ * last slot are counted in it). */
+typedef struct steme_cascade_report {
+    uint64_t event_seq; /* 0 for an impact (dry run) */
+    uint64_t total;
+    uint32_t depths; /* slots used */
+    uint64_t per_depth[STEME_REPORT_DEPTHS];
+} steme_cascade_report;
+
+/* The stored report of an event. Errors: STEME_ENOTFOUND. */
+steme_err steme_db_report(steme_db *db, uint64_t event_seq, steme_cascade_report *ret);
+
+/* What retracting source would touch, computed by running the real cascade in a transaction
+ * that is then thrown away. Errors: STEME_ENOTFOUND (unknown source), STEME_EINVAL (already
+ * retracted). */
+steme_err steme_db_impact(steme_db *db, steme_str source, steme_cascade_report *ret);
+
+/* The assertions awaiting a quarantine decision, oldest first. */
+steme_err steme_db_quarantine(steme_db *db, steme_entry_fn fn, void *ctx);
+
+/* The gold_set event in force for (subject, predicate). Errors: STEME_ENOTFOUND. */
+steme_err steme_db_gold(steme_db *db, steme_str subject, steme_str predicate, steme_entry **ret);
+
+/* Recompute every derived table from the log (one transaction). */
+steme_err steme_db_rebuild(steme_db *db);
+
+/* BLAKE2b-256 over all derived state: equal before and after a rebuild. */
+steme_err steme_db_derived_hash(steme_db *db, uint8_t out[32]);
 
 /* The current wall clock, ms since the epoch (the clock the engine stamps records with). */
 int64_t steme_now_ms(void);

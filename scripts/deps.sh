@@ -10,7 +10,7 @@ set -euo pipefail
 
 build_pkgs=(
     build-essential pkg-config meson ninja-build
-    liblmdb-dev libsodium-dev libjansson-dev
+    liblmdb-dev libsodium-dev libjansson-dev libpcre2-dev
 )
 test_pkgs=(
     libcmocka-dev jq lmdb-utils clang-format python3

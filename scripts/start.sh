@@ -16,6 +16,9 @@ key=${STEME_KEY_FILE:-$PWD/steme-keys/demo.key}
 
 if [[ ! -d "$STEME_DB" ]]; then
     "$steme" init
+    # The sample has a claim of the 2018 guideline's epoch; an epoch exists once the admin key
+    # (made by init) has opened it.
+    "$steme" epoch open acc-aha-2018 --description "2018 ACC/AHA cholesterol guideline" >/dev/null
 fi
 if [[ ! -f "$key" ]]; then
     mkdir -p "$(dirname "$key")"

@@ -10,7 +10,8 @@
  * costs, independently of the machine. It also reports the store's size per record and the
  * latency of a point read by id, the operation every query ends with.
  *
- * Phases: generate (not timed) -> verification bound -> ingest -> check -> lookups -> report.
+ * Phases: generate (not timed) -> verification bound -> ingest -> check -> bound again ->
+ * lookups (two passes) -> report.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,11 +58,14 @@ usage(FILE *f)
             "\n"
             "  1. generates N signed assertions (not timed; all cores);\n"
             "  2. verification bound: one thread per online core verifies the generated\n"
-            "     signatures with steme_sig_verify for a fixed time;\n"
+            "     signatures with steme_sig_verify for a fixed time; measured before and\n"
+            "     again after the ingest, and the mean is the bound;\n"
             "  3. ingest: T threads submit batches of B records through steme_db_ingest into a\n"
             "     fresh store; records/s is N over the wall time from the first submit to the\n"
             "     last return; every result must be STEME_OK and not a duplicate;\n"
-            "  4. lookups: single-threaded steme_db_get + steme_entry_free of random ids;\n"
+            "  4. lookups: single-threaded steme_db_get + steme_entry_free of L random ids,\n"
+            "     twice over the same ids (the first pass also pays the page faults of the\n"
+            "     fresh memory map);\n"
             "  5. prints records/s, the bound, their ratio (target >= %.2f), bytes on disk per\n"
             "     record, get-by-id latency percentiles (target p99 <= %d us), the map size.\n"
             "\n"
@@ -68,8 +73,8 @@ usage(FILE *f)
             "  --records N         records to generate and ingest (default 1000000)\n"
             "  --threads T         submitting threads (default 4)\n"
             "  --batch B           records per steme_db_ingest call (default 1000)\n"
-            "  --lookups L         get-by-id calls timed (default 200000)\n"
-            "  --verify-seconds S  length of the verification-bound run (default 3)\n"
+            "  --lookups L         get-by-id calls timed per pass (default 200000)\n"
+            "  --verify-seconds S  length of each verification-bound run (default 3)\n"
             "  --dir DIR           store directory; must not exist (default: a fresh directory\n"
             "                      under $TMPDIR or /tmp)\n"
             "  --keep              keep the store directory (default: removed at the end)\n"
@@ -222,6 +227,60 @@ cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The machine's CPU time since boot from /proc/stat, in seconds: busy (every state but idle
+ * and iowait) and iowait. Both stay 0 where /proc is missing. */
+typedef struct machine_cpu {
+    double busy;
+    double iowait;
+} machine_cpu;
+
+static machine_cpu
+machine_cpu_now(void)
+{
+    machine_cpu m = {0.0, 0.0};
+    unsigned long long v[8] = {0};
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/stat", "r");
+
+    if (f == NULL)
+        return m;
+    /* user nice system idle iowait irq softirq steal */
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+               &v[5], &v[6], &v[7]) == 8 &&
+        hz > 0) {
+        m.busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
+        m.iowait = (double)v[4] / (double)hz;
+    }
+    fclose(f);
+    return m;
+}
+
+/* Bytes written so far to the block device holding path (sectors written in
+ * /sys/dev/block/MAJ:MIN/stat), or 0 when there is none, as on tmpfs. The count is for the
+ * whole device, other processes included; /proc/self/io is not used because it counts pages
+ * dirtied rather than pages sent to the disk, several times more under LMDB's rewrites. */
+static uint64_t
+device_written(const char *path)
+{
+    unsigned long long v[7] = {0};
+    char sys[64];
+    struct stat st;
+    FILE *f;
+    int got;
+
+    if (stat(path, &st) != 0)
+        return 0;
+    snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
+    f = fopen(sys, "r");
+    if (f == NULL)
+        return 0;
+    /* read ios, merges, sectors, ticks; write ios, merges, sectors */
+    got = fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                 &v[6]);
+    fclose(f);
+    return got == 7 ? v[6] * 512 : 0;
+}
+
 static void
 progress(const char *msg)
 {
@@ -286,8 +345,9 @@ verify_worker(void *arg)
     return NULL;
 }
 
-static void
-measure_verify_bound(const workload *w, unsigned cores, double seconds, figures *f)
+/* Verifications per second on cores threads, each over its share of the records. */
+static double
+measure_verify_bound(const workload *w, unsigned cores, double seconds)
 {
     verify_thread *ts = calloc(cores, sizeof(*ts));
     pthread_t *tid = calloc(cores, sizeof(*tid));
@@ -295,6 +355,7 @@ measure_verify_bound(const workload *w, unsigned cores, double seconds, figures 
     atomic_bool stop = false;
     struct timespec pause = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
     uint64_t failures = 0;
+    double rate = 0.0;
 
     if (ts == NULL || tid == NULL)
         die("verification bound", STEME_ENOMEM);
@@ -314,11 +375,9 @@ measure_verify_bound(const workload *w, unsigned cores, double seconds, figures 
     pthread_barrier_wait(&start);
     nanosleep(&pause, NULL);
     atomic_store(&stop, true);
-    f->verify_per_s = 0.0;
     for (unsigned k = 0; k < cores; k++) {
         pthread_join(tid[k], NULL);
-        f->verifications += ts[k].count;
-        f->verify_per_s += (double)ts[k].count / ((double)ts[k].ns / 1e9);
+        rate += (double)ts[k].count / ((double)ts[k].ns / 1e9);
         failures += ts[k].failures;
     }
     pthread_barrier_destroy(&start);
@@ -326,6 +385,7 @@ measure_verify_bound(const workload *w, unsigned cores, double seconds, figures 
     free(tid);
     if (failures != 0)
         die("a generated signature does not verify", STEME_ESIG);
+    return rate;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -382,8 +442,8 @@ ingest_worker(void *arg)
 }
 
 static void
-measure_ingest(steme_db *db, const workload *w, const options *o, steme_ingest_result *results,
-               figures *f)
+measure_ingest(steme_db *db, const char *store_dir, const workload *w, const options *o,
+               steme_ingest_result *results, figures *f)
 {
     size_t n_batches = (w->n + o->batch - 1) / o->batch;
     ingest_shared s = {.db = db, .w = w, .batch = o->batch, .results = results};
@@ -391,6 +451,8 @@ measure_ingest(steme_db *db, const workload *w, const options *o, steme_ingest_r
     pthread_t *tid = calloc(o->threads, sizeof(*tid));
     uint64_t first = UINT64_MAX, last = 0;
     double cpu0;
+    machine_cpu m0, m1;
+    uint64_t written0;
 
     s.call_ns = calloc(n_batches, sizeof(*s.call_ns));
     if (ts == NULL || tid == NULL || s.call_ns == NULL)
@@ -402,6 +464,8 @@ measure_ingest(steme_db *db, const workload *w, const options *o, steme_ingest_r
         ts[k].s = &s;
     start_threads(tid, o->threads, ingest_worker, ts, sizeof(*ts));
     cpu0 = cpu_seconds();
+    m0 = machine_cpu_now();
+    written0 = device_written(store_dir);
     pthread_barrier_wait(&s.start);
     for (unsigned k = 0; k < o->threads; k++) {
         pthread_join(tid[k], NULL);
@@ -411,12 +475,20 @@ measure_ingest(steme_db *db, const workload *w, const options *o, steme_ingest_r
             last = ts[k].last;
     }
     f->ingest_cpu = cpu_seconds() - cpu0;
+    m1 = machine_cpu_now();
+    f->ingest_written = device_written(store_dir) - written0;
     pthread_barrier_destroy(&s.start);
     if (atomic_load(&s.failed) != 0)
         die("steme_db_ingest", atomic_load(&s.failed));
 
     f->ingest_seconds = (double)(last - first) / 1e9;
     f->ingest_per_s = (double)w->n / f->ingest_seconds;
+    /* Others' share is what the machine did beyond this process (clamped: the two clocks
+     * tick at different granularity). */
+    f->ingest_other_cpu = (m1.busy - m0.busy - f->ingest_cpu) / f->ingest_seconds;
+    if (f->ingest_other_cpu < 0.0)
+        f->ingest_other_cpu = 0.0;
+    f->ingest_iowait = (m1.iowait - m0.iowait) / f->ingest_seconds;
     f->ingest_cpu /= f->ingest_seconds;
     f->calls = percentiles(s.call_ns, n_batches);
     free(s.call_ns);
@@ -457,8 +529,10 @@ check_results(const workload *w, const steme_ingest_result *results)
  * Phase 4: get-by-id latency.
  */
 
+/* Time lookups gets of ids drawn the same way on every call, so that a second call revisits
+ * exactly the pages the first one touched. */
 static size_t
-measure_lookups(steme_db *db, const workload *w, size_t lookups, figures *f)
+measure_lookups(steme_db *db, const workload *w, size_t lookups, latency *ret)
 {
     uint64_t *lat = malloc((lookups ? lookups : 1) * sizeof(*lat));
     size_t bad = 0;
@@ -480,7 +554,7 @@ measure_lookups(steme_db *db, const workload *w, size_t lookups, figures *f)
         t1 = now_ns();
         lat[k] = t1 - t0;
     }
-    f->get_ns = percentiles(lat, lookups);
+    *ret = percentiles(lat, lookups);
     free(lat);
     return bad;
 }
@@ -594,7 +668,7 @@ main(int argc, char **argv)
     f.gen_seconds = (double)(now_ns() - t0) / 1e9;
 
     progress("measuring the verification bound");
-    measure_verify_bound(&w, f.cores, o.verify_seconds, &f);
+    f.verify_before = measure_verify_bound(&w, f.cores, o.verify_seconds);
 
     fprintf(stderr, "bench_ingest: ingesting into %s\n", store);
     err = steme_db_open(store, NULL, &db);
@@ -603,9 +677,15 @@ main(int argc, char **argv)
     results = calloc(w.n, sizeof(*results));
     if (results == NULL)
         die("results", STEME_ENOMEM);
-    measure_ingest(db, &w, &o, results, &f);
+    measure_ingest(db, store, &w, &o, results, &f);
     bad = check_results(&w, results);
     free(results);
+
+    /* Measured again right after the ingest: on a shared or throttled machine the speed of
+     * the cores drifts, and the ratio is only meaningful against the speed they had meanwhile. */
+    progress("measuring the verification bound again");
+    f.verify_after = measure_verify_bound(&w, f.cores, o.verify_seconds);
+    f.verify_per_s = (f.verify_before + f.verify_after) / 2.0;
 
     err = steme_db_stats(db, &f.stats);
     if (err != STEME_OK)
@@ -618,7 +698,8 @@ main(int argc, char **argv)
     measure_disk(store, &f);
 
     progress("timing get by id");
-    bad += measure_lookups(db, &w, o.lookups, &f);
+    bad += measure_lookups(db, &w, o.lookups, &f.get_first);
+    bad += measure_lookups(db, &w, o.lookups, &f.get_warm);
     steme_db_close(db);
 
     if (o.json)

@@ -15,6 +15,7 @@
 
 #define TARGET_RATIO  0.75 /* ingest records/s over verifications/s on all cores */
 #define TARGET_P99_NS 5000 /* get by id */
+#define DRIFT_WARN    0.10 /* bound before vs after: beyond this the machine changed speed */
 
 typedef struct latency {
     size_t n;
@@ -27,16 +28,21 @@ typedef struct figures {
     unsigned threads; /* submitting threads */
     size_t batch;     /* records per steme_db_ingest call */
     double gen_seconds;
-    uint64_t verifications;
-    double verify_per_s;
+    double verify_before; /* verifications/s on all cores, measured before the ingest */
+    double verify_after;  /* ... and again after it: the two bracket the ingest */
+    double verify_per_s;  /* their mean: the bound the ratio is taken against */
     double ingest_seconds;
     double ingest_per_s;
-    double ingest_cpu; /* CPU seconds of the whole process per wall second while ingesting */
-    latency calls;     /* steme_db_ingest call durations */
+    double ingest_cpu;       /* cores this process kept busy while ingesting (CPU s per s) */
+    double ingest_other_cpu; /* cores other processes kept busy meanwhile */
+    double ingest_iowait;    /* cores idle waiting for I/O meanwhile */
+    uint64_t ingest_written; /* bytes the ingest wrote to storage (/proc/self/io) */
+    latency calls;           /* steme_db_ingest call durations */
     steme_stats stats;
     uint64_t data_mdb_bytes;
     uint64_t data_mdb_alloc; /* blocks actually allocated (data.mdb may be sparse) */
-    latency get_ns;
+    latency get_first; /* first pass: pages of the fresh mapping are touched for the first time */
+    latency get_warm;  /* second pass over the same ids */
 } figures;
 
 /* Sort v ascending. */

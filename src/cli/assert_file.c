@@ -305,9 +305,13 @@ flush_batch(importer *im, steme_db *db)
     int status = CLI_CONTINUE;
     if (err != STEME_OK) {
         bool named = false;
+        /* The records the store refused for themselves; the others of the atomic batch are
+         * refused only for their company (field "batch") and would bury the one that matters. */
         for (size_t i = 0; i < im->n; i++) {
-            if (im->results[i].err != STEME_OK) {
-                report_line(im, im->lines[i], im->results[i].err, &im->results[i].info, NULL);
+            const steme_ingest_result *res = &im->results[i];
+            if (res->err != STEME_OK &&
+                (res->info.field == NULL || strcmp(res->info.field, "batch") != 0)) {
+                report_line(im, im->lines[i], res->err, &res->info, NULL);
                 named = true;
             }
         }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_assert.c -- `steme assert`: sign a claim with an agent's key and store it.
+ * cmd_assert.c -- `steme assert`: sign a claim with an agent's key and store it; and
+ * `steme supersede`: the same, as the replacement of an earlier claim.
  *
  * A claim comes either from flags (one assertion, built here) or from a JSON Lines file of
  * records in their JSON form (assert_file.c). Either way the record is encoded and signed
  * before the store is opened, so a malformed claim is refused with its field and rule even
- * when there is no store, and nothing is written for it.
+ * when there is no store, and nothing is written for it. A supersession needs the store first
+ * (it starts from the claim it replaces), and shares the flags and their parsing: it is an
+ * assertion whose `supersedes` names that claim.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,8 +19,10 @@
 #include "cli.h"
 #include "cmd_assert.h"
 #include "output.h"
+#include "signing.h"
 
 static int run_assert(cli *c, int argc, char **argv);
+static int run_supersede(cli *c, int argc, char **argv);
 
 const cli_command cli_cmd_assert = {
     .name = "assert",
@@ -104,6 +109,52 @@ const cli_command cli_cmd_assert = {
     .run = run_assert,
 };
 
+const cli_command cli_cmd_supersede = {
+    .name = "supersede",
+    .summary = "replace a claim with a corrected one (a new assertion that supersedes it)",
+    .help = "Usage: steme supersede ID|SEQ [--key FILE] --value V [--type TYPE] [--unit U]\n"
+            "                       [--subject S] [--predicate P] [--source SRC]\n"
+            "                       [--confidence C] [--valid-from T] [--valid-until T]\n"
+            "                       [--supersedes ID]... [--derived-from ID]... [--epoch E]\n"
+            "                       [--qualifier KEY=VALUE]... [--quote Q] [--url URL] [--at T]\n"
+            "\n"
+            "Sign and store a new assertion that replaces the assertion ID (or the one at log\n"
+            "position SEQ): the new claim lists ID in its supersedes, and ID's stage becomes\n"
+            "superseded. The old claim stays in the log, and readers follow the chain of\n"
+            "supersessions to its current head ('steme state ID' shows it).\n"
+            "\n"
+            "The new assertion has the subject, predicate and source of ID unless --subject,\n"
+            "--predicate or --source say otherwise, and ID's qualifiers unless --qualifier is\n"
+            "given (then the qualifiers given replace them all). Everything else is what the\n"
+            "flags say, as for 'steme assert': --value is required; the confidence defaults to 1,\n"
+            "the time to now, and the epoch, validity, evidence and derived_from to none.\n"
+            "\n"
+            "Rules (docs/rules.md), checked by the store, which refuses the record otherwise:\n"
+            "ID must be an assertion that is neither retracted nor already superseded, and your\n"
+            "own unless your key has the editor or admin role; a chain may not lead back to\n"
+            "itself.\n"
+            "\n"
+            "Options:\n"
+            "  --key FILE    the signing key (default: $STEME_KEY_FILE, else ./steme.key)\n"
+            "  --supersedes  further assertions the new one also replaces (besides ID)\n"
+            "  other flags   as for 'steme assert' ('steme help assert'); --file is not taken\n"
+            "\n"
+            "Output: the new assertion's id, seq and status, the id it supersedes and the head of\n"
+            "the chain (now the new assertion); with --quiet the id alone; with --json\n"
+            "{\"id\", \"seq\", \"status\", \"supersedes\", \"head\"}.\n"
+            "\n"
+            "Exit status: 0 when the assertion was stored (or was already there); 1 when it was\n"
+            "refused (\"steme: supersede: FIELD: RULE\", e.g. superseding another agent's claim\n"
+            "without the role), ID is not an assertion, the key could not be loaded or there is\n"
+            "no store; 2 on a usage error.\n"
+            "\n"
+            "Examples:\n"
+            "  steme supersede 12 --key me.key --value 0.3 --unit %\n"
+            "  steme --json supersede 5f0c...e1 --key me.key --value 40 --unit mg \\\n"
+            "      --quote 'corrected in the 2024 label' | jq -r .head\n",
+    .run = run_supersede,
+};
+
 enum {
     OPT_KEY = CLI_OPT_BASE,
     OPT_FILE,
@@ -125,9 +176,10 @@ enum {
     OPT_AT,
 };
 
+/* --file comes first: `supersede` takes the same options without it (assert_options + 1). */
 static const struct option assert_options[] = {
-    {"key", required_argument, NULL, OPT_KEY},
     {"file", required_argument, NULL, OPT_FILE},
+    {"key", required_argument, NULL, OPT_KEY},
     {"subject", required_argument, NULL, OPT_SUBJECT},
     {"predicate", required_argument, NULL, OPT_PREDICATE},
     {"value", required_argument, NULL, OPT_VALUE},
@@ -264,13 +316,9 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
     return CLI_CONTINUE;
 }
 
-/*
- * The typed value of text. type is the --type name or NULL to infer; unit (may be NULL)
- * makes an inferred whole number a number. what names the option in messages.
- */
-static int
-parse_value(cli *c, const char *what, const char *text, const char *type, const char *unit,
-            steme_value *ret)
+int
+cli_parse_value(cli *c, const char *what, const char *text, const char *type, const char *unit,
+                steme_value *ret)
 {
     steme_value v = {0};
     int t;
@@ -320,30 +368,6 @@ parse_value(cli *c, const char *what, const char *text, const char *type, const 
     return CLI_CONTINUE;
 }
 
-int
-cli_key_load(cli *c, const char *path, steme_keypair **ret)
-{
-    int err = steme_keypair_load(path, ret);
-    switch (err) {
-    case STEME_OK:
-        return CLI_CONTINUE;
-    case STEME_ENOTFOUND:
-        return cli_fail(c, "not_found",
-                        "key file %s not found (make one with 'steme keygen --out %s')", path,
-                        path);
-    case STEME_EPERM:
-        return cli_fail(c, "permission",
-                        "key file %s: refused because group or others may access it, or it is "
-                        "not a regular file (chmod 600 it)",
-                        path);
-    case STEME_EINVAL:
-        /* Deliberately no detail: the detail would be about secret bytes. */
-        return cli_fail(c, "invalid", "key file %s is not a valid steme key file", path);
-    default:
-        return cli_error(c, err, NULL, "key file %s", path);
-    }
-}
-
 static int
 print_result(cli *c, const steme_ingest_result *r)
 {
@@ -363,6 +387,53 @@ print_result(cli *c, const steme_ingest_result *r)
     return CLI_EXIT_OK;
 }
 
+/*
+ * Build the assertion of the flags into rec (which borrows from a, and from base). base, when
+ * not NULL, is the assertion being superseded: it gives the subject, predicate and source that
+ * the flags leave out, and its qualifiers unless --qualifier is given.
+ */
+static int
+build_assertion(cli *c, const assert_args *a, const steme_assertion *base, steme_record *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->kind = STEME_RECORD_ASSERTION;
+    steme_assertion *as = &rec->assertion;
+    int status = cli_parse_value(c, "--value", a->value, a->type, a->unit, &as->object);
+    if (status != CLI_CONTINUE)
+        return status;
+    for (size_t i = 0; i < a->n_qualifiers; i++) {
+        const char *eq = strchr(a->qualifiers[i], '=');
+        as->qualifiers[i].key.ptr = a->qualifiers[i];
+        as->qualifiers[i].key.len = (size_t)(eq - a->qualifiers[i]);
+        status = cli_parse_value(c, "--qualifier", eq + 1, NULL, NULL, &as->qualifiers[i].value);
+        if (status != CLI_CONTINUE)
+            return status;
+    }
+    as->n_qualifiers = a->n_qualifiers;
+    if (base != NULL && a->n_qualifiers == 0) {
+        memcpy(as->qualifiers, base->qualifiers, base->n_qualifiers * sizeof(as->qualifiers[0]));
+        as->n_qualifiers = base->n_qualifiers;
+    }
+    as->asserted_at = a->has_at ? a->at : steme_now_ms();
+    as->subject = a->subject != NULL || base == NULL ? steme_str_c(a->subject) : base->subject;
+    as->predicate =
+        a->predicate != NULL || base == NULL ? steme_str_c(a->predicate) : base->predicate;
+    as->source = a->source != NULL || base == NULL ? steme_str_c(a->source) : base->source;
+    as->confidence = a->confidence;
+    as->has_valid_from = a->has_valid_from;
+    as->valid_from = a->valid_from;
+    as->has_valid_until = a->has_valid_until;
+    as->valid_until = a->valid_until;
+    as->supersedes = a->supersedes;
+    as->n_supersedes = a->n_supersedes;
+    as->derived_from = a->derived_from;
+    as->n_derived_from = a->n_derived_from;
+    as->epoch = steme_str_c(a->epoch);
+    as->evidence_quote = steme_str_c(a->quote);
+    as->evidence_url = steme_str_c(a->url);
+    return CLI_CONTINUE;
+}
+
 /* Build the assertion of the flags, sign it and store it. */
 static int
 assert_flags(cli *c, const assert_args *a)
@@ -376,43 +447,14 @@ assert_flags(cli *c, const assert_args *a)
         return cli_usage(c, "missing %s (or give records with --file)", missing);
 
     steme_record rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.kind = STEME_RECORD_ASSERTION;
-    steme_assertion *as = &rec.assertion;
-    int status = parse_value(c, "--value", a->value, a->type, a->unit, &as->object);
+    int status = build_assertion(c, a, NULL, &rec);
     if (status != CLI_CONTINUE)
         return status;
-    for (size_t i = 0; i < a->n_qualifiers; i++) {
-        const char *eq = strchr(a->qualifiers[i], '=');
-        as->qualifiers[i].key.ptr = a->qualifiers[i];
-        as->qualifiers[i].key.len = (size_t)(eq - a->qualifiers[i]);
-        status = parse_value(c, "--qualifier", eq + 1, NULL, NULL, &as->qualifiers[i].value);
-        if (status != CLI_CONTINUE)
-            return status;
-    }
-    as->n_qualifiers = a->n_qualifiers;
-    as->asserted_at = a->has_at ? a->at : steme_now_ms();
-    as->subject = steme_str_c(a->subject);
-    as->predicate = steme_str_c(a->predicate);
-    as->confidence = a->confidence;
-    as->source = steme_str_c(a->source);
-    as->has_valid_from = a->has_valid_from;
-    as->valid_from = a->valid_from;
-    as->has_valid_until = a->has_valid_until;
-    as->valid_until = a->valid_until;
-    as->supersedes = a->supersedes;
-    as->n_supersedes = a->n_supersedes;
-    as->derived_from = a->derived_from;
-    as->n_derived_from = a->n_derived_from;
-    as->epoch = steme_str_c(a->epoch);
-    as->evidence_quote = steme_str_c(a->quote);
-    as->evidence_url = steme_str_c(a->url);
-
     steme_keypair *kp = NULL;
     status = cli_key_load(c, a->key_file, &kp);
     if (status != CLI_CONTINUE)
         return status;
-    steme_keypair_public(kp, &as->agent);
+    steme_keypair_public(kp, &rec.assertion.agent);
 
     uint8_t *buf = malloc(STEME_MAX_RECORD);
     if (buf == NULL) {
@@ -474,5 +516,90 @@ run_assert(cli *c, int argc, char **argv)
         return status;
     status = cli_assert_file(c, a.file, kp, a.has_at ? a.at : steme_now_ms());
     steme_keypair_free(kp);
+    return status;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * supersede
+ */
+
+/* Print the new assertion, what it superseded and where the chain now ends. */
+static int
+print_superseded(cli *c, steme_db *db, const steme_ingest_result *r, const steme_id *old)
+{
+    steme_id head;
+    int err = steme_db_head(db, old, &head);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "finding the head of the chain");
+    char old_hex[2 * STEME_ID_SIZE + 1], head_hex[2 * STEME_ID_SIZE + 1];
+    steme_hex(old->b, sizeof(old->b), old_hex);
+    steme_hex(head.b, sizeof(head.b), head_hex);
+    json_t *extra = json_pack("{s:s, s:s}", "supersedes", old_hex, "head", head_hex);
+    cli_table t;
+    cli_table_init(&t, 2);
+    if (extra == NULL || !cli_table_kv(&t, "supersedes", "%s", old_hex) ||
+        !cli_table_kv(&t, "head", "%s", head_hex)) {
+        json_decref(extra);
+        cli_table_free(&t);
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    }
+    int status = cli_print_stored(c, r, extra, &t);
+    cli_table_free(&t);
+    return status;
+}
+
+static int
+run_supersede(cli *c, int argc, char **argv)
+{
+    assert_args a;
+    memset(&a, 0, sizeof(a));
+    a.key_file = cli_default_key_file();
+    a.confidence = STEME_CONFIDENCE_ONE;
+    int first;
+    int status = cli_args_parse(c, &cli_cmd_supersede, argc, argv, assert_options + 1, on_option,
+                                &a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (argc - first != 1)
+        return cli_usage(c, argc == first ? "missing the ID or SEQ of the assertion to supersede"
+                                          : "expected one ID or SEQ (values are given with flags)");
+    cli_ref ref;
+    if (!cli_ref_parse(argv[first], &ref))
+        return cli_usage(c, "'%s' is neither an id (64 hex digits) nor a log position",
+                         argv[first]);
+    if (a.value == NULL)
+        return cli_usage(c, "missing --value (the corrected value)");
+    if (a.n_supersedes == STEME_MAX_SUPERSEDES)
+        return cli_usage(c, "--supersedes: at most %d per record, counting ID",
+                         STEME_MAX_SUPERSEDES - 1);
+
+    steme_db *db = NULL;
+    status = cli_db_open(c, false, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_entry *base = NULL;
+    status = cli_ref_assertion(c, db, &ref, &base);
+    if (status != CLI_CONTINUE)
+        goto out_close_db;
+    a.supersedes[a.n_supersedes++] = base->id;
+
+    steme_record rec;
+    status = build_assertion(c, &a, &base->record.assertion, &rec);
+    if (status != CLI_CONTINUE)
+        goto out_free_base;
+    steme_keypair *kp = NULL;
+    status = cli_key_load(c, a.key_file, &kp);
+    if (status != CLI_CONTINUE)
+        goto out_free_base;
+    steme_keypair_public(kp, &rec.assertion.agent);
+    steme_ingest_result r;
+    status = cli_sign_store(c, db, &rec, kp, &r);
+    steme_keypair_free(kp);
+    if (status == CLI_CONTINUE)
+        status = print_superseded(c, db, &r, &base->id);
+out_free_base:
+    steme_entry_free(base);
+out_close_db:
+    steme_db_close(db);
     return status;
 }

@@ -23,11 +23,13 @@ static int run_list(cli *c, int argc, char **argv);
 
 #define ROWS_HELP                                                                                  \
     "Output: a table, one record per row: SEQ, RECORDED_AT (when the store accepted it),\n"        \
-    "KIND, the first 12 hex digits of the ID ('steme get SEQ' shows the rest), and a\n"            \
-    "summary (an assertion: SUBJECT PREDICATE = VALUE [SOURCE]). When --limit cut the\n"           \
-    "listing short, a last line says which --after continues it (not with --quiet). With\n"        \
-    "--json: JSON Lines, one object per record, as 'steme --json get' prints it:\n"                \
-    "{\"seq\", \"id\", \"recorded_at\", \"signature\", \"record\": {JSON form}}.\n"
+    "KIND, the first 12 hex digits of the ID ('steme get SEQ' shows the rest), the STAGE\n"        \
+    "of an assertion (active, disputed, quarantined, deprecated, suspect, superseded,\n"           \
+    "retracted or rejected; '-' for votes and events) and a summary (an assertion:\n"              \
+    "SUBJECT PREDICATE = VALUE [SOURCE]). When --limit cut the listing short, a last line\n"       \
+    "says which --after continues it (not with --quiet). With --json: JSON Lines, one\n"           \
+    "object per record, as 'steme --json get' prints it: {\"seq\", \"id\", \"recorded_at\",\n"     \
+    "\"signature\", \"record\": {JSON form}, \"stage\": STAGE or null}.\n"
 
 const cli_command cli_cmd_get = {
     .name = "get",
@@ -35,17 +37,23 @@ const cli_command cli_cmd_get = {
     .help = "Usage: steme get ID|SEQ [--as-of SEQ]\n"
             "\n"
             "Show one stored record: its log position (seq), id, the time the store accepted\n"
-            "it (recorded_at), every member of the record and its signature. The record is\n"
-            "named by its id (64 hex digits) or by its position in the log (a decimal\n"
-            "number).\n"
+            "it (recorded_at), for an assertion its lifecycle stage, every member of the record\n"
+            "and its signature. The record is named by its id (64 hex digits) or by its\n"
+            "position in the log (a decimal number).\n"
+            "\n"
+            "The stage (active, disputed, quarantined, deprecated, suspect, superseded,\n"
+            "retracted or rejected; docs/rules.md) is the assertion's standing, derived from\n"
+            "the records that followed it: 'steme state' says why, 'steme history' when.\n"
             "\n"
             "Options:\n"
             "  --as-of SEQ   look as the store was when its log ended at SEQ: a record stored\n"
-            "                later is not found (--as-of 0: before the first record)\n"
+            "                later is not found (--as-of 0: before the first record), and the\n"
+            "                stage is the one the assertion had then\n"
             "\n"
             "Output: \"key  value\" lines named as in the JSON form (object, qualifiers.dose,\n"
             "evidence.quote, ...); typed values read \"VALUE [UNIT] (TYPE)\". With --json:\n"
-            "{\"seq\", \"id\", \"recorded_at\", \"signature\", \"record\": {JSON form}}.\n"
+            "{\"seq\", \"id\", \"recorded_at\", \"signature\", \"record\": {JSON form},\n"
+            "\"stage\": STAGE, or null for a vote or an event}.\n"
             "\n"
             "Exit status: 0 when found; 1 when there is no such record (or not as of SEQ)\n"
             "or no store; 2 on a usage error (an ID that is neither 64 hex digits nor a\n"
@@ -98,8 +106,9 @@ const cli_command cli_cmd_list = {
             "  --after SEQ   start after log position SEQ (a cursor: pass the last seq shown)\n"
             "  --limit N     show at most N records (default 50; 0 = all)\n"
             "\n"
-            "Superseded, retracted and disputed claims are listed too: list shows what was\n"
-            "recorded, not what to believe.\n"
+            "Superseded, retracted and disputed claims are listed too, each with its stage:\n"
+            "list shows what was recorded, not what to believe. With --as-of, stages are the\n"
+            "ones the assertions had then.\n"
             "\n" ROWS_HELP "\n"
             "Exit status: 0 (also when nothing matches); 1 when there is no store; 2 on a usage\n"
             "error (no selector, two selectors, --predicate without --subject, a malformed id).\n"
@@ -244,6 +253,17 @@ run_get(cli *c, int argc, char **argv)
         e = NULL;
         err = STEME_ENOTFOUND;
     }
+    steme_stage stage = 0;
+    if (err == STEME_OK && e->record.kind == STEME_RECORD_ASSERTION) {
+        err = cli_stage_at(db, &e->id, a.list.as_of, &stage);
+        if (err == STEME_ENOTFOUND) /* no derived state for it (yet): show no stage */
+            err = STEME_OK;
+        if (err != STEME_OK) {
+            steme_entry_free(e);
+            steme_db_close(db);
+            return cli_error(c, err, NULL, "reading the stage of %s", name);
+        }
+    }
     steme_db_close(db);
     if (err == STEME_ENOTFOUND) {
         char when[48] = "";
@@ -256,8 +276,8 @@ run_get(cli *c, int argc, char **argv)
         return cli_error(c, err, NULL, "reading %s", name);
 
     if (c->json)
-        status = cli_json_doc(c, steme__entry_to_json(e));
-    else if (!cli_view_entry(stdout, e))
+        status = cli_json_doc(c, cli_entry_json(e, stage));
+    else if (!cli_view_entry(stdout, e, stage))
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
     steme_entry_free(e);
     return status == CLI_EXIT_FAIL ? CLI_EXIT_FAIL : CLI_EXIT_OK;
@@ -269,6 +289,8 @@ run_get(cli *c, int argc, char **argv)
 
 typedef struct lister {
     cli *c;
+    steme_db *db;
+    uint64_t as_of; /* for the stages shown: 0 = now */
     uint64_t limit; /* 0 = all */
     uint64_t count;
     uint64_t last; /* seq of the last record shown */
@@ -285,8 +307,19 @@ on_entry(const steme_entry *e, void *ctx)
         l->more = true;
         return 1;
     }
+    /* A nested read inside the listing's snapshot: the store allows it (steme.h), and it
+     * keeps the listing streaming instead of collecting ids first. An assertion without
+     * derived state (not found) is shown without a stage rather than failing the listing. */
+    steme_stage stage = 0;
+    if (e->record.kind == STEME_RECORD_ASSERTION) {
+        int err = cli_stage_at(l->db, &e->id, l->as_of, &stage);
+        if (err != STEME_OK && err != STEME_ENOTFOUND) {
+            l->status = cli_error(l->c, err, NULL, "reading the stage of seq %" PRIu64, e->seq);
+            return 1;
+        }
+    }
     if (l->c->json) {
-        json_t *j = steme__entry_to_json(e);
+        json_t *j = cli_entry_json(e, stage);
         if (cli_json_line(l->c, j) != CLI_CONTINUE) {
             l->status = CLI_EXIT_FAIL;
             return 1;
@@ -294,7 +327,7 @@ on_entry(const steme_entry *e, void *ctx)
     } else {
         if (l->count == 0)
             cli_view_row_header(stdout, l->seq_width);
-        cli_view_row(stdout, e, l->seq_width);
+        cli_view_row(stdout, e, l->seq_width, stage);
     }
     l->count++;
     l->last = e->seq;
@@ -319,7 +352,12 @@ list_records(cli *c, const read_args *a)
     int status = cli_db_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
-    lister l = {.c = c, .limit = a->limit, .status = CLI_EXIT_OK, .seq_width = 3};
+    lister l = {.c = c,
+                .db = db,
+                .as_of = a->list.as_of,
+                .limit = a->limit,
+                .status = CLI_EXIT_OK,
+                .seq_width = 3};
     steme_stats st;
     if (steme_db_stats(db, &st) == STEME_OK && digits(st.last_seq) > l.seq_width)
         l.seq_width = digits(st.last_seq);

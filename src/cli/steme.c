@@ -22,28 +22,51 @@ static int run_help(cli *c, int argc, char **argv);
 static const cli_command cmd_help = {
     .name = "help",
     .summary = "show the help of steme or of one command",
-    .help = "Usage: steme help [COMMAND]\n"
+    .help = "Usage: steme help [COMMAND [SUBCOMMAND]]\n"
             "\n"
             "Without COMMAND, print the overview of steme: its commands, global options,\n"
             "environment and exit statuses. With COMMAND, print that command's complete help,\n"
-            "the same text as 'steme COMMAND --help'.\n"
+            "the same text as 'steme COMMAND --help'. A command with subcommands (source,\n"
+            "epoch, gold, trust, agent, quarantine) has one help text for all of them, which\n"
+            "'steme help COMMAND SUBCOMMAND' also prints.\n"
             "\n"
-            "Exit status: 0, or 2 when COMMAND is not a command.\n",
+            "Exit status: 0, or 2 when COMMAND is not a command or SUBCOMMAND not one of\n"
+            "its subcommands.\n",
     .run = run_help,
 };
 
-/* In the order `steme help` lists them. */
+/* In the order `steme help` lists them; a section title starts each group. */
+typedef struct command_line {
+    const char *section; /* NULL: same section as the line before */
+    const cli_command *cmd;
+} command_line;
+
 /* clang-format off */
-static const cli_command *const commands[] = {
-    &cli_cmd_init,
-    &cli_cmd_keygen,
-    &cli_cmd_assert,
-    &cli_cmd_get,
-    &cli_cmd_log,
-    &cli_cmd_list,
-    &cli_cmd_stats,
-    &cli_cmd_check,
-    &cmd_help,
+static const command_line commands[] = {
+    {"Store and keys", &cli_cmd_init},
+    {NULL, &cli_cmd_keygen},
+    {NULL, &cli_cmd_stats},
+    {NULL, &cli_cmd_check},
+    {NULL, &cli_cmd_rebuild},
+    {"Claims", &cli_cmd_assert},
+    {NULL, &cli_cmd_supersede},
+    {NULL, &cli_cmd_vote},
+    {NULL, &cli_cmd_retract},
+    {NULL, &cli_cmd_reaffirm},
+    {"Reading", &cli_cmd_get},
+    {NULL, &cli_cmd_log},
+    {NULL, &cli_cmd_list},
+    {NULL, &cli_cmd_state},
+    {NULL, &cli_cmd_history},
+    {NULL, &cli_cmd_provenance},
+    {"Sources and epochs (admin)", &cli_cmd_source},
+    {NULL, &cli_cmd_impact},
+    {NULL, &cli_cmd_epoch},
+    {"Trust and moderation", &cli_cmd_gold},
+    {NULL, &cli_cmd_trust},
+    {NULL, &cli_cmd_agent},
+    {NULL, &cli_cmd_quarantine},
+    {"", &cmd_help},
 };
 /* clang-format on */
 
@@ -53,17 +76,43 @@ static const cli_command *
 find_command(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
+        if (strcmp(commands[i].cmd->name, name) == 0)
+            return commands[i].cmd;
     }
     return NULL;
+}
+
+static const cli_subcommand *
+find_sub(const cli_command *cmd, const char *name)
+{
+    for (const cli_subcommand *s = cmd->subs; s != NULL && s->name != NULL; s++) {
+        if (strcmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* "add, list, show" for messages. */
+static const char *
+sub_names(const cli_command *cmd)
+{
+    static char names[256];
+    size_t n = 0;
+    names[0] = '\0';
+    for (const cli_subcommand *s = cmd->subs; s != NULL && s->name != NULL; s++) {
+        int w = snprintf(names + n, sizeof(names) - n, "%s%s", n > 0 ? ", " : "", s->name);
+        if (w < 0 || (size_t)w >= sizeof(names) - n)
+            break;
+        n += (size_t)w;
+    }
+    return names;
 }
 
 static void
 print_overview(FILE *f)
 {
     fputs("Usage: steme [--db DIR] [--json] [--quiet] COMMAND [ARGS...]\n"
-          "       steme help [COMMAND]\n"
+          "       steme help [COMMAND [SUBCOMMAND]]\n"
           "       steme --version\n"
           "\n"
           "steme is the command line of StemeDB, a database of claims about the world: signed,\n"
@@ -73,14 +122,21 @@ print_overview(FILE *f)
           "\n"
           "Commands:\n",
           f);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-8s  %s\n", commands[i]->name, commands[i]->summary);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (commands[i].section != NULL && i > 0)
+            fputs("\n", f);
+        if (commands[i].section != NULL && commands[i].section[0] != '\0')
+            fprintf(f, " %s:\n", commands[i].section);
+        fprintf(f, "  %-10s  %s\n", commands[i].cmd->name, commands[i].cmd->summary);
+    }
     fputs("\n"
-          "Global options (before or after the command):\n"
+          "Global options (before the command, or after it -- after the subcommand for\n"
+          "commands that have one, such as 'source add'):\n"
           "  --db DIR      the store directory (default: $STEME_DB, else ./steme-data)\n"
           "  --json        print JSON instead of tables: one document, or JSON Lines (one\n"
-          "                object per line) for commands that stream records (log, list,\n"
-          "                assert --file). Errors are then also printed on stdout as\n"
+          "                object per line) for commands that stream records or rows (log,\n"
+          "                list, assert --file, source list, trust show, quarantine list).\n"
+          "                Errors are then also printed on stdout as\n"
           "                {\"error\": CODE, \"message\": TEXT, \"field\": FIELD or null}.\n"
           "  -q, --quiet   print less: summaries instead of one line per item, no notes\n"
           "  -h, --help    print help (after a command: that command's help)\n"
@@ -88,9 +144,14 @@ print_overview(FILE *f)
           "\n"
           "Records are identified by their id, 64 hex digits (the BLAKE2b-256 hash of the\n"
           "record's canonical encoding), and by their position in the log, seq, which counts\n"
-          "from 1. Times are written in RFC 3339 (2024-05-01T12:00:00Z, any offset, fractions\n"
-          "to the millisecond) or as milliseconds since 1970-01-01T00:00:00Z; they are\n"
-          "printed in UTC with milliseconds.\n"
+          "from 1; commands that name an assertion take either. Times are written in RFC 3339\n"
+          "(2024-05-01T12:00:00Z, any offset, fractions to the millisecond) or as milliseconds\n"
+          "since 1970-01-01T00:00:00Z; they are printed in UTC with milliseconds.\n"
+          "\n"
+          "Every claim has a lifecycle stage derived from the log (docs/rules.md): active,\n"
+          "disputed, quarantined, deprecated, suspect, superseded, retracted or rejected.\n"
+          "Sources, epochs, gold standards, roles and quarantine decisions are events signed\n"
+          "by an admin key; 'steme init' creates the store's first one (DIR/admin.key).\n"
           "\n"
           "Errors are one line on stderr: \"steme: COMMAND: FIELD: RULE\" for a refused record\n"
           "(the field is named as in the JSON form), else \"steme: COMMAND: MESSAGE\". JSON error\n"
@@ -98,24 +159,28 @@ print_overview(FILE *f)
           "version, limit, busy, no_memory, system.\n"
           "\n"
           "Environment:\n"
-          "  STEME_DB        the store directory when --db is not given\n"
-          "  STEME_KEY_FILE  the key file of 'keygen' and 'assert' when --out or --key is not\n"
-          "                  given (default ./steme.key)\n"
+          "  STEME_DB              the store directory when --db is not given\n"
+          "  STEME_KEY_FILE        an agent's key file: the default of 'keygen --out' and of\n"
+          "                        --key for commands an agent signs (default ./steme.key)\n"
+          "  STEME_ADMIN_KEY_FILE  the admin key file: the default of 'init --admin-key' and\n"
+          "                        of --key for admin commands (default DIR/admin.key)\n"
           "\n"
           "Exit status:\n"
           "  0  success\n"
           "  1  the command failed: a refused record, no store, a missing record, problems\n"
-          "     found by 'check', an I/O error\n"
+          "     found by 'check', a rebuild that differs, an I/O error\n"
           "  2  usage error: unknown command or option, missing or malformed argument\n"
           "\n"
           "Examples:\n"
           "  steme init\n"
           "  steme keygen --out me.key\n"
+          "  steme source add fda:label:lipitor:2024 --tier regulatory\n"
           "  steme assert --key me.key --subject drug:atorvastatin \\\n"
           "      --predicate adverse_event.myalgia.incidence --value 0.2 --unit % \\\n"
           "      --source fda:label:lipitor:2024\n"
           "  steme assert --key me.key --file samples/drug-safety-sample.jsonl\n"
           "  steme list --subject drug:atorvastatin\n"
+          "  steme impact fda:label:lipitor:2024\n"
           "  steme --json log --limit 0 | jq -r .id\n"
           "\n"
           "'steme help COMMAND' documents each command in full.\n",
@@ -129,8 +194,8 @@ run_help(cli *c, int argc, char **argv)
     int status = cli_args_parse(c, &cmd_help, argc, argv, NULL, NULL, NULL, &first);
     if (status != CLI_CONTINUE)
         return status;
-    if (argc - first > 1)
-        return cli_usage(c, "expected at most one command name");
+    if (argc - first > 2)
+        return cli_usage(c, "expected at most a command and a subcommand");
     if (argc - first == 0) {
         print_overview(stdout);
         return CLI_EXIT_OK;
@@ -138,8 +203,35 @@ run_help(cli *c, int argc, char **argv)
     const cli_command *cmd = find_command(argv[first]);
     if (cmd == NULL)
         return cli_usage(c, "no command named '%s'", argv[first]);
+    if (argc - first == 2 && find_sub(cmd, argv[first + 1]) == NULL)
+        return cli_usage(c, "'%s' has no subcommand '%s'", cmd->name, argv[first + 1]);
     fputs(cmd->help, stdout);
     return CLI_EXIT_OK;
+}
+
+int
+cli_dispatch(cli *c, const cli_command *cmd, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) {
+            fputs(cmd->help, stdout);
+            return CLI_EXIT_OK;
+        }
+        return cli_usage(c, "missing the subcommand (%s)", sub_names(cmd));
+    }
+    const cli_subcommand *sub = find_sub(cmd, argv[1]);
+    if (sub == NULL) {
+        /* Options before the subcommand would be parsed without knowing it: say where
+         * they go rather than guessing. */
+        if (argv[1][0] == '-')
+            return cli_usage(c,
+                             "the subcommand (%s) comes first; options follow it, or go "
+                             "before '%s'",
+                             sub_names(cmd), cmd->name);
+        return cli_usage(c, "unknown subcommand '%s' (%s)", argv[1], sub_names(cmd));
+    }
+    c->cmd = sub->fullname;
+    return sub->run(c, argc - 1, argv + 1);
 }
 
 const char *
@@ -147,6 +239,18 @@ cli_default_key_file(void)
 {
     const char *env = getenv("STEME_KEY_FILE");
     return env != NULL && env[0] != '\0' ? env : "./steme.key";
+}
+
+char *
+cli_default_admin_key_file(const cli *c)
+{
+    const char *env = getenv("STEME_ADMIN_KEY_FILE");
+    char *path = NULL;
+    if (env != NULL && env[0] != '\0')
+        return strdup(env);
+    if (asprintf(&path, "%s/admin.key", c->db_dir) < 0)
+        return NULL;
+    return path;
 }
 
 int

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * view.c -- table views of stored records (see view.h).
+ * view.c -- views of stored records, their stages and cascade reports (see view.h).
  *
  * The single-record view is generated from the record's JSON form rather than written per
  * kind, so that `steme get` shows exactly the members `steme --json get` has, with the same
- * names, for every kind of record present and future.
+ * names, for every kind of record present and future. The stage is shown wherever an
+ * assertion is, because a reader who sees a claim must also see that it was retracted.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -113,8 +114,29 @@ flatten(cli_table *t, const char *name, const json_t *v)
     return add_scalar(t, name, v);
 }
 
+const char *
+cli_stage_name(steme_stage stage)
+{
+    const char *name = steme_stage_name(stage);
+    return name != NULL ? name : "?";
+}
+
+json_t *
+cli_entry_json(const steme_entry *e, steme_stage stage)
+{
+    json_t *j = steme__entry_to_json(e);
+    if (j == NULL)
+        return NULL;
+    if (json_object_set_new(j, "stage",
+                            stage != 0 ? json_string(cli_stage_name(stage)) : json_null()) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
 bool
-cli_view_entry(FILE *f, const steme_entry *e)
+cli_view_entry(FILE *f, const steme_entry *e, steme_stage stage)
 {
     json_t *j = steme__entry_to_json(e);
     if (j == NULL)
@@ -125,6 +147,7 @@ cli_view_entry(FILE *f, const steme_entry *e)
     bool ok = flatten(&t, "seq", json_object_get(j, "seq")) &&
               flatten(&t, "id", json_object_get(j, "id")) &&
               flatten(&t, "recorded_at", json_object_get(j, "recorded_at")) &&
+              (stage == 0 || cli_table_kv(&t, "stage", "%s", cli_stage_name(stage))) &&
               flatten(&t, "", json_object_get(j, "record")) &&
               flatten(&t, "signature", json_object_get(j, "signature"));
     if (ok)
@@ -134,11 +157,14 @@ cli_view_entry(FILE *f, const steme_entry *e)
     return ok;
 }
 
+/* The widest stage name, "quarantined". */
+#define STAGE_WIDTH 11
+
 void
 cli_view_row_header(FILE *f, int seq_width)
 {
-    fprintf(f, "%*s  %-24s  %-9s  %-*s  %s\n", seq_width, "SEQ", "RECORDED_AT", "KIND",
-            CLI_SHORT_ID, "ID", "SUMMARY");
+    fprintf(f, "%*s  %-24s  %-9s  %-*s  %-*s  %s\n", seq_width, "SEQ", "RECORDED_AT", "KIND",
+            CLI_SHORT_ID, "ID", STAGE_WIDTH, "STAGE", "SUMMARY");
 }
 
 static void
@@ -192,10 +218,14 @@ summary_event(FILE *f, const steme_event *e)
     switch (e->type) {
     case STEME_EVENT_SOURCE_REGISTER: {
         const char *tier = steme_tier_name((steme_tier)e->tier);
-        char weight[16];
-        cli_fmt_ppm(e->weight, weight);
         put_str(f, e->source);
-        fprintf(f, " tier %s weight %s", tier != NULL ? tier : "?", weight);
+        fprintf(f, " tier %s", tier != NULL ? tier : "?");
+        /* 0 is "the tier's default weight" (docs/rules.md), not a weight of nothing. */
+        if (e->weight != 0) {
+            char weight[16];
+            cli_fmt_ppm(e->weight, weight);
+            fprintf(f, " weight %s", weight);
+        }
         return;
     }
     case STEME_EVENT_SOURCE_RETRACT:
@@ -250,14 +280,8 @@ summary_event(FILE *f, const steme_event *e)
 }
 
 void
-cli_view_row(FILE *f, const steme_entry *e, int seq_width)
+cli_view_summary(FILE *f, const steme_entry *e)
 {
-    char when[32];
-    cli_fmt_time(e->recorded_at, when);
-    const char *kind = steme_record_kind_name(e->record.kind);
-    fprintf(f, "%*" PRIu64 "  %-24s  %-9s  ", seq_width, e->seq, when, kind != NULL ? kind : "?");
-    put_short(f, e->id.b);
-    fputs("  ", f);
     switch (e->record.kind) {
     case STEME_RECORD_ASSERTION:
         summary_assertion(f, &e->record.assertion);
@@ -271,5 +295,112 @@ cli_view_row(FILE *f, const steme_entry *e, int seq_width)
         summary_event(f, &e->record.event);
         break;
     }
+}
+
+char *
+cli_summary_string(const steme_entry *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL)
+        return NULL;
+    cli_view_summary(f, e);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+void
+cli_view_row(FILE *f, const steme_entry *e, int seq_width, steme_stage stage)
+{
+    char when[32];
+    cli_fmt_time(e->recorded_at, when);
+    const char *kind = steme_record_kind_name(e->record.kind);
+    fprintf(f, "%*" PRIu64 "  %-24s  %-9s  ", seq_width, e->seq, when, kind != NULL ? kind : "?");
+    put_short(f, e->id.b);
+    fprintf(f, "  %-*s  ", STAGE_WIDTH, stage != 0 ? cli_stage_name(stage) : "-");
+    cli_view_summary(f, e);
     putc('\n', f);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Stages in the past, cascade reports
+ */
+
+typedef struct stage_finder {
+    uint64_t as_of;
+    steme_stage stage;
+} stage_finder;
+
+static int
+on_change(const steme_stage_change *ch, void *ctx)
+{
+    stage_finder *sf = ctx;
+    if (ch->cause > sf->as_of)
+        return 1; /* oldest first: nothing later counts */
+    sf->stage = ch->to;
+    return 0;
+}
+
+steme_err
+cli_stage_at(steme_db *db, const steme_id *id, uint64_t as_of, steme_stage *ret)
+{
+    if (as_of == 0) {
+        steme_state st;
+        steme_err err = steme_db_state(db, id, &st);
+        if (err == STEME_OK)
+            *ret = st.stage;
+        return err;
+    }
+    stage_finder sf = {.as_of = as_of};
+    steme_err err = steme_db_history(db, id, on_change, &sf);
+    if (err != STEME_OK)
+        return err;
+    if (sf.stage == 0)
+        return STEME_ENOTFOUND;
+    *ret = sf.stage;
+    return STEME_OK;
+}
+
+/* Slots of a report that hold counts: the last one also counts everything deeper. */
+static uint32_t
+report_depths(const steme_cascade_report *r)
+{
+    return r->depths < STEME_REPORT_DEPTHS ? r->depths : STEME_REPORT_DEPTHS;
+}
+
+json_t *
+cli_report_json(const steme_cascade_report *r)
+{
+    json_t *per = json_array();
+    for (uint32_t d = 0; per != NULL && d < report_depths(r); d++) {
+        if (json_array_append_new(per, json_integer((json_int_t)r->per_depth[d])) != 0) {
+            json_decref(per);
+            per = NULL;
+        }
+    }
+    if (per == NULL)
+        return NULL;
+    return json_pack("{s:I, s:o}", "total", (json_int_t)r->total, "per_depth", per);
+}
+
+bool
+cli_report_rows(cli_table *t, const steme_cascade_report *r)
+{
+    if (!cli_table_kv(t, "total", "%" PRIu64 " assertion%s", r->total, r->total == 1 ? "" : "s"))
+        return false;
+    uint32_t n = report_depths(r);
+    for (uint32_t d = 0; d < n; d++) {
+        char key[32];
+        /* The last slot also holds what lies deeper (steme.h). */
+        bool last = d + 1 == STEME_REPORT_DEPTHS;
+        snprintf(key, sizeof(key), "depth %u%s", d, last ? "+" : "");
+        if (!cli_table_kv(t, key, "%" PRIu64 "%s", r->per_depth[d],
+                          d == 0 ? " (hit directly)" : ""))
+            return false;
+    }
+    return true;
 }

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
+#include "ratelimit.h"
 
 #define DEFAULT_MAP_SIZE   (64u << 20)
 #define DEFAULT_CLOCK_SKEW 300000
@@ -79,12 +80,26 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     err = init_sync(db);
     if (err != STEME_OK)
         goto out_free;
+    if (db->opts.genesis_admin != NULL) {
+        db->genesis_admin = *db->opts.genesis_admin;
+        db->opts.genesis_admin = &db->genesis_admin;
+    }
     so.map_size = db->opts.map_size;
     so.create = db->opts.create;
     so.read_only = db->opts.read_only;
-    err = steme__store_open(dir, &so, &db->store);
+    so.genesis_admin = db->opts.genesis_admin;
+    err = steme__ratelimit_new(&db->opts, &db->ratelimit);
     if (err != STEME_OK)
         goto out_destroy_sync;
+    err = steme__rules_new(&db->rules);
+    if (err != STEME_OK)
+        goto out_free_ratelimit;
+    err = steme__store_open(dir, &so, &db->store);
+    if (err != STEME_OK)
+        goto out_free_rules;
+    steme__store_set_hooks(db->store, &(steme__hooks){.admit = steme__rules_admit,
+                                                      .apply = steme__rules_apply,
+                                                      .ctx = db->rules});
     /* Read-only databases verify too: steme_db_check. */
     if (db->opts.verify_threads > 1) {
         err = steme__verify_pool_new(db->opts.verify_threads, &db->pool);
@@ -96,6 +111,10 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
 
 out_close_store:
     steme__store_close(db->store);
+out_free_rules:
+    steme__rules_free(db->rules);
+out_free_ratelimit:
+    steme__ratelimit_free(db->ratelimit);
 out_destroy_sync:
     pthread_cond_destroy(&db->idle);
     pthread_cond_destroy(&db->cond);
@@ -118,7 +137,8 @@ steme_db_close(steme_db *db)
 
     steme__verify_pool_free(db->pool);
     steme__store_close(db->store);
-    steme__free(db->group);
+    steme__rules_free(db->rules);
+    steme__ratelimit_free(db->ratelimit);
     pthread_cond_destroy(&db->idle);
     pthread_cond_destroy(&db->cond);
     pthread_mutex_destroy(&db->lock);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "steme.h"
+#include "rules.h"
 #include "store.h"
 #include "verify_pool.h"
 
@@ -19,8 +20,11 @@ typedef struct steme__commit_req steme__commit_req;
 
 struct steme_db {
     steme__store *store;
+    steme__rules *rules; /* the knowledge rules, run by the store inside every append */
+    struct steme__ratelimit *ratelimit; /* per-agent rate limits and breakers (ratelimit.c) */
     steme_db_options opts;
-    steme__verify_pool *pool; /* NULL when single-threaded */
+    steme_pubkey genesis_admin; /* opts.genesis_admin points here after open */
+    steme__verify_pool *pool;   /* NULL when single-threaded */
 
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a group commit finished */
@@ -30,11 +34,6 @@ struct steme_db {
     bool committing;          /* a leader is appending */
     steme__commit_req *queue; /* verified requests waiting for a leader, oldest first */
     steme__commit_req **queue_tail;
-
-    /* The leader's buffer for merging several requests into one append (only the leader
-     * touches it). */
-    steme__append *group;
-    size_t group_cap;
 };
 
 /* Validate, verify and group-commit (steme_db_ingest after argument checks). */

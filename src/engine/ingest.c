@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ingest.c -- the write path: validate -> verify -> group commit (DESIGN §7).
+ * ingest.c -- the write path: validate -> verify -> defend -> group commit (DESIGN §7).
  *
  * Validation and signature verification run in parallel over the batch on the verify pool;
- * they need no lock and touch no storage. Verified records then join the group-commit queue:
+ * they need no lock and touch no storage. The per-agent defences (rate limit, circuit breaker:
+ * ratelimit.c) then run in the batch's order, after verification, so that nobody can spend
+ * another agent's budget with forged records; content rules run later, inside the append
+ * (the rules' quarantine). Verified records then join the group-commit queue:
  * the first caller to find no commit in progress becomes the leader, takes everything queued
  * (up to GROUP_MAX records), appends it in one durable write transaction, hands each caller
  * its seqs or the error, and wakes them. A caller returns only once its records are durable,
@@ -13,6 +16,7 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "ratelimit.h"
 
 /* Records per write transaction when merging requests (one request is never split, so that
  * a call stays one transaction). */
@@ -22,6 +26,8 @@ struct steme__commit_req {
     steme__append *recs;
     size_t n;
     steme_err err;
+    bool atomic;  /* all or nothing */
+    bool refused; /* atomic, and the rules refused one of its records */
     bool done;
     steme__commit_req *next;
 };
@@ -30,9 +36,17 @@ struct steme__commit_req {
  * Validate and verify
  */
 
+/* Who signed a record, once its signature verified: only then may a refusal count against
+ * the key (anyone can name any key in a forged record). */
+typedef struct author {
+    steme_pubkey pk;
+    bool verified;
+} author;
+
 typedef struct validate_ctx {
     const steme_signed *recs;
     steme_ingest_result *results;
+    author *authors;
     int64_t now;
     int64_t max_skew;
 } validate_ctx;
@@ -84,12 +98,16 @@ validate_one(void *ctx, size_t i)
         res->err = err;
         return;
     }
-    if (author_time(&rec, &field) - vc->now > vc->max_skew) {
-        refuse(res, STEME_EINVAL, field, "in the future beyond the allowed clock skew");
-        return;
-    }
+    /* The signature before the content rules, so that their refusals can be charged to the
+     * agent (its rejection count and circuit breaker). */
     if (!steme_sig_verify(steme_record_author(&rec), &res->id, &in->sig)) {
         refuse(res, STEME_ESIG, "signature", "does not verify for the record's agent key");
+        return;
+    }
+    vc->authors[i].pk = *steme_record_author(&rec);
+    vc->authors[i].verified = true;
+    if (author_time(&rec, &field) - vc->now > vc->max_skew) {
+        refuse(res, STEME_EINVAL, field, "in the future beyond the allowed clock skew");
         return;
     }
     res->err = STEME_OK;
@@ -118,51 +136,35 @@ take_group(steme_db *db)
     return head;
 }
 
-/* Merge a group's requests into the leader's buffer and append them in one transaction;
- * copy the seqs back on success. */
-static steme_err
-append_merged(steme_db *db, steme__commit_req *group)
-{
-    size_t total = 0, at = 0;
-    steme_err err;
-
-    for (steme__commit_req *r = group; r != NULL; r = r->next)
-        total += r->n;
-    if (total > db->group_cap) {
-        steme__append *g = steme__realloc(db->group, total * sizeof(*g));
-        if (g == NULL)
-            return STEME_ENOMEM;
-        db->group = g;
-        db->group_cap = total;
-    }
-    for (steme__commit_req *r = group; r != NULL; r = r->next) {
-        memcpy(db->group + at, r->recs, r->n * sizeof(*r->recs));
-        at += r->n;
-    }
-    err = steme__store_append(db->store, db->group, total);
-    if (err != STEME_OK)
-        return err;
-    at = 0;
-    for (steme__commit_req *r = group; r != NULL; r = r->next) {
-        memcpy(r->recs, db->group + at, r->n * sizeof(*r->recs));
-        at += r->n;
-    }
-    return STEME_OK;
-}
-
-/* Append a group in one transaction and give every request the outcome. A group of one
- * (the usual case of a single writer) needs no merging. */
+/* Append a group of requests in one transaction (each request its own group, atomic when
+ * its caller asked) and give every request the outcome. */
 static void
 lead(steme_db *db, steme__commit_req *group)
 {
+    steme__append_group stack[16], *g = stack;
+    size_t n = 0, i = 0;
     steme_err err;
 
-    if (group->next == NULL)
-        err = steme__store_append(db->store, group->recs, group->n);
-    else
-        err = append_merged(db, group);
     for (steme__commit_req *r = group; r != NULL; r = r->next)
+        n++;
+    if (n > sizeof(stack) / sizeof(stack[0])) {
+        g = steme__calloc(n, sizeof(*g));
+        if (g == NULL) {
+            for (steme__commit_req *r = group; r != NULL; r = r->next)
+                r->err = STEME_ENOMEM;
+            return;
+        }
+    }
+    for (steme__commit_req *r = group; r != NULL; r = r->next, i++)
+        g[i] = (steme__append_group){.recs = r->recs, .n = r->n, .atomic = r->atomic};
+    err = steme__store_append_groups(db->store, g, n);
+    i = 0;
+    for (steme__commit_req *r = group; r != NULL; r = r->next, i++) {
         r->err = err;
+        r->refused = g[i].refused;
+    }
+    if (g != stack)
+        steme__free(g);
 }
 
 static steme_err
@@ -207,28 +209,57 @@ refuse_accepted(steme_ingest_result *results, size_t n, steme_err err)
     return err;
 }
 
+/* The per-agent defences, in the batch's order so that which records of a burst pass is
+ * deterministic: rate limit and circuit breaker for verified records, and every refusal of a
+ * verified record counted against its agent. */
+static void
+defend(steme_db *db, const author *authors, steme_ingest_result *results, size_t n, int64_t mono)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!authors[i].verified)
+            continue;
+        if (results[i].err == STEME_OK)
+            results[i].err =
+                steme__ratelimit_admit(db->ratelimit, &authors[i].pk, mono, &results[i].info);
+        else
+            steme__ratelimit_refused(db->ratelimit, &authors[i].pk, mono);
+    }
+}
+
 steme_err
 steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_result *results,
               unsigned flags)
 {
-    validate_ctx vc = {recs, results, steme_now_ms(), db->opts.max_clock_skew};
+    validate_ctx vc = {recs, results, NULL, steme_now_ms(), db->opts.max_clock_skew};
     steme__commit_req req = {0};
     size_t accepted = 0, at = 0;
+    int64_t mono;
     steme_err err;
 
+    vc.authors = steme__calloc(n, sizeof(*vc.authors));
+    if (vc.authors == NULL) {
+        memset(results, 0, n * sizeof(*results));
+        return refuse_accepted(results, n, STEME_ENOMEM);
+    }
     steme__verify_pool_run(db->pool, n, validate_one, &vc);
+    mono = steme__ratelimit_now();
+    defend(db, vc.authors, results, n, mono);
     for (size_t i = 0; i < n; i++) {
         if (results[i].err == STEME_OK)
             accepted++;
         else if (flags & STEME_INGEST_ATOMIC)
-            return STEME_EINVAL;
+            break;
     }
-    if (accepted == 0)
-        return STEME_OK;
+    if (accepted == 0 || ((flags & STEME_INGEST_ATOMIC) && accepted < n)) {
+        steme__free(vc.authors);
+        return (flags & STEME_INGEST_ATOMIC) ? STEME_EINVAL : STEME_OK;
+    }
 
     req.recs = steme__calloc(accepted, sizeof(*req.recs));
-    if (req.recs == NULL)
+    if (req.recs == NULL) {
+        steme__free(vc.authors);
         return refuse_accepted(results, n, STEME_ENOMEM);
+    }
     for (size_t i = 0; i < n; i++) {
         if (results[i].err != STEME_OK)
             continue;
@@ -239,6 +270,7 @@ steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_res
         at++;
     }
     req.n = accepted;
+    req.atomic = (flags & STEME_INGEST_ATOMIC) != 0;
 
     err = group_commit(db, &req);
     if (err == STEME_OK) {
@@ -246,13 +278,27 @@ steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_res
         for (size_t i = 0; i < n; i++) {
             if (results[i].err != STEME_OK)
                 continue;
-            results[i].seq = req.recs[at].seq;
-            results[i].duplicate = req.recs[at].duplicate;
-            at++;
+            const steme__append *a = &req.recs[at++];
+            if (a->err != STEME_OK) {
+                /* The rules refused it inside the transaction (a vote on an unknown id...). */
+                results[i].err = a->err;
+                results[i].info = a->info;
+                steme__ratelimit_refused(db->ratelimit, &vc.authors[i].pk, mono);
+                continue;
+            }
+            results[i].seq = a->seq;
+            results[i].duplicate = a->duplicate;
+            if (req.refused) {
+                results[i].seq = 0;
+                results[i].duplicate = false;
+                refuse(&results[i], STEME_EINVAL, "batch",
+                       "not stored: another record of the atomic batch was refused");
+            }
         }
     }
     steme__free(req.recs);
+    steme__free(vc.authors);
     if (err != STEME_OK)
         return refuse_accepted(results, n, err);
-    return STEME_OK;
+    return req.refused ? STEME_EINVAL : STEME_OK;
 }

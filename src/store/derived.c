@@ -7,6 +7,7 @@
  * that they live in the same transaction as the records that caused them, so that a record
  * and its consequences become visible together or not at all.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -105,6 +106,36 @@ steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *
         return steme__lmdb_err(rc);
     key->p = k.mv_data;
     key->n = k.mv_size;
+    val->p = d.mv_data;
+    val->n = d.mv_size;
+    return STEME_OK;
+}
+
+steme_err
+steme__tlast_le(steme__txn *t, enum steme__table tb, const void *k, size_t kl, size_t pl,
+                steme__val *key, steme__val *val)
+{
+    MDB_cursor *cur;
+    MDB_val mk = {kl, (void *)k}, d;
+    int rc;
+
+    assert(pl <= kl);
+    rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    /* The first key >= k; unless it is k itself, the one before it is the last key < k. */
+    rc = mdb_cursor_get(cur, &mk, &d, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cur, &mk, &d, MDB_LAST);
+    else if (rc == MDB_SUCCESS && (mk.mv_size != kl || memcmp(mk.mv_data, k, kl) != 0))
+        rc = mdb_cursor_get(cur, &mk, &d, MDB_PREV);
+    mdb_cursor_close(cur);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    if (mk.mv_size < pl || memcmp(mk.mv_data, k, pl) != 0)
+        return STEME_ENOTFOUND;
+    key->p = mk.mv_data;
+    key->n = mk.mv_size;
     val->p = d.mv_data;
     val->n = d.mv_size;
     return STEME_OK;

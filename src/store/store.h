@@ -42,7 +42,7 @@ enum steme__table {
     STEME__T_EPOCH,        /* epoch name -> epoch row */
     STEME__T_EPOCH_MEMBER, /* hash64(epoch) || assertion seq -> (empty) */
     STEME__T_REAFFIRM,     /* assertion seq || hash64(epoch) -> event seq */
-    STEME__T_GOLD,         /* hash64(subject) || hash64(predicate) -> gold row */
+    STEME__T_GOLD,         /* hash64(subject) || hash64(predicate) [|| agent] -> gold seq */
     STEME__T_TRUST_LOG,    /* agent key || seq -> trust after that record (as_of reads) */
     STEME__T_REPORT,       /* event seq -> cascade report */
     STEME__T_QUEUE,        /* assertion seq -> (empty): quarantined, awaiting a decision */
@@ -150,6 +150,11 @@ steme_err steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, 
 
 /* The first row of a table (a queue's head). Errors: STEME_ENOTFOUND when empty. */
 steme_err steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *val);
+
+/* The last row whose key is <= k (kl bytes) and starts with k's first pl bytes: a point-in-time
+ * read of a per-key log such as the trust log. Errors: STEME_ENOTFOUND when there is none. */
+steme_err steme__tlast_le(steme__txn *t, enum steme__table tb, const void *k, size_t kl, size_t pl,
+                          steme__val *key, steme__val *val);
 
 /* Get and decode a record inside t (as steme__snap_get_seq / _get_id). */
 steme_err steme__txn_get_seq(steme__txn *t, uint64_t seq, steme_entry *ret);

@@ -3,7 +3,8 @@
 # lib.sh -- what every command-line test sources: a private temporary directory with its own
 # store and key file, `run`/`expect` to drive the steme binary ($STEME_BIN) while keeping a
 # transcript of everything it printed, small assertions, and a last check, on exit, that no
-# key file's secret seed ever appeared in that transcript.
+# key file's secret seed -- agents' keys and the stores' admin keys -- ever appeared in that
+# transcript.
 set -euo pipefail
 
 : "${STEME_BIN:?set STEME_BIN to the steme executable}"
@@ -19,7 +20,7 @@ finish() {
     local status=$?
     # The seed line of a key file is its secret (docs/keys.md); it must never be printed.
     local key seed
-    for key in "$T"/*.key; do
+    for key in "$T"/*.key "$T"/*/*.key; do
         [[ -f "$key" ]] || continue
         seed=$(awk '$1 == "seed" {print $2}' "$key")
         if [[ -n "$seed" && -f "$T/transcript" ]] && grep -qF -- "$seed" "$T/transcript"; then
@@ -79,6 +80,14 @@ err_has() { grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1'"; }
 err_empty() { [[ ! -s "$T/err" ]] || fail "stderr is not empty"; }
 out_lines() { grep -c '' "$T/out" || true; }
 
+# kv KEY VALUE: stdout has a "KEY  VALUE" line of a key-value table, however it is aligned.
+kv() {
+    awk -v k="$1" -v v="$2" '
+        index($0, k "  ") == 1 { rest = substr($0, length(k) + 1); sub(/^ +/, "", rest)
+                                 if (rest == v) found = 1 }
+        END { exit !found }' "$T/out" || fail "stdout lacks the row '$1  $2'"
+}
+
 # jq_true FILTER: the filter must hold on stdout (a document, or every line of a stream).
 jq_true() {
     jq -e "$1" "$T/out" >/dev/null || fail "stdout does not satisfy jq '$1'"
@@ -93,12 +102,23 @@ eq() {
     [[ "$1" == "$2" ]] || fail "${3:-value}: got '$1', expected '$2'"
 }
 
-# A store and a key in the test directory.
+# pub_of FILE: the public key in a key file.
+pub_of() { awk '$1 == "public" {print $2}' "$1"; }
+
+# new_agent NAME: a key pair in $T/NAME.key; prints its public key.
+new_agent() {
+    "$STEME_BIN" keygen --out "$T/$1.key" >/dev/null || fail "keygen $1"
+    pub_of "$T/$1.key"
+}
+
+# A store (with its admin key, $ADMIN_KEY) and an agent key in the test directory.
 setup_store() {
     expect 0 init
+    ADMIN_KEY="$T/db/admin.key"
+    ADMIN_PUB=$(pub_of "$ADMIN_KEY")
     expect 0 keygen --out "$T/me.key"
     KEY="$T/me.key"
-    PUB=$(awk '$1 == "public" {print $2}' "$KEY")
+    PUB=$(pub_of "$KEY")
 }
 
 # assert_ok ARGS...: a flag assertion signed with the test key; sets ID and SEQ.

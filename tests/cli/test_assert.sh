@@ -52,9 +52,15 @@ object_is integer 3
 assert_ok "${base[@]}" --predicate p.forced_boolean --value true --type boolean
 object_is boolean true
 
-# Every optional member, and the defaults.
-X=$(printf 'a%.0s' {1..64})
-Y=$(printf 'b%.0s' {1..64})
+# Every optional member, and the defaults. What supersedes, derived_from and epoch name must
+# exist (docs/rules.md): two earlier claims of the same agent and an epoch the admin opened.
+assert_ok --subject drug:simvastatin --predicate dose.max_daily --value 80 --unit mg \
+    --source fda:label:zocor:2010
+X=$ID
+assert_ok --subject drug:simvastatin --predicate myopathy.risk --value high \
+    --source fda:dsc:simvastatin:2011
+Y=$ID
+expect 0 --quiet epoch open fda-2011
 assert_ok --subject drug:simvastatin --predicate dose.max_daily --value 40 --unit mg \
     --source fda:dsc:simvastatin:2011 --confidence 0.95 \
     --valid-from 2011-06-08T00:00:00Z --valid-until 1700000000000 \
@@ -68,7 +74,7 @@ jq_true ".record.agent == \"$PUB\""
 jq_true '.record.asserted_at == "2024-06-04T09:00:00.250Z"'
 jq_true '.record.valid_from == "2011-06-08T00:00:00.000Z"'
 jq_true '.record.valid_until == "2023-11-14T22:13:20.000Z"'
-jq_true ".record.supersedes == [\"$X\"] and (.record.derived_from | sort) == [\"$X\", \"$Y\"]"
+jq_true ".record.supersedes == [\"$X\"] and (.record.derived_from | sort) == ([\"$X\", \"$Y\"] | sort)"
 jq_true '.record.epoch == "fda-2011"'
 jq_true '.record.qualifiers.population.value == "adults" and .record.qualifiers.population.type == "string"'
 jq_true '.record.qualifiers.dose_mg == {"type": "integer", "value": 80}'

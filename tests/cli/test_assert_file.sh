@@ -5,21 +5,23 @@ source "$(dirname "$0")/lib.sh"
 setup_store
 sample="$SAMPLES/drug-safety-sample.jsonl"
 n=$(grep -c . "$sample")
+# A claim of the sample belongs to this epoch, which only the admin can open (seq 1).
+expect 0 --quiet epoch open acc-aha-2018
 
 # The sample: every line new, in order.
 expect 0 assert --key "$KEY" --file "$sample"
 out_has "LINE"
-out_has "$n records: $n new (seq 1..$n), 0 duplicate"
+out_has "$n records: $n new (seq 2..$((n + 1))), 0 duplicate"
 expect 0 --json stats
-jq_true ".assertions == $n and .last_seq == $n"
+jq_true ".assertions == $n and .last_seq == $((n + 1))"
 
 # Again: every line a duplicate, with the same ids and seqs (the sample carries its times).
 expect 0 --json assert --key "$KEY" --file "$sample"
 [[ $(out_lines) -eq $n ]] || fail "expected $n JSON lines"
 jq_true '.status == "duplicate" and (.line | type == "number") and (.id | length == 64)'
-eq "$(jq_out 'select(.line == 1) | .seq')" 1 "seq of line 1"
+eq "$(jq_out 'select(.line == 1) | .seq')" 2 "seq of line 1"
 eq "$(jq_out 'select(.line == 1) | .id')" \
-    "$("$STEME_BIN" --json get 1 | jq -r .id)" "id of line 1"
+    "$("$STEME_BIN" --json get 2 | jq -r .id)" "id of line 1"
 expect 0 --quiet assert --key "$KEY" --file "$sample"
 eq "$(out)" "$n records: 0 new, $n duplicate" "--quiet summary"
 run_in "$sample" --quiet --json assert --key "$KEY" --file -
@@ -27,13 +29,13 @@ run_in "$sample" --quiet --json assert --key "$KEY" --file -
 jq_true ".records == $n and .new == 0 and .duplicate == $n and .first_seq == null"
 
 # Kind, agent and time are filled in; blank lines and CRLF are fine; votes and events too.
-target=$("$STEME_BIN" --json get 1 | jq -r .id)
+target=$("$STEME_BIN" --json get 2 | jq -r .id)
 printf '%s\n' \
     '{"subject":"drug:x","predicate":"p.filled","object":1,"source":"src:a"}' \
     '' \
     '   ' \
     "{\"kind\":\"vote\",\"target\":\"$target\",\"value\":-1,\"reason\":\"placebo arm\"}" \
-    '{"kind":"event","type":"source_register","source":"fda:label:lipitor:2024","title":"Lipitor label","url":"https://dailymed.nlm.nih.gov/","tier":"regulatory","weight":0.9}' \
+    "{\"kind\":\"event\",\"type\":\"agent_profile\",\"target_agent\":\"$PUB\",\"display_name\":\"Tester\"}" \
     >"$T/mixed.jsonl"
 printf '{"subject":"drug:x","predicate":"p.crlf","object":"y","source":"src:a","confidence":0.5}\r\n' \
     >>"$T/mixed.jsonl"
@@ -51,7 +53,7 @@ expect 0 --json get "$vote"
 jq_true ".record.kind == \"vote\" and .record.value == -1 and .record.target == \"$target\""
 jq_true '.record.voted_at == "2024-01-02T03:04:05.000Z"'
 expect 0 --json get "$event"
-jq_true '.record.kind == "event" and .record.type == "source_register" and .record.tier == "regulatory"'
+jq_true '.record.kind == "event" and .record.type == "agent_profile" and .record.display_name == "Tester"'
 jq_true '.record.at == "2024-01-02T03:04:05.000Z"'
 
 before=$(last_seq)

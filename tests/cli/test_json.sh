@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 expect 0 --json init
-jq_true 'keys == ["db", "format_version"]'
+jq_true 'keys == ["admin", "db", "format_version"]'
+jq_true '.admin | keys == ["created", "file", "public_key"]'
 expect 0 --json keygen --out "$T/me.key"
 KEY="$T/me.key"
 jq_true 'keys == ["file", "public_key"]'
@@ -14,7 +15,7 @@ expect 0 --json assert --key "$KEY" --subject drug:a --predicate p --value 0.1 -
 jq_true 'keys == ["id", "seq", "status"] and .status == "new" and .seq == 1'
 ID=$(jq_out .id)
 expect 0 --json get 1
-jq_true 'keys == ["id", "record", "recorded_at", "seq", "signature"]'
+jq_true 'keys == ["id", "record", "recorded_at", "seq", "signature", "stage"] and .stage == "active"'
 jq_true '.record.object == {"type": "number", "value": 0.1, "unit": "%"}'
 # Reals are written in their shortest exact form (0.1, not 0.10000000000000001).
 out_has '"value": 0.1,'

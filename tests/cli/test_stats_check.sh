@@ -10,32 +10,34 @@ out_has "last_seq        0"
 expect 0 check
 out_has "ok: 0 records"
 
+# The sample has a claim of this epoch; only the admin key (made by init) opens epochs.
+expect 0 --quiet epoch open acc-aha-2018 --description "2018 cholesterol guideline"
 expect 0 --quiet assert --key "$KEY" --file "$SAMPLES/drug-safety-sample.jsonl"
 n=$(grep -c . "$SAMPLES/drug-safety-sample.jsonl")
-target=$("$STEME_BIN" --json get 1 | jq -r .id)
+target=$("$STEME_BIN" --json get 2 | jq -r .id)
 printf '%s\n' \
     "{\"kind\":\"vote\",\"target\":\"$target\",\"value\":1}" \
     "{\"kind\":\"vote\",\"target\":\"$target\",\"value\":-1,\"reason\":\"second thoughts\"}" \
-    '{"kind":"event","type":"epoch_open","epoch":"acc-aha-2018","reason":"2018 cholesterol guideline"}' \
+    "{\"kind\":\"event\",\"type\":\"agent_profile\",\"target_agent\":\"$PUB\",\"display_name\":\"Tester\"}" \
     >"$T/more.jsonl"
 expect 0 --quiet assert --key "$KEY" --file "$T/more.jsonl"
 
 expect 0 --json stats
-jq_true ".records == $((n + 3)) and .assertions == $n and .votes == 2 and .events == 1"
-jq_true ".last_seq == $((n + 3)) and .format_version >= 1"
+jq_true ".records == $((n + 4)) and .assertions == $n and .votes == 2 and .events == 2"
+jq_true ".last_seq == $((n + 4)) and .format_version >= 1"
 jq_true '.map_size > 0 and .disk_bytes > 0 and .disk_bytes <= .map_size'
 jq_true "keys == ([\"db\", \"format_version\", \"last_seq\", \"records\", \"assertions\", \"votes\", \"events\", \"map_size\", \"disk_bytes\"] | sort)"
 expect 0 stats
 out_has "assertions      $n"
 out_has "votes           2"
-out_has "events          1"
+out_has "events          2"
 out_has "MiB"
 
 expect 0 check
-out_has "ok: $((n + 3)) records, $((n + 3)) signatures"
+out_has "ok: $((n + 4)) records, $((n + 4)) signatures"
 out_has "0 problems"
 expect 0 --json check
-jq_true ".problems == 0 and .records == $((n + 3)) and .signatures == $((n + 3)) and .details == []"
+jq_true ".problems == 0 and .records == $((n + 4)) and .signatures == $((n + 4)) and .details == []"
 jq_true '.index_entries > .records'
 expect 0 --quiet check
 [[ $(out_lines) -eq 1 ]] || fail "check --quiet: expected the summary line only"

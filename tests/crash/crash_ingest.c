@@ -73,15 +73,14 @@ base_record(unsigned k, steme_record *rec, char *subject, char *predicate, char 
     fx_assertion(rec, keys[k % KEYS], subject, predicate, source, (int64_t)k);
 }
 
-static void
-base_id(unsigned k, steme_id *ret)
-{
-    char subject[32], predicate[32], source[32];
-    steme_record rec;
-    fx_rec r;
+static void generate(unsigned k, fx_rec *out);
 
-    base_record(k, &rec, subject, predicate, source);
-    fx_encode(&r, &rec);
+/* The id of record k exactly as generate() makes it (votes and links must name real ids). */
+static void
+record_id(unsigned k, steme_id *ret)
+{
+    fx_rec r;
+    generate(k, &r);
     *ret = r.id;
 }
 
@@ -92,15 +91,20 @@ generate(unsigned k, fx_rec *out)
     steme_record rec;
     steme_id ref;
 
-    if (k % 10 == 9) {
-        base_id(k - 1, &ref);
+    /* References stay inside the record's own round (start = its first number), because a
+     * rule refuses votes and derived_from links to ids the store does not have, and records
+     * of a round killed early may never have been stored. */
+    unsigned start = k - k % ROUND_STRIDE;
+    if (k % 10 == 9 && k - 1 >= start) {
+        record_id(k - 1, &ref);
         fx_vote(&rec, keys[k % KEYS], &ref, k % 20 == 9 ? 1 : -1);
         sprintf(reason, "vote %u", k);
         rec.vote.reason = steme_str_c(reason);
     } else {
         base_record(k, &rec, subject, predicate, source);
-        if (k % 7 == 6 && k > 0) {
-            base_id(k - 1, &ref);
+        unsigned parent = (k - 1) % 10 == 9 ? k - 2 : k - 1; /* an assertion, not a vote */
+        if (k % 7 == 6 && k >= start + 2) {
+            record_id(parent, &ref);
             rec.assertion.derived_from = &ref;
             rec.assertion.n_derived_from = 1;
         }
@@ -171,8 +175,12 @@ child(const char *dir, unsigned round, uint64_t seed, int fd)
         if (steme_db_ingest(db, in, n, res, 0) != STEME_OK)
             _exit(4);
         for (size_t i = 0; i < n; i++) {
-            if (res[i].err != STEME_OK)
+            if (res[i].err != STEME_OK) {
+                fprintf(stderr, "child: record %u refused: %s: %s\n", k + (unsigned)i,
+                        res[i].info.field ? res[i].info.field : "-",
+                        res[i].info.rule ? res[i].info.rule : steme_strerror(res[i].err));
                 _exit(5);
+            }
             /* 32 bytes is below PIPE_BUF: each id reaches the parent whole or not at all. */
             write_all(fd, res[i].id.b, STEME_ID_SIZE);
         }

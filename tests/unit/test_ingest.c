@@ -660,7 +660,7 @@ test_alloc_failures(void **state)
             break;
         }
         assert_int_equal(err, STEME_ENOMEM);
-        assert_true(k < 100);
+        assert_true(k < 1000); /* compiling the content-defense patterns allocates ~100 times */
     }
     assert_clean(f->db);
     steme_keypair_free(kp2);

@@ -645,6 +645,130 @@ steme_err steme_db_rebuild(steme_db *db);
 /* BLAKE2b-256 over all derived state: equal before and after a rebuild. */
 steme_err steme_db_derived_hash(steme_db *db, uint8_t out[32]);
 
+/* ---------------------------------------------------------------------------------------------
+ * Queries and lenses (DESIGN §6, docs/lenses.md)
+ *
+ * A query gathers the assertions about a subject (one predicate, or every predicate of it)
+ * visible at a log position, keeps those in the requested lifecycle stages, valid at valid_at
+ * and passing the tier and agent filters, and resolves each (subject, predicate) through a
+ * lens. Each answer carries a receipt: a hash over what determines it (lens and parameters,
+ * position, valid time, filters, candidate ids), which steme_db_verify_receipt recomputes.
+ */
+
+/* Stage and tier masks: bit (1u << stage), bit (1u << tier). */
+#define STEME_STAGE_BIT(s)    (1u << (s))
+#define STEME_TIER_BIT(t)     (1u << (t))
+#define STEME_STAGES_DEFAULT                                                                       \
+    (STEME_STAGE_BIT(STEME_STAGE_ACTIVE) | STEME_STAGE_BIT(STEME_STAGE_DISPUTED))
+#define STEME_QUERY_MAX_CANDS 16384 /* assertions per (subject, predicate); more is STEME_ELIMIT */
+
+typedef struct steme_query {
+    steme_str subject;   /* required */
+    steme_str predicate; /* empty: every predicate of the subject */
+    bool subject_prefix; /* subject is a prefix (scans the log up to the position: slow) */
+    /* "recency", "consensus", "vote_consensus", "authority", "trust_authority", "skeptic",
+     * "layered" or "layered:L1,L2,..." (1-4 links); '-' may stand for '_'. NULL: consensus. */
+    const char *lens;
+    /* Lens parameters (docs/lenses.md "Parameters"); 0 means the default for each. */
+    uint32_t min_support;    /* distinct agents a winner needs */
+    uint32_t margin;         /* layered, ppm */
+    uint32_t outlier_ratio;  /* skeptic, ppm (> 1000000) */
+    uint32_t minority_share; /* skeptic, ppm */
+    bool tier_weights_set;   /* authority lenses: weigh by tier_weights[tier] (ppm) instead */
+    uint32_t tier_weights[STEME_TIER_UNVERIFIED + 1];
+    uint64_t as_of;     /* log position; 0 = latest */
+    int64_t as_of_time; /* ms; > 0: the last position recorded at or before it (as_of = 0) */
+    bool has_valid_at;  /* keep only assertions whose [valid_from, valid_until) holds it */
+    int64_t valid_at;
+    uint32_t stages; /* STEME_STAGE_BIT mask; 0 = STEME_STAGES_DEFAULT */
+    uint32_t tiers;  /* STEME_TIER_BIT mask of the sources' tiers; 0 = every tier */
+    bool has_agent;  /* only assertions by agent */
+    steme_pubkey agent;
+    /* What-if: answer as if this source were retracted (nothing is written; latest position
+     * only). Empty: no what-if. */
+    steme_str what_if_retract;
+} steme_query;
+
+/* Defaults: consensus, latest position, active and disputed claims, no filters. */
+void steme_query_init(steme_query *q);
+
+/* One value and its support, in the lens's ranking order. */
+typedef struct steme_alternative {
+    steme_value value; /* as written by its earliest supporter; borrows the result */
+    double weight;     /* the lens's weight */
+    double share;      /* weight / sum of weights */
+    double evidence;   /* lens-independent evidence mass (conflict score) */
+    uint32_t agents;
+    uint32_t sources;
+    uint32_t assertions;
+    steme_tier best_tier;
+    uint64_t up; /* standing votes on its assertions at the position */
+    uint64_t down;
+    bool outlier; /* skeptic */
+} steme_alternative;
+
+/* The answer for one (subject, predicate). Everything borrows the steme_result. */
+typedef struct steme_answer {
+    steme_str subject;
+    steme_str predicate;
+    bool has_winner;
+    size_t winner;           /* index into alternatives */
+    const char *reason;      /* "winner", "empty", "tie", "low_support", "no_weight",
+                              * "by_design", "no_margin" (static) */
+    const char *reason_text; /* a sentence (static) */
+    const char *decided_by;  /* the lens whose weights alternatives show (static) */
+    double lead;             /* the winner's lead over the next value, [0, 1] */
+    double conflict;         /* [0, 1]: how contested the evidence is, whatever the lens */
+    const steme_alternative *alternatives;
+    size_t n_alternatives;
+    const steme_id *support; /* the winner's assertions, by log position */
+    size_t n_support;
+    const steme_id *candidates; /* every candidate the lens saw, sorted by id bytes */
+    size_t n_candidates;
+    /* Assertions of the key visible at the position but left out, by the first filter
+     * that excluded them. */
+    uint32_t excluded_stage;
+    uint32_t excluded_valid_time;
+    uint32_t excluded_filter; /* tier or agent */
+    const char *explanation;  /* NUL-terminated */
+    uint8_t receipt[32];      /* docs/lenses.md "Receipts" */
+} steme_answer;
+
+typedef struct steme_result steme_result;
+
+/*
+ * Run q. *ret (owned by the caller: steme_result_free) holds one answer per (subject,
+ * predicate) in byte order; a query naming a predicate always has exactly one answer (with
+ * reason "empty" when nothing matched). ei (may be NULL) names the field and rule of a
+ * STEME_EINVAL: "lens" (unknown lens or chain), "min_support" / "margin" / "outlier_ratio" /
+ * "minority_share" / "tier_weights" (out of range), "subject" / "predicate" (missing, too
+ * long, or a prefix query naming none), "as_of" (beyond the last log position), "as_of_time"
+ * / "valid_at" (outside [0, STEME_TIME_MAX], or before the first record), "stages" / "tiers"
+ * (unknown bits), "what_if_retract" (unknown or already retracted source, or with as_of).
+ * Errors: STEME_EINVAL, STEME_ELIMIT (more than STEME_QUERY_MAX_CANDS assertions for one
+ * key), STEME_ECORRUPT, STEME_ENOMEM.
+ */
+steme_err steme_db_query(steme_db *db, const steme_query *q, steme_result **ret,
+                         steme_errinfo *ei);
+
+void steme_result_free(steme_result *r); /* accepts NULL */
+size_t steme_result_count(const steme_result *r);
+const steme_answer *steme_result_answer(const steme_result *r, size_t i); /* NULL past the end */
+uint64_t steme_result_position(const steme_result *r); /* the log position answered at */
+/* Canonical lens name ("consensus", "layered:authority,consensus,recency") and version. */
+const char *steme_result_lens(const steme_result *r);
+uint32_t steme_result_lens_version(const steme_result *r);
+
+/*
+ * Recompute the query q (which must name a predicate) at log position `position` -- q->as_of
+ * and q->as_of_time are ignored -- and compare its answer's receipt with receipt. *ret_match
+ * tells whether they are equal; ret_answer (may be NULL) receives the recomputed receipt.
+ * Errors: as steme_db_query.
+ */
+steme_err steme_db_verify_receipt(steme_db *db, const steme_query *q, uint64_t position,
+                                  const uint8_t receipt[32], bool *ret_match,
+                                  uint8_t ret_receipt[32], steme_errinfo *ei);
+
 /* The current wall clock, ms since the epoch (the clock the engine stamps records with). */
 int64_t steme_now_ms(void);
 

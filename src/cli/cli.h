@@ -76,6 +76,9 @@ extern const cli_command cli_cmd_history;
 extern const cli_command cli_cmd_provenance;
 extern const cli_command cli_cmd_state;
 extern const cli_command cli_cmd_rebuild;
+extern const cli_command cli_cmd_query;
+extern const cli_command cli_cmd_compare_lenses;
+extern const cli_command cli_cmd_verify_receipt;
 
 /* The default key file: $STEME_KEY_FILE, else ./steme.key. */
 const char *cli_default_key_file(void);

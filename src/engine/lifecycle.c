@@ -354,7 +354,11 @@ apply_assertion(steme__rules *r, steme__txn *t, const steme_entry *e)
         if ((err = steme__state_save(t, seq, &target, e->seq)) != STEME_OK)
             return err;
     }
-    return steme__state_save(t, e->seq, &row, e->seq);
+    if ((err = steme__state_save(t, e->seq, &row, e->seq)) != STEME_OK)
+        return err;
+    /* After the state rows: whether the key is settled depends on this assertion's stage and
+     * on the targets it superseded. */
+    return steme__consensus_on_assertion(t, e);
 }
 
 static steme_err

@@ -11,6 +11,7 @@
  *   sources.c    the source registry, source retraction and reinstatement
  *   cascade.c    the bounded breadth-first taint walk behind retractions and reinstatements
  *   trust.c      Beta reputation of agents and sources, gold standards, the quarantine test
+ *   consensus.c  settled consensus on keys without gold, as weaker trust evidence
  *   defense.c    content-defense rules (prompt injection, link spam) with PCRE2
  *   queries.c    the public read functions over derived state (steme_db_state, ...)
  *
@@ -37,6 +38,14 @@
 #define STEME__QUARANTINE_THRESHOLD 0.30 /* trust below this sends assertions to quarantine */
 #define STEME__DISPUTE_MIN_DOWN     2    /* disputed: >= 2 standing down-votes ... */
                                          /* ... and more down- than up-votes */
+
+/* Settled consensus on a key without gold (docs/trust.md, consensus.c). */
+#define STEME__CONSENSUS_MIN_AGENTS  5 /* counted agents needed ... */
+#define STEME__CONSENSUS_SHARE_NUM   4 /* ... of whom >= 4/5 (80 %) hold one value ... */
+#define STEME__CONSENSUS_SHARE_DEN   5
+#define STEME__CONSENSUS_MIN_SOURCES 2   /* ... citing >= 2 distinct sources */
+#define STEME__CONSENSUS_WEIGHT      0.5 /* an observation against consensus; gold weighs 1 */
+#define STEME__CONSENSUS_SCAN_MAX    64  /* assertions read per check; more: the key is closed */
 
 typedef struct steme__rules steme__rules;
 
@@ -164,12 +173,41 @@ steme_err steme__gold_admit(steme__rules *r, steme__txn *t, const steme_entry *e
 /* A gold_set event: store it and score the existing assertions and votes on its key. */
 steme_err steme__gold_apply(steme__rules *r, steme__txn *t, const steme_entry *e);
 
+/* An agent's Beta pseudo-counts after the last record at or before as_of, from the trust log
+ * (the prior before any): trust at a past position (trust_queries.c). */
+steme_err steme__trust_as_of(steme__txn *t, const steme_pubkey *pk, uint64_t as_of, double *alpha,
+                             double *beta);
+
 /* Expected trust of a Beta(alpha, beta) reputation. */
 double steme__trust_mean(double alpha, double beta);
 
 /* The gold_set event in force for (subject, predicate), decoded into *ret (borrowing t).
  * Errors: STEME_ENOTFOUND. */
 steme_err steme__gold_find(steme__txn *t, steme_str subject, steme_str predicate, steme_entry *ret);
+
+/* The author's trust now (the prior for a new agent). */
+steme_err steme__agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret);
+
+/* One Beta observation of weight w for an agent, caused by the record at seq (also written to
+ * the trust log), or for a source (no log). */
+steme_err steme__trust_observe_agent(steme__txn *t, const steme_pubkey *pk, uint64_t seq,
+                                     bool agree, double w);
+steme_err steme__trust_observe_source(steme__txn *t, steme_str id, bool agree, double w);
+
+/* Same type and same canonical value: the equality of gold comparison (docs/trust.md). */
+bool steme__value_eq(const steme_value *a, const steme_value *b);
+
+/* ---------------------------------------------------------------------------------------------
+ * consensus.c
+ */
+
+/* A new assertion, after its state row is saved: on a key without gold, score its author
+ * against a settled consensus, or check whether the key has just become settled and score
+ * every agent on it. */
+steme_err steme__consensus_on_assertion(steme__txn *t, const steme_entry *e);
+
+/* A vote whose standing value changed, on target, whose key has no gold. */
+steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const steme_entry *target);
 
 /* ---------------------------------------------------------------------------------------------
  * defense.c

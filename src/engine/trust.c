@@ -15,7 +15,8 @@
  * assertions on a key with gold in force, the scoring of existing assertions and votes when a
  * gold standard arrives, and votes cast on such keys. An agent is scored at most once per key
  * per gold event: the marker rows in STEME__T_GOLD stop anyone from farming trust by echoing
- * a gold value that is already public.
+ * a gold value that is already public. Keys without gold can feed trust through a settled
+ * consensus instead (consensus.c), at a lower weight.
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +45,8 @@ observe(double *alpha, double *beta, bool agree, double w)
             (agree ? 0.0 : w);
 }
 
-static steme_err
-agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret)
+steme_err
+steme__agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret)
 {
     steme__agent_row row;
     steme_err err = steme__agent_load(t, pk, &row);
@@ -54,15 +55,16 @@ agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret)
     return err;
 }
 
-/* An agent observation caused by the record at seq, logged for as_of reads. */
-static steme_err
-agent_observe(steme__txn *t, const steme_pubkey *pk, uint64_t seq, bool agree)
+/* An agent observation of weight w caused by the record at seq, logged for as_of reads. */
+steme_err
+steme__trust_observe_agent(steme__txn *t, const steme_pubkey *pk, uint64_t seq, bool agree,
+                           double w)
 {
     steme__agent_row row;
     steme_err err = steme__agent_load(t, pk, &row);
     if (err != STEME_OK)
         return err;
-    observe(&row.alpha, &row.beta, agree, 1.0);
+    observe(&row.alpha, &row.beta, agree, w);
     row.evidence++;
     err = steme__agent_put(t, pk, &row);
     if (err != STEME_OK)
@@ -74,8 +76,8 @@ agent_observe(steme__txn *t, const steme_pubkey *pk, uint64_t seq, bool agree)
  * us through an agent, and an untrusted agent's report is discounted (Jøsang's discounting of
  * feedback by the reputation of whoever gives it), so a troll citing a regulator with wrong
  * values barely moves the regulator. */
-static steme_err
-source_observe(steme__txn *t, steme_str id, bool agree, double w)
+steme_err
+steme__trust_observe_source(steme__txn *t, steme_str id, bool agree, double w)
 {
     steme__source_row row;
     steme_err err = steme__source_get(t, id, &row);
@@ -141,8 +143,8 @@ number_eq(const steme_value *a, const steme_value *b)
 
 /* Same type and same canonical value (docs/trust.md). An integer never equals a number: the
  * author chose the type, and "3" is a count where "3.0" is a measurement. */
-static bool
-value_eq(const steme_value *a, const steme_value *b)
+bool
+steme__value_eq(const steme_value *a, const steme_value *b)
 {
     if (a->type != b->type)
         return false;
@@ -254,7 +256,7 @@ steme__trust_on_assertion(steme__rules *r, steme__txn *t, const steme_entry *e,
 
     /* The quarantine test uses the trust the author had earned before this assertion: its
      * own gold evidence must not let it in (or keep it out). */
-    if ((err = agent_trust(t, &a->agent, &before)) != STEME_OK)
+    if ((err = steme__agent_trust(t, &a->agent, &before)) != STEME_OK)
         return err;
     if (before < STEME__QUARANTINE_THRESHOLD && steme__role(t, &a->agent) == STEME_ROLE_NONE)
         reason = STEME_QUARANTINE_LOW_TRUST;
@@ -264,18 +266,18 @@ steme__trust_on_assertion(steme__rules *r, steme__txn *t, const steme_entry *e,
     err = steme__gold_find(t, a->subject, a->predicate, &gold);
     if (err == STEME_OK) {
         /* Decide before writing: gold borrows pages of this transaction. */
-        bool agree = value_eq(&a->object, &gold.record.event.value);
+        bool agree = steme__value_eq(&a->object, &gold.record.event.value);
         uint64_t gold_seq = gold.seq;
 
         gold_key(key, a->subject, a->predicate);
         if ((err = claim_score(t, key, &a->agent, gold_seq, &fresh)) != STEME_OK)
             return err;
         if (fresh) {
-            if ((err = agent_observe(t, &a->agent, e->seq, agree)) != STEME_OK)
+            if ((err = steme__trust_observe_agent(t, &a->agent, e->seq, agree, 1.0)) != STEME_OK)
                 return err;
             /* A quarantined claim is not yet accepted as a report of what its source says. */
             if (reason == STEME_QUARANTINE_NONE &&
-                (err = source_observe(t, a->source, agree, before)) != STEME_OK)
+                (err = steme__trust_observe_source(t, a->source, agree, before)) != STEME_OK)
                 return err;
         }
     } else if (err != STEME_ENOTFOUND) {
@@ -302,16 +304,19 @@ steme__trust_on_vote(steme__rules *r, steme__txn *t, const steme_entry *e,
     if (v->value == old_value)
         return STEME_OK;
     err = steme__gold_find(t, a->subject, a->predicate, &gold);
+    if (err == STEME_ENOTFOUND)
+        /* No gold: a settled consensus on the key is the next best evidence (consensus.c). */
+        return steme__consensus_on_vote(t, e, target);
     if (err != STEME_OK)
-        return err == STEME_ENOTFOUND ? STEME_OK : err;
-    bool match = value_eq(&a->object, &gold.record.event.value);
+        return err;
+    bool match = steme__value_eq(&a->object, &gold.record.event.value);
     bool agree = (v->value > 0) == match;
     uint64_t gold_seq = gold.seq;
 
     gold_key(key, a->subject, a->predicate);
     if ((err = claim_score(t, key, &v->agent, gold_seq, &fresh)) != STEME_OK || !fresh)
         return err;
-    return agent_observe(t, &v->agent, e->seq, agree);
+    return steme__trust_observe_agent(t, &v->agent, e->seq, agree, 1.0);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -368,21 +373,21 @@ score_assertion(const steme_entry *ae, void *ctx)
         return 0;
     /* Copied before writing: the entry may borrow a page that this transaction dirtied, and
      * LMDB may spill dirty pages when a transaction grows large. */
-    bool agree = value_eq(&a->object, s->gold);
+    bool agree = steme__value_eq(&a->object, s->gold);
     steme_pubkey agent = a->agent;
     char source[STEME_MAX_SOURCE];
     steme_str src = {source, a->source.len < sizeof(source) ? a->source.len : sizeof(source)};
     memcpy(source, a->source.ptr != NULL ? a->source.ptr : "", src.len);
 
-    if ((s->err = agent_trust(s->t, &agent, &before)) != STEME_OK ||
+    if ((s->err = steme__agent_trust(s->t, &agent, &before)) != STEME_OK ||
         (s->err = claim_score(s->t, s->key, &agent, s->gold_seq, &fresh)) != STEME_OK)
         return 1;
     if (!fresh)
         return 0;
-    if ((s->err = agent_observe(s->t, &agent, s->gold_seq, agree)) != STEME_OK)
+    if ((s->err = steme__trust_observe_agent(s->t, &agent, s->gold_seq, agree, 1.0)) != STEME_OK)
         return 1;
     if (!(st.conditions & (STEME_COND_QUARANTINED | STEME_COND_REJECTED)))
-        s->err = source_observe(s->t, src, agree, before);
+        s->err = steme__trust_observe_source(s->t, src, agree, before);
     return s->err != STEME_OK;
 }
 
@@ -406,7 +411,8 @@ score_vote(const steme__val *key, const steme__val *val, void *ctx)
         return 1;
     if (!fresh)
         return 0;
-    s->err = agent_observe(s->t, &voter, s->gold_seq, (vote.value > 0) == s->match);
+    s->err =
+        steme__trust_observe_agent(s->t, &voter, s->gold_seq, (vote.value > 0) == s->match, 1.0);
     return s->err != STEME_OK;
 }
 
@@ -419,7 +425,7 @@ score_votes_on(const steme_entry *ae, void *ctx)
     if (ae->record.kind != STEME_RECORD_ASSERTION)
         return 0;
     s->target = ae->seq;
-    s->match = value_eq(&ae->record.assertion.object, s->gold);
+    s->match = steme__value_eq(&ae->record.assertion.object, s->gold);
     steme__key_seq(prefix, ae->seq);
     s->err = steme__tscan(s->t, STEME__T_VOTE, prefix, sizeof(prefix), score_vote, s);
     return s->err != STEME_OK;
@@ -458,7 +464,7 @@ steme__gold_apply(steme__rules *r, steme__txn *t, const steme_entry *e)
 
     (void)r;
     err = steme__gold_find(t, ev->subject, ev->predicate, &old);
-    if (err == STEME_OK && value_eq(&old.record.event.value, &ev->value))
+    if (err == STEME_OK && steme__value_eq(&old.record.event.value, &ev->value))
         /* The same value again: the standard in force (and what was scored against it) stays;
          * scoring again would count the same evidence twice. */
         return STEME_OK;

@@ -32,8 +32,8 @@ trust_log_decode(const steme__val *v, double *alpha, double *beta)
 }
 
 /* alpha and beta of pk after the last record at or before as_of (the prior before any). */
-static steme_err
-trust_as_of(steme__txn *t, const steme_pubkey *pk, uint64_t as_of, double *alpha, double *beta)
+steme_err
+steme__trust_as_of(steme__txn *t, const steme_pubkey *pk, uint64_t as_of, double *alpha, double *beta)
 {
     uint8_t k[STEME_PUBKEY_SIZE + 8];
     steme__val key, val;
@@ -73,7 +73,7 @@ agent_info(steme_db *db, steme__txn *t, const steme_pubkey *pk, uint64_t as_of,
     info.evidence = row.evidence;
     info.alpha = row.alpha;
     info.beta = row.beta;
-    if (as_of != 0 && (err = trust_as_of(t, pk, as_of, &info.alpha, &info.beta)) != STEME_OK)
+    if (as_of != 0 && (err = steme__trust_as_of(t, pk, as_of, &info.alpha, &info.beta)) != STEME_OK)
         return err;
     info.trust = steme__trust_mean(info.alpha, info.beta);
     info.rejections = db->ratelimit != NULL ? steme__ratelimit_rejections(db->ratelimit, pk) : 0;

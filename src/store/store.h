@@ -42,7 +42,8 @@ enum steme__table {
     STEME__T_EPOCH,        /* epoch name -> epoch row */
     STEME__T_EPOCH_MEMBER, /* hash64(epoch) || assertion seq -> (empty) */
     STEME__T_REAFFIRM,     /* assertion seq || hash64(epoch) -> event seq */
-    STEME__T_GOLD,         /* hash64(subject) || hash64(predicate) [|| agent] -> gold seq */
+    STEME__T_GOLD,         /* hash64(subject) || hash64(predicate) [|| agent] -> gold seq; */
+                           /* 'c' || the same: settled-consensus rows (consensus.c) */
     STEME__T_TRUST_LOG,    /* agent key || seq -> trust after that record (as_of reads) */
     STEME__T_REPORT,       /* event seq -> cascade report */
     STEME__T_QUEUE,        /* assertion seq -> (empty): quarantined, awaiting a decision */

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_query.c -- the read side of the command line (DESIGN §6, docs/lenses.md): `steme query`
+ * (what is known about a subject through a lens, at any position, with explanations, receipts
+ * and what-if retractions), `steme compare-lenses` (every lens side by side on one key) and
+ * `steme verify-receipt` (recompute an answer at its position and compare its receipt).
+ *
+ * All three are thin over steme_db_query: the lens, the grouping and the receipt are the
+ * engine's, so that every face gives the same answer.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "output.h"
+
+static int run_query(cli *c, int argc, char **argv);
+static int run_compare(cli *c, int argc, char **argv);
+static int run_verify(cli *c, int argc, char **argv);
+
+#define LENS_HELP                                                                                  \
+    "Lenses (docs/lenses.md): recency, consensus, vote_consensus, authority,\n"                    \
+    "trust_authority, skeptic, layered (default chain authority,consensus,recency), or\n"          \
+    "layered:L1,L2,... ('-' may stand for '_').\n"
+
+const cli_command cli_cmd_query = {
+    .name = "query",
+    .summary = "what is known about a subject, through a lens",
+    .help =
+        "Usage: steme query SUBJECT [PREDICATE] [--lens L] [--as-of SEQ|TIME]\n"
+        "                   [--valid-at TIME] [--include-stage S]... [--min-support N]\n"
+        "                   [--margin X] [--prefix] [--explain] [--what-if-retract SOURCE]\n"
+        "\n"
+        "Resolve the claims about SUBJECT (one PREDICATE, or every predicate of it) through a\n"
+        "lens. Candidates are the assertions visible at the position, in the stages asked for\n"
+        "(active and disputed by default), valid at --valid-at; values are grouped with unit\n"
+        "normalisation (0.2 % equals 0.002). Each answer names its winner (or none and why),\n"
+        "the alternatives with their weights, the conflict score in [0, 1], the log position\n"
+        "and a receipt that 'steme verify-receipt' recomputes.\n"
+        "\n" LENS_HELP "\n"
+        "Options:\n"
+        "  --lens L               the lens (default consensus)\n"
+        "  --as-of SEQ|TIME       answer as the store was at log position SEQ, or at the last\n"
+        "                         position recorded at or before TIME (RFC 3339)\n"
+        "  --valid-at TIME        keep claims whose [valid_from, valid_until) holds TIME\n"
+        "  --include-stage S      also consider claims in stage S (retracted, superseded, ...)\n"
+        "  --min-support N        distinct agents a winner needs\n"
+        "  --margin X             layered: the lead in [0, 1] a lens must win by\n"
+        "  --prefix               SUBJECT is a prefix (reads the whole log: slow)\n"
+        "  --explain              print each answer's explanation\n"
+        "  --what-if-retract SRC  also answer as if source SRC were retracted (nothing is\n"
+        "                         written) and list the conclusions that would change\n"
+        "\n"
+        "Output: per answer, \"key  value\" lines (subject, predicate, winner, reason,\n"
+        "conflict, position, lens, receipt) and the alternatives. With --json {\"position\",\n"
+        "\"lens\", \"version\", \"answers\": [{\"subject\", \"predicate\", \"winner\" (text or "
+        "null),\n"
+        "\"reason\", \"reason_text\", \"decided_by\", \"lead\", \"conflict\", \"alternatives\":\n"
+        "[{\"value\", \"weight\", \"share\", \"evidence\", \"agents\", \"sources\", "
+        "\"assertions\",\n"
+        "\"tier\", \"up\", \"down\", \"outlier\"}], \"support\": [ids], \"candidates\",\n"
+        "\"excluded\": {\"stage\", \"valid_time\", \"filter\"}, \"explanation\", \"receipt\"}],\n"
+        "\"what_if\": {\"retract\", \"changed\": [{\"subject\", \"predicate\", \"before\", "
+        "\"after\"}]}}.\n"
+        "\n"
+        "Exit status: 0; 1 on a refused query (unknown lens, bad parameter, a position beyond\n"
+        "the log) or no store; 2 on a usage error.\n"
+        "\n"
+        "Examples:\n"
+        "  steme query drug:atorvastatin adverse_event.myalgia.incidence --lens authority\n"
+        "  steme query drug:x dose --lens layered:authority,consensus --as-of 120 --explain\n",
+    .run = run_query,
+};
+
+const cli_command cli_cmd_compare_lenses = {
+    .name = "compare-lenses",
+    .summary = "every lens side by side on one subject and predicate",
+    .help = "Usage: steme compare-lenses SUBJECT PREDICATE [--as-of SEQ|TIME] [--valid-at TIME]\n"
+            "                            [--include-stage S]...\n"
+            "\n"
+            "Run every lens over the same candidates and show, per lens, the winner (or '-'),\n"
+            "its weight, the conflict score (the same for every lens: it measures the\n"
+            "evidence, not the lens) and the reason.\n"
+            "\n"
+            "Output: a table LENS WINNER WEIGHT CONFLICT REASON. With --json {\"position\",\n"
+            "\"lenses\": [{\"lens\", \"winner\", \"weight\", \"conflict\", \"reason\",\n"
+            "\"explanation\", \"receipt\"}]}.\n"
+            "\n"
+            "Exit status: 0; 1 on a refused query or no store; 2 on a usage error.\n",
+    .run = run_compare,
+};
+
+const cli_command cli_cmd_verify_receipt = {
+    .name = "verify-receipt",
+    .summary = "recompute an answer and compare its receipt",
+    .help = "Usage: steme verify-receipt --receipt HEX SUBJECT PREDICATE --lens L --as-of SEQ\n"
+            "                            [--valid-at TIME] [--include-stage S]...\n"
+            "                            [--min-support N] [--margin X]\n"
+            "\n"
+            "Recompute the query at log position SEQ, with the same lens, parameters and\n"
+            "filters, and compare the receipt (docs/lenses.md, \"Receipts\") with HEX.\n"
+            "\n"
+            "Output: 'match' or 'mismatch' and the recomputed receipt. With --json\n"
+            "{\"match\", \"receipt\", \"position\"}.\n"
+            "\n"
+            "Exit status: 0 when the receipts match; 1 when they do not (or the query is\n"
+            "refused, or no store); 2 on a usage error.\n",
+    .run = run_verify,
+};
+
+enum {
+    OPT_LENS = CLI_OPT_BASE,
+    OPT_AS_OF,
+    OPT_VALID_AT,
+    OPT_EXPLAIN,
+    OPT_STAGE,
+    OPT_MIN_SUPPORT,
+    OPT_MARGIN,
+    OPT_PREFIX,
+    OPT_WHAT_IF,
+    OPT_RECEIPT,
+};
+
+static const struct option query_opts[] = {
+    {"lens", required_argument, NULL, OPT_LENS},
+    {"as-of", required_argument, NULL, OPT_AS_OF},
+    {"valid-at", required_argument, NULL, OPT_VALID_AT},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"include-stage", required_argument, NULL, OPT_STAGE},
+    {"min-support", required_argument, NULL, OPT_MIN_SUPPORT},
+    {"margin", required_argument, NULL, OPT_MARGIN},
+    {"prefix", no_argument, NULL, OPT_PREFIX},
+    {"what-if-retract", required_argument, NULL, OPT_WHAT_IF},
+    {"receipt", required_argument, NULL, OPT_RECEIPT},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct query_args {
+    steme_query q;
+    bool explain;
+    bool has_receipt;
+    bool has_as_of;
+    uint8_t receipt[32];
+} query_args;
+
+static int
+on_option(cli *c, int opt, const char *arg, void *ctx)
+{
+    query_args *a = ctx;
+    uint64_t u;
+    double d;
+    int s;
+
+    switch (opt) {
+    case OPT_LENS:
+        a->q.lens = arg;
+        break;
+    case OPT_AS_OF:
+        /* A bare number is a log position; anything else must be an RFC 3339 time. */
+        a->has_as_of = true;
+        if (cli_parse_u64(arg, &a->q.as_of)) {
+            if (a->q.as_of == 0)
+                return cli_usage(c, "--as-of: log positions start at 1");
+        } else if (!cli_parse_time(arg, &a->q.as_of_time) || a->q.as_of_time == 0) {
+            return cli_usage(c, "--as-of: '%s' is neither a log position nor a time", arg);
+        }
+        break;
+    case OPT_VALID_AT:
+        if (!cli_parse_time(arg, &a->q.valid_at))
+            return cli_usage(c, "--valid-at: '%s' is not a time", arg);
+        a->q.has_valid_at = true;
+        break;
+    case OPT_EXPLAIN:
+        a->explain = true;
+        break;
+    case OPT_STAGE:
+        if ((s = steme_stage_parse(arg)) <= 0)
+            return cli_usage(c, "--include-stage: '%s' is not a stage", arg);
+        a->q.stages |= STEME_STAGE_BIT(s);
+        break;
+    case OPT_MIN_SUPPORT:
+        if (!cli_parse_u64(arg, &u) || u > UINT32_MAX)
+            return cli_usage(c, "--min-support: '%s' is not a count", arg);
+        a->q.min_support = (uint32_t)u;
+        break;
+    case OPT_MARGIN:
+        if (!cli_parse_number(arg, &d) || d < 0 || d > 1)
+            return cli_usage(c, "--margin: '%s' is not a number in [0, 1]", arg);
+        a->q.margin = (uint32_t)(d * 1e6 + 0.5);
+        break;
+    case OPT_PREFIX:
+        a->q.subject_prefix = true;
+        break;
+    case OPT_WHAT_IF:
+        a->q.what_if_retract = steme_str_c(arg);
+        break;
+    case OPT_RECEIPT:
+        if (steme_unhex(arg, a->receipt, 32) != STEME_OK || strlen(arg) != 64)
+            return cli_usage(c, "--receipt: '%s' is not 64 hex digits", arg);
+        a->has_receipt = true;
+        break;
+    }
+    return CLI_CONTINUE;
+}
+
+/* Parse options and SUBJECT [PREDICATE]; npos_min/npos_max positional arguments. */
+static int
+parse(cli *c, const cli_command *cmd, int argc, char **argv, query_args *a, int npos_min)
+{
+    int first, status;
+
+    memset(a, 0, sizeof(*a));
+    steme_query_init(&a->q);
+    a->q.stages = 0;
+    status = cli_args_parse(c, cmd, argc, argv, query_opts, on_option, a, &first);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (argc - first < npos_min)
+        return cli_usage(c, npos_min == 1 ? "missing SUBJECT" : "missing SUBJECT and PREDICATE");
+    if (argc - first > 2)
+        return cli_usage(c, "expected SUBJECT [PREDICATE]");
+    if (a->q.stages != 0)
+        a->q.stages |= STEME_STAGES_DEFAULT;
+    a->q.subject = steme_str_c(argv[first]);
+    if (argc - first == 2)
+        a->q.predicate = steme_str_c(argv[first + 1]);
+    return CLI_CONTINUE;
+}
+
+/* The table form of a value as a new string. */
+static char *
+value_text(const steme_value *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    if (f == NULL)
+        return NULL;
+    cli_put_value(f, v);
+    fclose(f);
+    return buf;
+}
+
+static void
+hex32(const uint8_t b[32], char out[65])
+{
+    steme_hex(b, 32, out);
+}
+
+static json_t *
+answer_json(const steme_answer *a)
+{
+    json_t *alts = json_array(), *support = json_array();
+    char hex[65];
+
+    for (size_t i = 0; i < a->n_alternatives; i++) {
+        const steme_alternative *alt = &a->alternatives[i];
+        char *v = value_text(&alt->value);
+        json_array_append_new(
+            alts, json_pack("{s:s?, s:f, s:f, s:f, s:I, s:I, s:I, s:s, s:I, s:I, s:b}", "value", v,
+                            "weight", alt->weight, "share", alt->share, "evidence", alt->evidence,
+                            "agents", (json_int_t)alt->agents, "sources", (json_int_t)alt->sources,
+                            "assertions", (json_int_t)alt->assertions, "tier",
+                            steme_tier_name(alt->best_tier), "up", (json_int_t)alt->up, "down",
+                            (json_int_t)alt->down, "outlier", alt->outlier));
+        free(v);
+    }
+    for (size_t i = 0; i < a->n_support; i++) {
+        steme_hex(a->support[i].b, STEME_ID_SIZE, hex);
+        json_array_append_new(support, json_string(hex));
+    }
+    char *w = a->has_winner ? value_text(&a->alternatives[a->winner].value) : NULL;
+    hex32(a->receipt, hex);
+    json_t *j = json_pack(
+        "{s:s%, s:s%, s:s?, s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:I, s:{s:I, s:I, s:I}, s:s, s:s}",
+        "subject", a->subject.ptr, a->subject.len, "predicate", a->predicate.ptr, a->predicate.len,
+        "winner", w, "reason", a->reason, "reason_text", a->reason_text, "decided_by",
+        a->decided_by, "lead", a->lead, "conflict", a->conflict, "alternatives", alts, "support",
+        support, "candidates", (json_int_t)a->n_candidates, "excluded", "stage",
+        (json_int_t)a->excluded_stage, "valid_time", (json_int_t)a->excluded_valid_time, "filter",
+        (json_int_t)a->excluded_filter, "explanation", a->explanation, "receipt", hex);
+    free(w);
+    return j;
+}
+
+static void
+answer_text(const steme_result *r, const steme_answer *a, bool explain)
+{
+    char hex[65], num[32];
+    cli_table t;
+
+    cli_table_init(&t, 2);
+    cli_table_kv(&t, "subject", "%.*s", (int)a->subject.len, a->subject.ptr);
+    cli_table_kv(&t, "predicate", "%.*s", (int)a->predicate.len, a->predicate.ptr);
+    if (a->has_winner) {
+        char *w = value_text(&a->alternatives[a->winner].value);
+        cli_table_kv(&t, "winner", "%s", w != NULL ? w : "?");
+        free(w);
+    } else {
+        cli_table_kv(&t, "winner", "none (%s: %s)", a->reason, a->reason_text);
+    }
+    cli_fmt_number(a->conflict, num);
+    cli_table_kv(&t, "conflict", "%s", num);
+    cli_table_kv(&t, "candidates", "%zu", a->n_candidates);
+    cli_table_kv(&t, "position", "%" PRIu64, steme_result_position(r));
+    cli_table_kv(&t, "lens", "%s v%u", steme_result_lens(r), steme_result_lens_version(r));
+    hex32(a->receipt, hex);
+    cli_table_kv(&t, "receipt", "%s", hex);
+    cli_table_print(&t, stdout);
+    cli_table_free(&t);
+
+    cli_table_init(&t, 5);
+    const char *head[] = {"  VALUE", "WEIGHT", "SHARE", "AGENTS", "TIER"};
+    cli_table_add(&t, head);
+    for (size_t i = 0; i < a->n_alternatives; i++) {
+        const steme_alternative *alt = &a->alternatives[i];
+        char *v = value_text(&alt->value), val[600], w[32], s[32], ag[16];
+        snprintf(val, sizeof(val), "  %s", v != NULL ? v : "?");
+        free(v);
+        cli_fmt_number(alt->weight, w);
+        cli_fmt_number(alt->share, s);
+        snprintf(ag, sizeof(ag), "%u", alt->agents);
+        const char *row[] = {val, w, s, ag, steme_tier_name(alt->best_tier)};
+        cli_table_add(&t, row);
+    }
+    if (a->n_alternatives > 0)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    if (explain) {
+        fputs("explanation  ", stdout);
+        cli_safe_put(stdout, a->explanation, strlen(a->explanation));
+        fputc('\n', stdout);
+    }
+}
+
+static const steme_answer *
+find_answer(const steme_result *r, const steme_answer *a)
+{
+    for (size_t i = 0; i < steme_result_count(r); i++) {
+        const steme_answer *b = steme_result_answer(r, i);
+        if (b->subject.len == a->subject.len && b->predicate.len == a->predicate.len &&
+            memcmp(b->subject.ptr, a->subject.ptr, a->subject.len) == 0 &&
+            memcmp(b->predicate.ptr, a->predicate.ptr, a->predicate.len) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+/* The winner's text, "none" without one (a new string). */
+static char *
+winner_text(const steme_answer *a)
+{
+    if (a == NULL || !a->has_winner)
+        return strdup("none");
+    return value_text(&a->alternatives[a->winner].value);
+}
+
+/* Conclusions of base whose winner differs in what-if result wi. */
+static json_t *
+what_if_changes(cli *c, const steme_result *base, const steme_result *wi, const char *source)
+{
+    json_t *changed = json_array();
+    size_t n = 0;
+
+    if (!c->json)
+        printf("what-if: retracting %s\n", source);
+    for (size_t i = 0; i < steme_result_count(base); i++) {
+        const steme_answer *a = steme_result_answer(base, i);
+        const steme_answer *b = find_answer(wi, a);
+        char *x = winner_text(a), *y = winner_text(b);
+        if (x != NULL && y != NULL && strcmp(x, y) != 0) {
+            n++;
+            json_array_append_new(changed,
+                                  json_pack("{s:s%, s:s%, s:s, s:s}", "subject", a->subject.ptr,
+                                            a->subject.len, "predicate", a->predicate.ptr,
+                                            a->predicate.len, "before", x, "after", y));
+            if (!c->json) {
+                fputs("  ", stdout);
+                cli_safe_put(stdout, a->predicate.ptr, a->predicate.len);
+                printf(": %s -> %s\n", x, y);
+            }
+        }
+        free(x);
+        free(y);
+    }
+    if (!c->json && n == 0)
+        puts("  no conclusion would change");
+    return json_pack("{s:s, s:o}", "retract", source, "changed", changed);
+}
+
+static int
+run_query(cli *c, int argc, char **argv)
+{
+    query_args a;
+    int status = parse(c, &cli_cmd_query, argc, argv, &a, 1);
+    steme_result *r = NULL, *wi = NULL;
+    steme_errinfo ei = {0};
+    steme_db *db = NULL;
+    steme_str what_if;
+    int err;
+
+    if (status != CLI_CONTINUE)
+        return status;
+    /* A what-if runs the real retraction in a write transaction that is then aborted: it
+     * writes nothing, but needs a store opened for writing. */
+    if ((status = cli_db_open(c, a.q.what_if_retract.len == 0, &db)) != CLI_CONTINUE)
+        return status;
+    what_if = a.q.what_if_retract;
+    a.q.what_if_retract = steme_str_c("");
+    err = steme_db_query(db, &a.q, &r, &ei);
+    if (err == STEME_OK && what_if.len > 0) {
+        steme_query q2 = a.q;
+        q2.what_if_retract = what_if;
+        err = steme_db_query(db, &q2, &wi, &ei);
+    }
+    if (err != STEME_OK) {
+        steme_result_free(r);
+        steme_db_close(db);
+        return cli_error(c, err, &ei, NULL);
+    }
+    json_t *wij = wi != NULL && c->json ? what_if_changes(c, r, wi, what_if.ptr) : NULL;
+    if (c->json) {
+        json_t *answers = json_array();
+        for (size_t i = 0; i < steme_result_count(r); i++)
+            json_array_append_new(answers, answer_json(steme_result_answer(r, i)));
+        json_t *j =
+            json_pack("{s:I, s:s, s:I, s:o}", "position", (json_int_t)steme_result_position(r),
+                      "lens", steme_result_lens(r), "version",
+                      (json_int_t)steme_result_lens_version(r), "answers", answers);
+        if (j != NULL && wij != NULL)
+            json_object_set_new(j, "what_if", wij);
+        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    } else {
+        if (steme_result_count(r) == 0)
+            puts("no claims");
+        for (size_t i = 0; i < steme_result_count(r); i++) {
+            if (i > 0)
+                fputc('\n', stdout);
+            answer_text(r, steme_result_answer(r, i), a.explain);
+        }
+        if (wi != NULL) {
+            fputc('\n', stdout);
+            json_decref(what_if_changes(c, r, wi, what_if.ptr));
+        }
+        status = CLI_EXIT_OK;
+    }
+    steme_result_free(wi);
+    steme_result_free(r);
+    steme_db_close(db);
+    return cli_finish(c, status);
+}
+
+static const char *const all_lenses[] = {
+    "recency", "consensus", "vote_consensus", "authority", "trust_authority", "skeptic", "layered",
+};
+
+static int
+run_compare(cli *c, int argc, char **argv)
+{
+    query_args a;
+    int status = parse(c, &cli_cmd_compare_lenses, argc, argv, &a, 2);
+    json_t *lenses = json_array();
+    uint64_t position = 0;
+    steme_db *db = NULL;
+    cli_table t;
+
+    if (status != CLI_CONTINUE) {
+        json_decref(lenses);
+        return status;
+    }
+    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE) {
+        json_decref(lenses);
+        return status;
+    }
+    cli_table_init(&t, 5);
+    const char *head[] = {"LENS", "WINNER", "WEIGHT", "CONFLICT", "REASON"};
+    cli_table_add(&t, head);
+    for (size_t i = 0; i < sizeof(all_lenses) / sizeof(all_lenses[0]); i++) {
+        steme_errinfo ei = {0};
+        steme_result *r = NULL;
+        a.q.lens = all_lenses[i];
+        int err = steme_db_query(db, &a.q, &r, &ei);
+        if (err != STEME_OK) {
+            cli_table_free(&t);
+            json_decref(lenses);
+            steme_db_close(db);
+            return cli_error(c, err, &ei, "lens %s", all_lenses[i]);
+        }
+        /* Pin every lens to the first one's position: a write in between must not make the
+         * lenses disagree about what they saw. */
+        position = steme_result_position(r);
+        a.q.as_of = position;
+        a.q.as_of_time = 0;
+        const steme_answer *ans = steme_result_answer(r, 0);
+        char *w = ans->has_winner ? value_text(&ans->alternatives[ans->winner].value) : NULL;
+        char weight[32], conflict[32], hex[65];
+        cli_fmt_number(ans->has_winner ? ans->alternatives[ans->winner].weight : 0, weight);
+        cli_fmt_number(ans->conflict, conflict);
+        const char *row[] = {steme_result_lens(r), w != NULL ? w : "-",
+                             ans->has_winner ? weight : "-", conflict, ans->reason};
+        cli_table_add(&t, row);
+        hex32(ans->receipt, hex);
+        json_array_append_new(
+            lenses, json_pack("{s:s, s:s?, s:f, s:f, s:s, s:s, s:s}", "lens", steme_result_lens(r),
+                              "winner", w, "weight",
+                              ans->has_winner ? ans->alternatives[ans->winner].weight : 0.0,
+                              "conflict", ans->conflict, "reason", ans->reason, "explanation",
+                              ans->explanation, "receipt", hex));
+        free(w);
+        steme_result_free(r);
+    }
+    steme_db_close(db);
+    if (c->json) {
+        cli_table_free(&t);
+        return cli_finish(c,
+                          cli_json_doc(c, json_pack("{s:I, s:o}", "position", (json_int_t)position,
+                                                    "lenses", lenses)) == CLI_CONTINUE
+                              ? CLI_EXIT_OK
+                              : CLI_EXIT_FAIL);
+    }
+    json_decref(lenses);
+    printf("position  %" PRIu64 "\n", position);
+    cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return cli_finish(c, CLI_EXIT_OK);
+}
+
+static int
+run_verify(cli *c, int argc, char **argv)
+{
+    query_args a;
+    int status = parse(c, &cli_cmd_verify_receipt, argc, argv, &a, 2);
+    steme_errinfo ei = {0};
+    steme_db *db = NULL;
+    uint8_t again[32];
+    bool match = false;
+    char hex[65];
+
+    if (status != CLI_CONTINUE)
+        return status;
+    if (!a.has_receipt)
+        return cli_usage(c, "missing --receipt HEX");
+    if (a.q.as_of == 0)
+        return cli_usage(c, "missing --as-of SEQ (the position the receipt names)");
+    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
+        return status;
+    int err = steme_db_verify_receipt(db, &a.q, a.q.as_of, a.receipt, &match, again, &ei);
+    steme_db_close(db);
+    if (err != STEME_OK)
+        return cli_error(c, err, &ei, NULL);
+    hex32(again, hex);
+    if (c->json) {
+        cli_json_doc(c, json_pack("{s:b, s:s, s:I}", "match", match, "receipt", hex, "position",
+                                  (json_int_t)a.q.as_of));
+    } else {
+        printf("%s\nreceipt  %s\n", match ? "match" : "mismatch", hex);
+    }
+    return cli_finish(c, match ? CLI_EXIT_OK : CLI_EXIT_FAIL);
+}

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query.c -- steme_db_query and steme_db_verify_receipt (DESIGN §6, docs/lenses.md "Queries"
+ * and "Receipts"): the query's options checked and turned into lens parameters, the position
+ * resolved (latest, a log position, or a transaction time), the candidates gathered in one
+ * snapshot (query_cands.c) -- or in a dry-run transaction after a what-if retraction -- then
+ * grouped by (subject, predicate), resolved by the lens, and each answer given its receipt.
+ *
+ * A result owns copies of the records it read, so it outlives the snapshot.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "bytes.h"
+#include "crypto.h"
+#include "engine.h"
+#include "query.h"
+
+#define RECEIPT_FORMAT 1
+#define LENS_NAME_MAX  128
+
+/* One answer's storage beside the public struct. */
+typedef struct answer_mem {
+    steme__lens_result lr;
+    steme_alternative *alts;
+    steme_id *ids; /* support then candidates */
+    char *explanation;
+} answer_mem;
+
+struct steme_result {
+    steme__qset set;
+    steme_answer *answers;
+    answer_mem *mem;
+    size_t n;
+    uint64_t position;
+    char lens[LENS_NAME_MAX];
+    uint32_t version;
+};
+
+void
+steme_query_init(steme_query *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->lens = "consensus";
+    q->stages = STEME_STAGES_DEFAULT;
+}
+
+static steme_err
+refuse(steme_errinfo *ei, const char *field, const char *rule)
+{
+    if (ei != NULL) {
+        ei->field = field;
+        ei->rule = rule;
+        ei->offset = 0;
+    }
+    return STEME_EINVAL;
+}
+
+/* A lens kind by name, '-' standing for '_'; 0 when unknown. */
+static int
+kind_parse(const char *s, size_t n)
+{
+    char name[32];
+
+    if (n == 0 || n >= sizeof(name))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        name[i] = s[i] == '-' ? '_' : s[i];
+    name[n] = '\0';
+    return steme__lens_kind_parse(name);
+}
+
+/* "layered:authority,consensus" -> kind and chain; the other parameters from q. */
+static steme_err
+lens_params(const steme_query *q, steme__lens_params *p, steme_errinfo *ei)
+{
+    const char *name = q->lens != NULL ? q->lens : "consensus";
+    const char *colon = strchr(name, ':');
+    size_t head = colon != NULL ? (size_t)(colon - name) : strlen(name);
+    int kind = kind_parse(name, head);
+
+    if (kind == 0)
+        return refuse(ei, "lens",
+                      "unknown lens (recency, consensus, vote_consensus, authority, "
+                      "trust_authority, skeptic, layered[:L1,L2,...])");
+    steme__lens_params_init(p, (steme__lens_kind)kind);
+    if (colon != NULL) {
+        const char *s = colon + 1;
+        if (kind != STEME__LENS_LAYERED)
+            return refuse(ei, "lens", "only the layered lens takes a chain after ':'");
+        p->n_chain = 0;
+        for (;;) {
+            const char *comma = strchr(s, ',');
+            size_t n = comma != NULL ? (size_t)(comma - s) : strlen(s);
+            int link = kind_parse(s, n);
+            if (link == 0)
+                return refuse(ei, "lens", "unknown lens in the layered chain");
+            if (p->n_chain == STEME__LENS_MAX_CHAIN)
+                return refuse(ei, "lens", "a layered chain has at most 4 lenses");
+            p->chain[p->n_chain++] = (steme__lens_kind)link;
+            if (comma == NULL)
+                break;
+            s = comma + 1;
+        }
+    }
+    if (q->min_support != 0)
+        p->min_support = q->min_support;
+    p->margin = q->margin;
+    if (q->outlier_ratio != 0)
+        p->outlier_ratio = q->outlier_ratio;
+    if (q->minority_share != 0)
+        p->minority_share = q->minority_share;
+    if (q->tier_weights_set) {
+        p->tier_weights_set = true;
+        memcpy(p->tier_weights, q->tier_weights, sizeof(p->tier_weights));
+    }
+    return steme__lens_params_check(p, ei);
+}
+
+static void
+lens_name(const steme__lens_params *p, char out[LENS_NAME_MAX])
+{
+    int n = snprintf(out, LENS_NAME_MAX, "%s", steme__lens_kind_name(p->kind));
+
+    for (size_t i = 0; p->kind == STEME__LENS_LAYERED && i < p->n_chain; i++)
+        n += snprintf(out + n, LENS_NAME_MAX - (size_t)n, "%c%s", i == 0 ? ':' : ',',
+                      steme__lens_kind_name(p->chain[i]));
+}
+
+static bool
+str_ok(steme_str s, size_t max)
+{
+    return (s.ptr != NULL || s.len == 0) && s.len <= max;
+}
+
+/* Everything about q that needs no store. */
+static steme_err
+check_query(const steme_query *q, steme__lens_params *p, uint32_t *stages, uint32_t *tiers,
+            steme_errinfo *ei)
+{
+    const uint32_t all_stages = ((1u << (STEME_STAGE_REJECTED + 1)) - 1) & ~1u;
+    const uint32_t all_tiers = ((1u << (STEME_TIER_UNVERIFIED + 1)) - 1) & ~1u;
+    steme_err err;
+
+    if (!str_ok(q->subject, STEME_MAX_SUBJECT))
+        return refuse(ei, "subject", "longer than 512 bytes");
+    if (q->subject.len == 0 && !q->subject_prefix)
+        return refuse(ei, "subject", "required");
+    if (!str_ok(q->predicate, STEME_MAX_PREDICATE))
+        return refuse(ei, "predicate", "longer than 256 bytes");
+    if (q->subject_prefix && q->subject.len == 0 && q->predicate.len == 0)
+        return refuse(ei, "subject", "a prefix query names a non-empty prefix or a predicate");
+    if ((err = lens_params(q, p, ei)) != STEME_OK)
+        return err;
+    if (q->as_of_time < 0 || q->as_of_time > STEME_TIME_MAX)
+        return refuse(ei, "as_of_time", "outside [0, 9999-12-31T23:59:59.999Z]");
+    if (q->as_of_time > 0 && q->as_of != 0)
+        return refuse(ei, "as_of_time", "give as_of or as_of_time, not both");
+    if (q->has_valid_at && (q->valid_at < 0 || q->valid_at > STEME_TIME_MAX))
+        return refuse(ei, "valid_at", "outside [0, 9999-12-31T23:59:59.999Z]");
+    *stages = q->stages != 0 ? q->stages : STEME_STAGES_DEFAULT;
+    if ((*stages & ~all_stages) != 0)
+        return refuse(ei, "stages", "unknown stage bit");
+    *tiers = q->tiers != 0 ? q->tiers : all_tiers;
+    if ((*tiers & ~all_tiers) != 0)
+        return refuse(ei, "tiers", "unknown tier bit");
+    if (!str_ok(q->what_if_retract, STEME_MAX_SOURCE))
+        return refuse(ei, "what_if_retract", "longer than 256 bytes");
+    if (q->what_if_retract.len > 0 && (q->as_of != 0 || q->as_of_time != 0))
+        return refuse(ei, "what_if_retract", "only at the latest position");
+    return STEME_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Receipts (docs/lenses.md "Receipts")
+ */
+
+static void
+h_u8(steme__hasher *h, uint8_t v)
+{
+    steme__hash256_update(h, &v, 1);
+}
+
+static void
+h_u32(steme__hasher *h, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    steme__hash256_update(h, b, 4);
+}
+
+static void
+h_u64(steme__hasher *h, uint64_t v)
+{
+    uint8_t b[8];
+    steme__key_seq(b, v);
+    steme__hash256_update(h, b, 8);
+}
+
+static void
+h_str(steme__hasher *h, steme_str s)
+{
+    h_u32(h, (uint32_t)s.len);
+    if (s.len > 0)
+        steme__hash256_update(h, s.ptr, s.len);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, STEME_ID_SIZE);
+}
+
+static void
+receipt(const uint8_t *params, size_t pl, uint64_t position, const steme_query *q, uint32_t stages,
+        uint32_t tiers, const steme_answer *a, uint8_t out[32])
+{
+    steme__hasher h;
+
+    steme__hash256_init(&h);
+    h_u8(&h, RECEIPT_FORMAT);
+    h_u8(&h, (uint8_t)pl);
+    steme__hash256_update(&h, params, pl);
+    h_u64(&h, position);
+    h_u8(&h, q->has_valid_at);
+    h_u64(&h, q->has_valid_at ? (uint64_t)q->valid_at : 0);
+    h_str(&h, a->subject);
+    h_str(&h, a->predicate);
+    h_u8(&h, q->subject_prefix);
+    h_str(&h, q->subject_prefix ? q->subject : steme_str_c(""));
+    h_u32(&h, stages);
+    h_u32(&h, tiers);
+    h_u8(&h, q->has_agent);
+    if (q->has_agent)
+        steme__hash256_update(&h, q->agent.b, STEME_PUBKEY_SIZE);
+    h_str(&h, q->what_if_retract);
+    h_u32(&h, (uint32_t)a->n_candidates);
+    for (size_t i = 0; i < a->n_candidates; i++)
+        steme__hash256_update(&h, a->candidates[i].b, STEME_ID_SIZE);
+    steme__hash256_final(&h, out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Grouping rows into answers
+ */
+
+static int
+row_cmp(const void *pa, const void *pb)
+{
+    const steme__qrow *a = pa, *b = pb;
+    const steme_assertion *x = &a->e.record.assertion, *y = &b->e.record.assertion;
+    size_t n = x->subject.len < y->subject.len ? x->subject.len : y->subject.len;
+    int c = n > 0 ? memcmp(x->subject.ptr, y->subject.ptr, n) : 0;
+
+    if (c == 0 && x->subject.len != y->subject.len)
+        c = x->subject.len < y->subject.len ? -1 : 1;
+    if (c != 0)
+        return c;
+    n = x->predicate.len < y->predicate.len ? x->predicate.len : y->predicate.len;
+    c = n > 0 ? memcmp(x->predicate.ptr, y->predicate.ptr, n) : 0;
+    if (c == 0 && x->predicate.len != y->predicate.len)
+        c = x->predicate.len < y->predicate.len ? -1 : 1;
+    if (c != 0)
+        return c;
+    return a->e.seq < b->e.seq ? -1 : a->e.seq > b->e.seq;
+}
+
+static bool
+same_key(const steme__qrow *a, const steme__qrow *b)
+{
+    const steme_assertion *x = &a->e.record.assertion, *y = &b->e.record.assertion;
+    return x->subject.len == y->subject.len && x->predicate.len == y->predicate.len &&
+           memcmp(x->subject.ptr, y->subject.ptr, x->subject.len) == 0 &&
+           memcmp(x->predicate.ptr, y->predicate.ptr, x->predicate.len) == 0;
+}
+
+/* The explanation: the lens's, then what the filters left out. */
+static char *
+explain(const steme__lens_result *lr, const steme_answer *a)
+{
+    size_t cap = lr->explanation_len + 200;
+    char *s = steme__malloc(cap);
+    uint32_t out = a->excluded_stage + a->excluded_valid_time + a->excluded_filter;
+
+    if (s == NULL)
+        return NULL;
+    memcpy(s, lr->explanation, lr->explanation_len + 1);
+    if (out > 0)
+        snprintf(s + lr->explanation_len, cap - lr->explanation_len,
+                 "; left out: %u not in the requested stages, %u not valid at valid_at, %u "
+                 "by the tier or agent filter",
+                 a->excluded_stage, a->excluded_valid_time, a->excluded_filter);
+    return s;
+}
+
+/* Run the lens over rows[0..n) (one key) and fill answer i. */
+static steme_err
+answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *rows, size_t n)
+{
+    steme_answer *a = &r->answers[i];
+    answer_mem *m = &r->mem[i];
+    steme__cand *cands;
+    size_t nc = 0;
+    steme_err err;
+
+    a->subject = rows[0].e.record.assertion.subject;
+    a->predicate = rows[0].e.record.assertion.predicate;
+    for (size_t k = 0; k < n; k++) {
+        a->excluded_stage += rows[k].excl == STEME__QX_STAGE;
+        a->excluded_valid_time += rows[k].excl == STEME__QX_VALID;
+        a->excluded_filter += rows[k].excl == STEME__QX_FILTER;
+        nc += rows[k].excl == STEME__QX_NONE;
+    }
+    if (nc > STEME_QUERY_MAX_CANDS)
+        return STEME_ELIMIT;
+    if ((cands = steme__calloc(nc > 0 ? nc : 1, sizeof(*cands))) == NULL)
+        return STEME_ENOMEM;
+    nc = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (rows[k].excl == STEME__QX_NONE)
+            cands[nc++] = rows[k].cand;
+    }
+    err = steme__lens_run(p, cands, nc, &m->lr);
+    if (err != STEME_OK)
+        goto out_free_cands;
+    err = STEME_ENOMEM;
+    m->alts = steme__calloc(m->lr.n_groups > 0 ? m->lr.n_groups : 1, sizeof(*m->alts));
+    m->ids = steme__calloc(m->lr.n_support + nc + 1, sizeof(*m->ids));
+    if (m->alts == NULL || m->ids == NULL)
+        goto out_free_cands;
+    for (size_t g = 0; g < m->lr.n_groups; g++) {
+        const steme__lens_group *gr = &m->lr.groups[g];
+        steme_alternative *alt = &m->alts[g];
+        alt->value = gr->value;
+        alt->weight = gr->weight;
+        alt->share = gr->share;
+        alt->evidence = gr->evidence;
+        alt->agents = gr->agents;
+        alt->sources = gr->sources;
+        alt->assertions = gr->assertions;
+        alt->best_tier = gr->best_tier;
+        alt->up = gr->up;
+        alt->down = gr->down;
+        alt->outlier = gr->outlier;
+    }
+    /* Support by seq: rows are in seq order within the key, and so are the support seqs. */
+    for (size_t s = 0, k = 0; s < m->lr.n_support; s++) {
+        while (k < n && rows[k].e.seq != m->lr.support[s])
+            k++;
+        if (k == n) {
+            err = STEME_ECORRUPT;
+            goto out_free_cands;
+        }
+        m->ids[s] = rows[k].e.id;
+    }
+    for (size_t k = 0; k < nc; k++)
+        m->ids[m->lr.n_support + k] = cands[k].id;
+    qsort(m->ids + m->lr.n_support, nc, sizeof(*m->ids), id_cmp);
+    a->has_winner = m->lr.has_winner;
+    a->winner = m->lr.winner;
+    a->reason = steme__lens_reason_name(m->lr.reason);
+    a->reason_text = m->lr.reason_text;
+    a->decided_by = steme__lens_kind_name(m->lr.decided_by);
+    a->lead = m->lr.lead;
+    a->conflict = m->lr.conflict;
+    a->alternatives = m->alts;
+    a->n_alternatives = m->lr.n_groups;
+    a->support = m->ids;
+    a->n_support = m->lr.n_support;
+    a->candidates = m->ids + m->lr.n_support;
+    a->n_candidates = nc;
+    if ((m->explanation = explain(&m->lr, a)) == NULL)
+        goto out_free_cands;
+    a->explanation = m->explanation;
+    err = STEME_OK;
+out_free_cands:
+    steme__free(cands);
+    return err;
+}
+
+/* Sort the gathered rows by key and answer each key; a query naming a predicate always gets
+ * one answer. */
+static steme_err
+build(steme_result *r, const steme_query *q, const steme__lens_params *p)
+{
+    steme__qset *set = &r->set;
+    size_t keys = 0;
+    steme_err err;
+
+    qsort(set->rows, set->n, sizeof(*set->rows), row_cmp);
+    for (size_t i = 0; i < set->n; i++)
+        keys += i == 0 || !same_key(&set->rows[i - 1], &set->rows[i]);
+    r->answers = steme__calloc(keys + 1, sizeof(*r->answers));
+    r->mem = steme__calloc(keys + 1, sizeof(*r->mem));
+    if (r->answers == NULL || r->mem == NULL)
+        return STEME_ENOMEM;
+    for (size_t i = 0; i < set->n;) {
+        size_t j = i + 1;
+        while (j < set->n && same_key(&set->rows[i], &set->rows[j]))
+            j++;
+        if ((err = answer_one(r, r->n, p, set->rows + i, j - i)) != STEME_OK)
+            return err;
+        r->n++;
+        i = j;
+    }
+    if (keys == 0 && q->predicate.len > 0 && !q->subject_prefix) {
+        /* Nothing visible: still one answer, with reason "empty" and a receipt. */
+        steme__qrow none;
+        memset(&none, 0, sizeof(none));
+        none.e.record.assertion.subject = q->subject;
+        none.e.record.assertion.predicate = q->predicate;
+        if ((err = steme__lens_run(p, NULL, 0, &r->mem[0].lr)) != STEME_OK)
+            return err;
+        steme_answer *a = &r->answers[0];
+        answer_mem *m = &r->mem[0];
+        a->subject = q->subject;
+        a->predicate = q->predicate;
+        a->reason = steme__lens_reason_name(m->lr.reason);
+        a->reason_text = m->lr.reason_text;
+        a->decided_by = steme__lens_kind_name(m->lr.decided_by);
+        a->conflict = m->lr.conflict;
+        if ((m->explanation = explain(&m->lr, a)) == NULL)
+            return STEME_ENOMEM;
+        a->explanation = m->explanation;
+        r->n = 1;
+    }
+    return STEME_OK;
+}
+
+void
+steme_result_free(steme_result *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; r->mem != NULL && i < r->n + 1; i++) {
+        steme__lens_result_free(&r->mem[i].lr);
+        steme__free(r->mem[i].alts);
+        steme__free(r->mem[i].ids);
+        steme__free(r->mem[i].explanation);
+    }
+    steme__free(r->mem);
+    steme__free(r->answers);
+    steme__qset_free(&r->set);
+    steme__free(r);
+}
+
+size_t
+steme_result_count(const steme_result *r)
+{
+    return r != NULL ? r->n : 0;
+}
+
+const steme_answer *
+steme_result_answer(const steme_result *r, size_t i)
+{
+    return r != NULL && i < r->n ? &r->answers[i] : NULL;
+}
+
+uint64_t
+steme_result_position(const steme_result *r)
+{
+    return r != NULL ? r->position : 0;
+}
+
+const char *
+steme_result_lens(const steme_result *r)
+{
+    return r != NULL ? r->lens : NULL;
+}
+
+uint32_t
+steme_result_lens_version(const steme_result *r)
+{
+    return r != NULL ? r->version : 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Running a query
+ */
+
+typedef struct run_ctx {
+    const steme_query *q;
+    uint64_t position; /* 0: resolve from the query */
+    steme__lens_params p;
+    uint32_t stages, tiers;
+    steme_errinfo *ei;
+    steme_result *r;
+} run_ctx;
+
+/* Gather and build inside t (a snapshot, or a dry run with the what-if applied). */
+static steme_err
+run_in(steme__txn *t, run_ctx *rc)
+{
+    const steme_query *q = rc->q;
+    uint64_t last, position;
+    steme_err err;
+
+    if ((err = steme__query_last_seq(t, &last)) != STEME_OK)
+        return err;
+    if (rc->position != 0) {
+        position = rc->position;
+    } else if (q->as_of != 0) {
+        position = q->as_of;
+    } else if (q->as_of_time > 0) {
+        if ((err = steme__query_seq_at_time(t, last, q->as_of_time, &position)) != STEME_OK)
+            return err;
+        if (position == 0)
+            return refuse(rc->ei, "as_of_time", "before the first record");
+    } else {
+        position = last;
+    }
+    if (position > last)
+        return refuse(rc->ei, "as_of", "beyond the last log position");
+    if (q->what_if_retract.len > 0 && position != last)
+        return refuse(rc->ei, "what_if_retract", "only at the latest position");
+    rc->r->position = position;
+    if (position > 0) {
+        err = steme__query_gather(t, q, position, position == last, rc->stages, rc->tiers,
+                                  &rc->r->set);
+        if (err != STEME_OK)
+            return err;
+    }
+    return build(rc->r, q, &rc->p);
+}
+
+static steme_err
+what_if_run(steme__txn *t, void *ctx)
+{
+    run_ctx *rc = ctx;
+    steme__source_row src;
+    steme_cascade_report rep;
+    steme_err err = steme__source_get(t, rc->q->what_if_retract, &src);
+
+    if (err == STEME_ENOTFOUND)
+        return refuse(rc->ei, "what_if_retract", "no such source");
+    if (err != STEME_OK)
+        return err;
+    if (src.status == STEME_SOURCE_RETRACTED)
+        return refuse(rc->ei, "what_if_retract", "the source is already retracted");
+    /* The real retraction's rules (sources.c), in a transaction that is thrown away; cause 0
+     * marks a dry run. The stages it changes are read from the state rows (position latest). */
+    if ((err = steme__source_cascade(t, rc->q->what_if_retract, true, 0, &rep)) != STEME_OK)
+        return err;
+    return run_in(t, rc);
+}
+
+static steme_err
+query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **ret,
+         steme_errinfo *ei)
+{
+    run_ctx rc = {.q = q, .position = position, .ei = ei};
+    steme__snap *snap;
+    steme_err err;
+
+    if (db == NULL || q == NULL || ret == NULL)
+        return STEME_EINVAL;
+    if ((err = check_query(q, &rc.p, &rc.stages, &rc.tiers, ei)) != STEME_OK)
+        return err;
+    if ((rc.r = steme__calloc(1, sizeof(*rc.r))) == NULL)
+        return STEME_ENOMEM;
+    lens_name(&rc.p, rc.r->lens);
+    rc.r->version = rc.p.version;
+    if (q->what_if_retract.len > 0) {
+        err = steme__store_dry_run(db->store, what_if_run, &rc);
+    } else if ((err = steme__snap_begin(db->store, &snap)) == STEME_OK) {
+        err = run_in(steme__snap_txn(snap), &rc);
+        steme__snap_end(snap);
+    }
+    if (err == STEME_OK) {
+        uint8_t params[STEME__LENS_PARAMS_MAX];
+        size_t pl;
+        err = steme__lens_params_encode(&rc.p, params, sizeof(params), &pl);
+        for (size_t i = 0; err == STEME_OK && i < rc.r->n; i++)
+            receipt(params, pl, rc.r->position, q, rc.stages, rc.tiers, &rc.r->answers[i],
+                    rc.r->answers[i].receipt);
+    }
+    if (err != STEME_OK) {
+        steme_result_free(rc.r);
+        return err;
+    }
+    *ret = rc.r;
+    return STEME_OK;
+}
+
+steme_err
+steme_db_query(steme_db *db, const steme_query *q, steme_result **ret, steme_errinfo *ei)
+{
+    return query_at(db, q, 0, ret, ei);
+}
+
+steme_err
+steme_db_verify_receipt(steme_db *db, const steme_query *q, uint64_t position,
+                        const uint8_t receipt_in[32], bool *ret_match, uint8_t ret_receipt[32],
+                        steme_errinfo *ei)
+{
+    steme_query at;
+    steme_result *r;
+    steme_err err;
+
+    if (db == NULL || q == NULL || receipt_in == NULL || ret_match == NULL)
+        return STEME_EINVAL;
+    if (q->predicate.len == 0 || q->subject_prefix)
+        return refuse(ei, "predicate", "a receipt is verified for one subject and predicate");
+    if (position == 0)
+        return refuse(ei, "as_of", "a receipt names a log position >= 1");
+    at = *q;
+    at.as_of = 0;
+    at.as_of_time = 0;
+    if ((err = query_at(db, &at, position, &r, ei)) != STEME_OK)
+        return err;
+    const steme_answer *a = steme_result_answer(r, 0);
+    *ret_match = memcmp(a->receipt, receipt_in, 32) == 0;
+    if (ret_receipt != NULL)
+        memcpy(ret_receipt, a->receipt, 32);
+    steme_result_free(r);
+    return STEME_OK;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query.h -- what the two files of the query layer share (DESIGN §6, docs/lenses.md "Queries").
+ *
+ * query_cands.c gathers, inside one transaction, every assertion of the queried key(s) visible
+ * at a log position, with its lifecycle stage and votes as they stood at that position and the
+ * filters' verdicts; query.c turns the query's options into lens parameters, groups the rows by
+ * (subject, predicate), runs the lens over the rows that passed, and computes the receipts.
+ * Splitting the gathering from the rest lets a what-if run the same gathering inside a dry-run
+ * transaction in which a retraction has been applied.
+ */
+#ifndef STEME_ENGINE_QUERY_H
+#define STEME_ENGINE_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lens.h"
+#include "steme.h"
+#include "store.h"
+
+/* Why a visible assertion is not a candidate (the first filter that failed). */
+enum steme__qexcl {
+    STEME__QX_NONE = 0,
+    STEME__QX_STAGE = 1,
+    STEME__QX_VALID = 2,
+    STEME__QX_FILTER = 3,
+};
+
+/* One visible assertion: an owned copy of its bytes, decoded, and its candidate form. */
+typedef struct steme__qrow {
+    uint8_t *bytes; /* owned; e.record borrows it */
+    steme_entry e;
+    steme_stage stage; /* at the position */
+    enum steme__qexcl excl;
+    steme__cand cand; /* borrows e.record */
+} steme__qrow;
+
+typedef struct steme__qset {
+    steme__qrow *rows;
+    size_t n;
+    size_t cap;
+} steme__qset;
+
+/* Every row of a query is at most this many (a subject with more is STEME_ELIMIT). */
+#define STEME__QUERY_MAX_ROWS (16 * STEME_QUERY_MAX_CANDS)
+
+/*
+ * Gather the assertions of q visible at position (>= 1) inside t into *set (which the caller
+ * zeroed; free it with steme__qset_free even on error). latest says that position is the last
+ * one in t: stages and votes are then read from the state rows, which also reflect a what-if
+ * applied in t; otherwise they are rebuilt from the stage history and the votes' log entries.
+ * stages and tiers are resolved masks. Errors: STEME_ELIMIT, STEME_ECORRUPT, STEME_ENOMEM.
+ */
+steme_err steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
+                              uint32_t stages, uint32_t tiers, steme__qset *set);
+
+void steme__qset_free(steme__qset *set);
+
+/* The last log position in t (0 for an empty log). */
+steme_err steme__query_last_seq(steme__txn *t, uint64_t *ret);
+
+/* The last position recorded at or before time ms (0 when none). */
+steme_err steme__query_seq_at_time(steme__txn *t, uint64_t last, int64_t ms, uint64_t *ret);
+
+#endif

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_query.c -- steme_db_query and receipts on hand-built stores: answers before and after
+ * a retraction, valid-time windows, every claim retracted, stage filters, receipts that are
+ * stable, that change with a new write and that verify at an old position after more writes,
+ * a what-if retraction, and bad input refused with the field and the rule.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "rules_fixture.h"
+
+static int
+setup(void **state)
+{
+    *state = rx_open();
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    rx_close(*state);
+    return 0;
+}
+
+/* An assertion s/p = value by kp citing source; returns its seq. */
+static uint64_t
+claim(rx *x, const steme_keypair *kp, int64_t value, const char *source, steme_id *ret_id)
+{
+    steme_record rec;
+
+    fx_assertion(&rec, kp, "s", "p", source, value);
+    return rx_ok(x, &rec, kp, ret_id);
+}
+
+static uint64_t
+claim_window(rx *x, const steme_keypair *kp, int64_t value, int64_t from, int64_t until)
+{
+    steme_record rec;
+
+    fx_assertion(&rec, kp, "s", "p", "src:w", value);
+    rec.assertion.has_valid_from = from >= 0;
+    rec.assertion.valid_from = from >= 0 ? from : 0;
+    rec.assertion.has_valid_until = until >= 0;
+    rec.assertion.valid_until = until >= 0 ? until : 0;
+    return rx_ok(x, &rec, kp, NULL);
+}
+
+static void
+retract(rx *x, const steme_keypair *kp, const steme_id *target)
+{
+    steme_record rec;
+
+    rx_event(&rec, kp, STEME_EVENT_ASSERTION_RETRACT);
+    rec.event.target = *target;
+    rx_ok(x, &rec, kp, NULL);
+}
+
+static void
+query_init(steme_query *q, const char *lens)
+{
+    steme_query_init(q);
+    q->subject = steme_str_c("s");
+    q->predicate = steme_str_c("p");
+    q->lens = lens;
+}
+
+static steme_result *
+run(rx *x, const steme_query *q)
+{
+    steme_result *r = NULL;
+    steme_errinfo ei = {0};
+
+    assert_int_equal(steme_db_query(x->db, q, &r, &ei), STEME_OK);
+    assert_int_equal(steme_result_count(r), 1);
+    return r;
+}
+
+/* The winning integer of a one-answer result, or -1 without a winner. */
+static int64_t
+winner(rx *x, const steme_query *q)
+{
+    steme_result *r = run(x, q);
+    const steme_answer *a = steme_result_answer(r, 0);
+    int64_t v = a->has_winner ? a->alternatives[a->winner].value.integer : -1;
+
+    steme_result_free(r);
+    return v;
+}
+
+static void
+test_as_of_retraction(void **state)
+{
+    rx *x = *state;
+    steme_query q;
+
+    rx_source_register(x, "src:reg", STEME_TIER_REGULATORY, 0);
+    claim(x, x->alice, 1, "src:reg", NULL);
+    claim(x, x->bob, 2, "src:forum", NULL);
+    uint64_t before = claim(x, x->carol, 2, "src:forum", NULL);
+    query_init(&q, "consensus");
+    assert_int_equal(winner(x, &q), 2);
+    rx_source_retract(x, "src:forum");
+    assert_int_equal(winner(x, &q), 1);
+    q.as_of = before;
+    assert_int_equal(winner(x, &q), 2);
+
+    /* The answer at the old position says where it was computed. */
+    steme_result *r = run(x, &q);
+    assert_int_equal(steme_result_position(r), before);
+    assert_string_equal(steme_result_lens(r), "consensus");
+    assert_int_equal(steme_result_lens_version(r), 1);
+    assert_int_equal(steme_result_answer(r, 0)->n_candidates, 3);
+    steme_result_free(r);
+
+    /* Authority picks the regulator whatever the crowd says. */
+    q.as_of = 0;
+    q.lens = "authority";
+    assert_int_equal(winner(x, &q), 1);
+}
+
+static void
+test_valid_time(void **state)
+{
+    rx *x = *state;
+    steme_query q;
+
+    claim_window(x, x->alice, 5, -1, 1000);
+    claim_window(x, x->bob, 6, 1000, -1);
+    query_init(&q, "recency");
+    q.has_valid_at = true;
+    q.valid_at = 500;
+    assert_int_equal(winner(x, &q), 5);
+    q.valid_at = 1000; /* half-open: the first window has ended */
+    assert_int_equal(winner(x, &q), 6);
+    steme_result *r = run(x, &q);
+    assert_int_equal(steme_result_answer(r, 0)->excluded_valid_time, 1);
+    steme_result_free(r);
+}
+
+static void
+test_all_retracted_and_stage_filter(void **state)
+{
+    rx *x = *state;
+    steme_id a, b;
+    steme_query q;
+
+    claim(x, x->alice, 1, "src:a", &a);
+    claim(x, x->bob, 1, "src:b", &b);
+    retract(x, x->alice, &a);
+    retract(x, x->bob, &b);
+    query_init(&q, "consensus");
+    steme_result *r = run(x, &q);
+    const steme_answer *ans = steme_result_answer(r, 0);
+    assert_false(ans->has_winner);
+    assert_string_equal(ans->reason, "empty");
+    assert_int_equal(ans->excluded_stage, 2);
+    assert_non_null(strstr(ans->explanation, "2 not in the requested stages"));
+    steme_result_free(r);
+
+    /* Asking for retracted claims brings them back. */
+    q.stages = STEME_STAGES_DEFAULT | STEME_STAGE_BIT(STEME_STAGE_RETRACTED);
+    assert_int_equal(winner(x, &q), 1);
+
+    /* The agent filter keeps only bob's. */
+    q.has_agent = true;
+    q.agent = fx_pub(x->bob);
+    r = run(x, &q);
+    assert_int_equal(steme_result_answer(r, 0)->n_candidates, 1);
+    assert_int_equal(steme_result_answer(r, 0)->excluded_filter, 1);
+    steme_result_free(r);
+}
+
+static void
+receipt_of(rx *x, const steme_query *q, uint8_t out[32])
+{
+    steme_result *r = run(x, q);
+    memcpy(out, steme_result_answer(r, 0)->receipt, 32);
+    steme_result_free(r);
+}
+
+static void
+test_receipts(void **state)
+{
+    rx *x = *state;
+    uint8_t r1[32], r2[32], r3[32], again[32];
+    steme_errinfo ei = {0};
+    steme_query q;
+    bool match = false;
+
+    claim(x, x->alice, 1, "src:a", NULL);
+    uint64_t pos = claim(x, x->bob, 2, "src:b", NULL);
+    query_init(&q, "consensus");
+    receipt_of(x, &q, r1);
+    receipt_of(x, &q, r2);
+    assert_memory_equal(r1, r2, 32);
+
+    /* Another lens, another receipt; a write elsewhere moves the position, so it too. */
+    q.lens = "recency";
+    receipt_of(x, &q, r3);
+    assert_memory_not_equal(r1, r3, 32);
+    q.lens = "consensus";
+    claim(x, x->carol, 2, "src:c", NULL);
+    receipt_of(x, &q, r3);
+    assert_memory_not_equal(r1, r3, 32);
+
+    /* Verified at the old position after more writes. */
+    claim(x, x->alice, 3, "src:d", NULL);
+    assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, r1, &match, again, &ei), STEME_OK);
+    assert_true(match);
+    assert_memory_equal(again, r1, 32);
+    r1[0] ^= 1;
+    assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, r1, &match, NULL, &ei), STEME_OK);
+    assert_false(match);
+    q.lens = "layered:authority,consensus";
+    r1[0] ^= 1;
+    assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, r1, &match, NULL, &ei), STEME_OK);
+    assert_false(match);
+}
+
+static void
+test_what_if(void **state)
+{
+    rx *x = *state;
+    steme_query q;
+    uint8_t h1[32], h2[32];
+
+    claim(x, x->alice, 1, "src:a", NULL);
+    claim(x, x->bob, 2, "src:b", NULL);
+    claim(x, x->carol, 2, "src:b", NULL);
+    query_init(&q, "consensus");
+    assert_int_equal(winner(x, &q), 2);
+    rx_hash(x, h1);
+    q.what_if_retract = steme_str_c("src:b");
+    assert_int_equal(winner(x, &q), 1);
+    rx_hash(x, h2);
+    assert_memory_equal(h1, h2, 32); /* nothing was written */
+    q.what_if_retract = steme_str_c("");
+    assert_int_equal(winner(x, &q), 2);
+}
+
+static void
+refused(rx *x, const steme_query *q, const char *field)
+{
+    steme_result *r = NULL;
+    steme_errinfo ei = {0};
+
+    assert_int_equal(steme_db_query(x->db, q, &r, &ei), STEME_EINVAL);
+    assert_null(r);
+    assert_non_null(ei.field);
+    assert_string_equal(ei.field, field);
+    assert_non_null(ei.rule);
+}
+
+static void
+test_bad_input(void **state)
+{
+    rx *x = *state;
+    steme_query q;
+
+    claim(x, x->alice, 1, "src:a", NULL);
+    query_init(&q, "majority");
+    refused(x, &q, "lens");
+    q.lens = "consensus:recency";
+    refused(x, &q, "lens");
+    q.lens = "layered:authority,bogus";
+    refused(x, &q, "lens");
+    q.lens = "layered:skeptic";
+    refused(x, &q, "chain");
+    q.lens = "layered";
+    q.margin = 2000000;
+    refused(x, &q, "margin");
+    query_init(&q, "consensus");
+    q.as_of = 1000;
+    refused(x, &q, "as_of");
+    query_init(&q, "consensus");
+    q.has_valid_at = true;
+    q.valid_at = -1;
+    refused(x, &q, "valid_at");
+    query_init(&q, "consensus");
+    q.as_of_time = STEME_TIME_MAX + 1;
+    refused(x, &q, "as_of_time");
+    q.as_of_time = 1; /* before the first record */
+    refused(x, &q, "as_of_time");
+    query_init(&q, "consensus");
+    q.subject = steme_str_c("");
+    refused(x, &q, "subject");
+    query_init(&q, "consensus");
+    q.stages = 1u << 20;
+    refused(x, &q, "stages");
+    query_init(&q, "consensus");
+    q.what_if_retract = steme_str_c("src:none");
+    refused(x, &q, "what_if_retract");
+}
+
+static void
+test_predicates_and_prefix(void **state)
+{
+    rx *x = *state;
+    steme_record rec;
+    steme_result *r;
+    steme_query q;
+
+    fx_assertion(&rec, x->alice, "drug:a", "p1", "src:a", 1);
+    rx_ok(x, &rec, x->alice, NULL);
+    fx_assertion(&rec, x->alice, "drug:a", "p2", "src:a", 2);
+    rx_ok(x, &rec, x->alice, NULL);
+    fx_assertion(&rec, x->alice, "drug:b", "p1", "src:a", 3);
+    rx_ok(x, &rec, x->alice, NULL);
+    steme_query_init(&q);
+    q.subject = steme_str_c("drug:a");
+    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    assert_int_equal(steme_result_count(r), 2);
+    assert_int_equal(steme_result_answer(r, 1)->alternatives[0].value.integer, 2);
+    steme_result_free(r);
+    q.subject = steme_str_c("drug:");
+    q.subject_prefix = true;
+    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    assert_int_equal(steme_result_count(r), 3);
+    steme_result_free(r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_as_of_retraction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_valid_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_retracted_and_stage_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receipts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_if, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_predicates_and_prefix, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

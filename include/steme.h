@@ -656,11 +656,12 @@ steme_err steme_db_derived_hash(steme_db *db, uint8_t out[32]);
  */
 
 /* Stage and tier masks: bit (1u << stage), bit (1u << tier). */
-#define STEME_STAGE_BIT(s)    (1u << (s))
-#define STEME_TIER_BIT(t)     (1u << (t))
+#define STEME_STAGE_BIT(s) (1u << (s))
+#define STEME_TIER_BIT(t)  (1u << (t))
 #define STEME_STAGES_DEFAULT                                                                       \
     (STEME_STAGE_BIT(STEME_STAGE_ACTIVE) | STEME_STAGE_BIT(STEME_STAGE_DISPUTED))
-#define STEME_QUERY_MAX_CANDS 16384 /* assertions per (subject, predicate); more is STEME_ELIMIT */
+#define STEME_QUERY_MAX_CANDS 16384 /* assertions per (subject, predicate); more is STEME_ELIMIT   \
+                                     */
 
 typedef struct steme_query {
     steme_str subject;   /* required */
@@ -748,8 +749,7 @@ typedef struct steme_result steme_result;
  * Errors: STEME_EINVAL, STEME_ELIMIT (more than STEME_QUERY_MAX_CANDS assertions for one
  * key), STEME_ECORRUPT, STEME_ENOMEM.
  */
-steme_err steme_db_query(steme_db *db, const steme_query *q, steme_result **ret,
-                         steme_errinfo *ei);
+steme_err steme_db_query(steme_db *db, const steme_query *q, steme_result **ret, steme_errinfo *ei);
 
 void steme_result_free(steme_result *r); /* accepts NULL */
 size_t steme_result_count(const steme_result *r);

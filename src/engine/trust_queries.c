@@ -33,7 +33,8 @@ trust_log_decode(const steme__val *v, double *alpha, double *beta)
 
 /* alpha and beta of pk after the last record at or before as_of (the prior before any). */
 steme_err
-steme__trust_as_of(steme__txn *t, const steme_pubkey *pk, uint64_t as_of, double *alpha, double *beta)
+steme__trust_as_of(steme__txn *t, const steme_pubkey *pk, uint64_t as_of, double *alpha,
+                   double *beta)
 {
     uint8_t k[STEME_PUBKEY_SIZE + 8];
     steme__val key, val;

@@ -660,8 +660,9 @@ steme_err steme_db_derived_hash(steme_db *db, uint8_t out[32]);
 #define STEME_TIER_BIT(t)  (1u << (t))
 #define STEME_STAGES_DEFAULT                                                                       \
     (STEME_STAGE_BIT(STEME_STAGE_ACTIVE) | STEME_STAGE_BIT(STEME_STAGE_DISPUTED))
-#define STEME_QUERY_MAX_CANDS 16384 /* assertions per (subject, predicate); more is STEME_ELIMIT   \
-                                     */
+#define STEME_QUERY_MAX_CANDS                                                                      \
+    16384 /* assertions per (subject, predicate); more is STEME_ELIMIT                             \
+           */
 
 typedef struct steme_query {
     steme_str subject;   /* required */
@@ -688,7 +689,19 @@ typedef struct steme_query {
     /* What-if: answer as if this source were retracted (nothing is written; latest position
      * only). Empty: no what-if. */
     steme_str what_if_retract;
+    /* Materialized views (docs/lenses.md): a query at the latest position naming one subject
+     * and one predicate, without a what-if, is answered from the db's cache of results when
+     * nothing it depends on changed since. no_cache: compute afresh and leave the cache
+     * alone. Either way the result is the same, byte for byte. */
+    bool no_cache;
+    /* Query audit: append one row per answer to the store's audit table (steme_db_audit)
+     * naming asker (at most STEME_MAX_AUDIT_ASKER bytes; may be empty), the query, the
+     * position and the receipt. Needs a writable store; costs one durable write. */
+    bool audit;
+    steme_str asker;
 } steme_query;
+
+#define STEME_MAX_AUDIT_ASKER 256
 
 /* Defaults: consensus, latest position, active and disputed claims, no filters. */
 void steme_query_init(steme_query *q);
@@ -745,7 +758,8 @@ typedef struct steme_result steme_result;
  * "minority_share" / "tier_weights" (out of range), "subject" / "predicate" (missing, too
  * long, or a prefix query naming none), "as_of" (beyond the last log position), "as_of_time"
  * / "valid_at" (outside [0, STEME_TIME_MAX], or before the first record), "stages" / "tiers"
- * (unknown bits), "what_if_retract" (unknown or already retracted source, or with as_of).
+ * (unknown bits), "what_if_retract" (unknown or already retracted source, or with as_of),
+ * "asker" (too long), "audit" (a read-only store). A failed audit write fails the query.
  * Errors: STEME_EINVAL, STEME_ELIMIT (more than STEME_QUERY_MAX_CANDS assertions for one
  * key), STEME_ECORRUPT, STEME_ENOMEM.
  */
@@ -755,6 +769,11 @@ void steme_result_free(steme_result *r); /* accepts NULL */
 size_t steme_result_count(const steme_result *r);
 const steme_answer *steme_result_answer(const steme_result *r, size_t i); /* NULL past the end */
 uint64_t steme_result_position(const steme_result *r); /* the log position answered at */
+/* The position the answers were computed at: below steme_result_position when they came
+ * from a materialized view that nothing has changed since (the answers, receipts and
+ * position are then those a fresh computation gives at the latest position). */
+uint64_t steme_result_computed_at(const steme_result *r);
+bool steme_result_materialized(const steme_result *r); /* served from the cache */
 /* Canonical lens name ("consensus", "layered:authority,consensus,recency") and version. */
 const char *steme_result_lens(const steme_result *r);
 uint32_t steme_result_lens_version(const steme_result *r);
@@ -768,6 +787,47 @@ uint32_t steme_result_lens_version(const steme_result *r);
 steme_err steme_db_verify_receipt(steme_db *db, const steme_query *q, uint64_t position,
                                   const uint8_t receipt[32], bool *ret_match,
                                   uint8_t ret_receipt[32], steme_errinfo *ei);
+
+/* Materialized-view counters since steme_db_open. */
+typedef struct steme_mv_stats {
+    uint64_t hits;      /* served from the cache */
+    uint64_t misses;    /* cacheable, computed afresh (absent or stale) */
+    uint64_t stale;     /* of the misses: an entry was there but something it read changed */
+    uint64_t evictions; /* least recently used entries dropped for room */
+    uint64_t entries;   /* held now */
+    uint64_t capacity;  /* most entries held */
+} steme_mv_stats;
+
+/* Errors: STEME_EINVAL (NULL argument). */
+steme_err steme_db_mv_stats(steme_db *db, steme_mv_stats *ret);
+
+/* One row of the query audit: one answer of a query run with q.audit set. */
+typedef struct steme_audit_entry {
+    uint64_t id;  /* row number, from 1 */
+    int64_t time; /* wall clock when asked, ms */
+    steme_str asker;
+    uint64_t position; /* the position answered at (steme_result_position) */
+    /* The query narrowed to this answer's subject and predicate: pass it with position and
+     * receipt to steme_db_verify_receipt. as_of, as_of_time, audit and no_cache are 0. */
+    steme_query query;
+    uint32_t lens_version;
+    bool has_winner;
+    steme_str reason; /* the answer's reason ("winner", "tie", ...) */
+    uint32_t n_candidates;
+    uint8_t receipt[32];
+} steme_audit_entry;
+
+/* Return nonzero to stop. Everything in *e (strings, query.lens) borrows the store and is
+ * valid only during the call. */
+typedef int (*steme_audit_fn)(const steme_audit_entry *e, void *ctx);
+
+/*
+ * Call fn for the audit rows numbered from `from` (0 or 1: the first), in order, at most
+ * limit of them (0: no limit). The audit table is not derived state: a rebuild keeps it and
+ * the derived-state hash leaves it out.
+ * Errors: STEME_EINVAL (NULL db or fn), STEME_ECORRUPT (a malformed row), LMDB errors.
+ */
+steme_err steme_db_audit(steme_db *db, uint64_t from, size_t limit, steme_audit_fn fn, void *ctx);
 
 /* The current wall clock, ms since the epoch (the clock the engine stamps records with). */
 int64_t steme_now_ms(void);

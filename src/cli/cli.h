@@ -77,6 +77,7 @@ extern const cli_command cli_cmd_provenance;
 extern const cli_command cli_cmd_state;
 extern const cli_command cli_cmd_rebuild;
 extern const cli_command cli_cmd_query;
+extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_compare_lenses;
 extern const cli_command cli_cmd_verify_receipt;
 

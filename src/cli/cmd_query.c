@@ -33,6 +33,7 @@ const cli_command cli_cmd_query = {
         "Usage: steme query SUBJECT [PREDICATE] [--lens L] [--as-of SEQ|TIME]\n"
         "                   [--valid-at TIME] [--include-stage S]... [--min-support N]\n"
         "                   [--margin X] [--prefix] [--explain] [--what-if-retract SOURCE]\n"
+        "                   [--no-cache] [--audit [--asker NAME]]\n"
         "\n"
         "Resolve the claims about SUBJECT (one PREDICATE, or every predicate of it) through a\n"
         "lens. Candidates are the assertions visible at the position, in the stages asked for\n"
@@ -53,6 +54,11 @@ const cli_command cli_cmd_query = {
         "  --explain              print each answer's explanation\n"
         "  --what-if-retract SRC  also answer as if source SRC were retracted (nothing is\n"
         "                         written) and list the conclusions that would change\n"
+        "  --no-cache             compute afresh instead of using a materialized view (the\n"
+        "                         answer is the same; see docs/lenses.md)\n"
+        "  --audit                record the query in the store's audit log ('steme audit'):\n"
+        "                         asker, query, position and receipt of each answer\n"
+        "  --asker NAME           who is asking, for the audit log\n"
         "\n"
         "Output: per answer, \"key  value\" lines (subject, predicate, winner, reason,\n"
         "conflict, position, lens, receipt) and the alternatives. With --json {\"position\",\n"
@@ -122,6 +128,9 @@ enum {
     OPT_PREFIX,
     OPT_WHAT_IF,
     OPT_RECEIPT,
+    OPT_NO_CACHE,
+    OPT_AUDIT,
+    OPT_ASKER,
 };
 
 static const struct option query_opts[] = {
@@ -135,6 +144,9 @@ static const struct option query_opts[] = {
     {"prefix", no_argument, NULL, OPT_PREFIX},
     {"what-if-retract", required_argument, NULL, OPT_WHAT_IF},
     {"receipt", required_argument, NULL, OPT_RECEIPT},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"audit", no_argument, NULL, OPT_AUDIT},
+    {"asker", required_argument, NULL, OPT_ASKER},
     {NULL, 0, NULL, 0},
 };
 
@@ -201,6 +213,15 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
         if (steme_unhex(arg, a->receipt, 32) != STEME_OK || strlen(arg) != 64)
             return cli_usage(c, "--receipt: '%s' is not 64 hex digits", arg);
         a->has_receipt = true;
+        break;
+    case OPT_NO_CACHE:
+        a->q.no_cache = true;
+        break;
+    case OPT_AUDIT:
+        a->q.audit = true;
+        break;
+    case OPT_ASKER:
+        a->q.asker = steme_str_c(arg);
         break;
     }
     return CLI_CONTINUE;
@@ -407,7 +428,10 @@ run_query(cli *c, int argc, char **argv)
         return status;
     /* A what-if runs the real retraction in a write transaction that is then aborted: it
      * writes nothing, but needs a store opened for writing. */
-    if ((status = cli_db_open(c, a.q.what_if_retract.len == 0, &db)) != CLI_CONTINUE)
+    if (a.q.asker.len > 0 && !a.q.audit)
+        return cli_usage(c, "--asker goes with --audit");
+    /* The audit appends to the store: it needs a writable store too. */
+    if ((status = cli_db_open(c, a.q.what_if_retract.len == 0 && !a.q.audit, &db)) != CLI_CONTINUE)
         return status;
     what_if = a.q.what_if_retract;
     a.q.what_if_retract = steme_str_c("");

@@ -62,6 +62,7 @@ static const command_line commands[] = {
     {"Queries and lenses", &cli_cmd_query},
     {NULL, &cli_cmd_compare_lenses},
     {NULL, &cli_cmd_verify_receipt},
+    {NULL, &cli_cmd_audit},
     {"Sources and epochs (admin)", &cli_cmd_source},
     {NULL, &cli_cmd_impact},
     {NULL, &cli_cmd_epoch},

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
+#include "query.h"
 #include "ratelimit.h"
 
 #define DEFAULT_MAP_SIZE   (64u << 20)
@@ -100,6 +101,9 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     steme__store_set_hooks(db->store, &(steme__hooks){.admit = steme__rules_admit,
                                                       .apply = steme__rules_apply,
                                                       .ctx = db->rules});
+    err = steme__mv_new(STEME__MV_CAPACITY, &db->mv);
+    if (err != STEME_OK)
+        goto out_close_store;
     /* Read-only databases verify too: steme_db_check. */
     if (db->opts.verify_threads > 1) {
         err = steme__verify_pool_new(db->opts.verify_threads, &db->pool);
@@ -110,6 +114,7 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     return STEME_OK;
 
 out_close_store:
+    steme__mv_free(db->mv);
     steme__store_close(db->store);
 out_free_rules:
     steme__rules_free(db->rules);
@@ -136,6 +141,7 @@ steme_db_close(steme_db *db)
     pthread_mutex_unlock(&db->lock);
 
     steme__verify_pool_free(db->pool);
+    steme__mv_free(db->mv);
     steme__store_close(db->store);
     steme__rules_free(db->rules);
     steme__ratelimit_free(db->ratelimit);

@@ -25,6 +25,7 @@ struct steme_db {
     steme_db_options opts;
     steme_pubkey genesis_admin; /* opts.genesis_admin points here after open */
     steme__verify_pool *pool;   /* NULL when single-threaded */
+    struct steme__mv *mv;       /* materialized query results (query_mv.c) */
 
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a group commit finished */

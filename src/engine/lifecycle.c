@@ -102,6 +102,9 @@ steme__state_save(steme__txn *t, uint64_t seq, steme__state_row *row, uint64_t c
 
     row->stage = to;
     err = steme__state_put(t, seq, row);
+    /* Any change of a state row (stage, votes) may change the answers of its key. */
+    if (err == STEME_OK)
+        err = steme__stamp_assertion(t, seq);
     if (err != STEME_OK || from == to)
         return err;
     return history_record(t, seq, cause, from, to);

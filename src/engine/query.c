@@ -8,6 +8,7 @@
  *
  * A result owns copies of the records it read, so it outlives the snapshot.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "crypto.h"
 #include "engine.h"
 #include "query.h"
+#include "rules.h"
 
 #define RECEIPT_FORMAT 1
 #define LENS_NAME_MAX  128
@@ -32,9 +34,12 @@ typedef struct answer_mem {
 struct steme_result {
     steme__qset set;
     steme_answer *answers;
-    answer_mem *mem;
+    answer_mem *mem; /* NULL in a clone */
+    void *flat;      /* a clone's one allocation: answers and everything they point to */
     size_t n;
     uint64_t position;
+    uint64_t computed_at;
+    bool materialized;
     char lens[LENS_NAME_MAX];
     uint32_t version;
 };
@@ -391,8 +396,10 @@ build(steme_result *r, const steme_query *q, const steme__lens_params *p)
     qsort(set->rows, set->n, sizeof(*set->rows), row_cmp);
     for (size_t i = 0; i < set->n; i++)
         keys += i == 0 || !same_key(&set->rows[i - 1], &set->rows[i]);
-    r->answers = steme__calloc(keys + 1, sizeof(*r->answers));
-    r->mem = steme__calloc(keys + 1, sizeof(*r->mem));
+    /* One more than the keys: steme_result_free also frees the half-built answer n after a
+     * failure, and a key with no rows still gets its answer 0 (so n + 1 may be 2). */
+    r->answers = steme__calloc(keys + 2, sizeof(*r->answers));
+    r->mem = steme__calloc(keys + 2, sizeof(*r->mem));
     if (r->answers == NULL || r->mem == NULL)
         return STEME_ENOMEM;
     for (size_t i = 0; i < set->n;) {
@@ -433,6 +440,11 @@ steme_result_free(steme_result *r)
 {
     if (r == NULL)
         return;
+    if (r->flat != NULL) {
+        steme__free(r->flat);
+        steme__free(r);
+        return;
+    }
     for (size_t i = 0; r->mem != NULL && i < r->n + 1; i++) {
         steme__lens_result_free(&r->mem[i].lr);
         steme__free(r->mem[i].alts);
@@ -461,6 +473,98 @@ uint64_t
 steme_result_position(const steme_result *r)
 {
     return r != NULL ? r->position : 0;
+}
+
+uint64_t
+steme_result_computed_at(const steme_result *r)
+{
+    return r != NULL ? r->computed_at : 0;
+}
+
+bool
+steme_result_materialized(const steme_result *r)
+{
+    return r != NULL && r->materialized;
+}
+
+/* Copy n bytes to *cur (advancing it) and return the copy; NULL stays NULL. */
+static const void *
+flat_copy(uint8_t **cur, const void *p, size_t n)
+{
+    uint8_t *out = *cur;
+
+    if (p == NULL)
+        return NULL;
+    if (n > 0)
+        memcpy(out, p, n);
+    *cur += n;
+    return out;
+}
+
+static steme_str
+flat_str(uint8_t **cur, steme_str s)
+{
+    steme_str out = {flat_copy(cur, s.ptr, s.len), s.len};
+    return out;
+}
+
+steme_err
+steme__result_clone(const steme_result *r, steme_result **ret)
+{
+    size_t n_alts = 0, n_ids = 0, n_bytes = 0, size;
+    steme_result *c;
+    uint8_t *cur;
+
+    for (size_t i = 0; i < r->n; i++) {
+        const steme_answer *a = &r->answers[i];
+        n_alts += a->n_alternatives;
+        n_ids += a->n_support + a->n_candidates;
+        n_bytes += a->subject.len + a->predicate.len + strlen(a->explanation) + 1;
+        for (size_t k = 0; k < a->n_alternatives; k++)
+            n_bytes += a->alternatives[k].value.str.len + a->alternatives[k].value.unit.len;
+    }
+    size = r->n * sizeof(steme_answer) + n_alts * sizeof(steme_alternative) +
+           n_ids * sizeof(steme_id) + n_bytes;
+    if ((c = steme__calloc(1, sizeof(*c))) == NULL)
+        return STEME_ENOMEM;
+    if ((c->flat = steme__malloc(size > 0 ? size : 1)) == NULL) {
+        steme__free(c);
+        return STEME_ENOMEM;
+    }
+    c->n = r->n;
+    c->position = r->position;
+    c->computed_at = r->computed_at;
+    memcpy(c->lens, r->lens, sizeof(c->lens));
+    c->version = r->version;
+    /* answers, then alternatives, then ids, then bytes: each part stays aligned. */
+    c->answers = c->flat;
+    cur = (uint8_t *)c->flat + r->n * sizeof(steme_answer);
+    for (size_t i = 0; i < r->n; i++) {
+        steme_answer *a = &c->answers[i];
+        *a = r->answers[i];
+        a->alternatives =
+            flat_copy(&cur, a->alternatives, a->n_alternatives * sizeof(*a->alternatives));
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        steme_answer *a = &c->answers[i];
+        const steme_id *ids = flat_copy(&cur, a->support, a->n_support * sizeof(steme_id));
+        a->candidates = flat_copy(&cur, a->candidates, a->n_candidates * sizeof(steme_id));
+        a->support = ids;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        steme_answer *a = &c->answers[i];
+        a->subject = flat_str(&cur, a->subject);
+        a->predicate = flat_str(&cur, a->predicate);
+        a->explanation = flat_copy(&cur, a->explanation, strlen(a->explanation) + 1);
+        for (size_t k = 0; k < a->n_alternatives; k++) {
+            steme_alternative *alt = (steme_alternative *)&a->alternatives[k];
+            alt->value.str = flat_str(&cur, alt->value.str);
+            alt->value.unit = flat_str(&cur, alt->value.unit);
+        }
+    }
+    assert(cur == (uint8_t *)c->flat + size);
+    *ret = c;
+    return STEME_OK;
 }
 
 const char *
@@ -545,18 +649,146 @@ what_if_run(steme__txn *t, void *ctx)
     return run_in(t, rc);
 }
 
+/* Receipts of every answer of rc->r at its position. */
+static steme_err
+receipts(run_ctx *rc)
+{
+    uint8_t params[STEME__LENS_PARAMS_MAX];
+    size_t pl;
+    steme_err err = steme__lens_params_encode(&rc->p, params, sizeof(params), &pl);
+
+    for (size_t i = 0; err == STEME_OK && i < rc->r->n; i++)
+        receipt(params, pl, rc->r->position, rc->q, rc->stages, rc->tiers, &rc->r->answers[i],
+                rc->r->answers[i].receipt);
+    return err;
+}
+
+/* Whether the lens reads learned trust or reliability (docs/lenses.md). */
+static bool
+reads_trust(const steme__lens_params *p)
+{
+    if (p->kind == STEME__LENS_TRUST_AUTHORITY)
+        return true;
+    for (size_t i = 0; p->kind == STEME__LENS_LAYERED && i < p->n_chain; i++) {
+        if (p->chain[i] == STEME__LENS_TRUST_AUTHORITY)
+            return true;
+    }
+    return false;
+}
+
+/* Room for the canonical bytes of a cacheable query (mv_key). */
+#define MV_KEY_MAX (8 + STEME_MAX_SUBJECT + STEME_MAX_PREDICATE + STEME__LENS_PARAMS_MAX + 64)
+
+/* The canonical bytes of everything that determines a cacheable query's answer besides the
+ * store: subject, predicate, lens and parameters (canonical), valid time and filters. */
+static steme_err
+mv_key(const run_ctx *rc, uint8_t *k, size_t *ret_len)
+{
+    const steme_query *q = rc->q;
+    size_t n = 0, pl;
+    steme_err err;
+
+    steme__put_u32(k + n, (uint32_t)q->subject.len);
+    n += 4;
+    memcpy(k + n, q->subject.ptr, q->subject.len);
+    n += q->subject.len;
+    steme__put_u32(k + n, (uint32_t)q->predicate.len);
+    n += 4;
+    memcpy(k + n, q->predicate.ptr, q->predicate.len);
+    n += q->predicate.len;
+    err = steme__lens_params_encode(&rc->p, k + n + 1, STEME__LENS_PARAMS_MAX, &pl);
+    if (err != STEME_OK)
+        return err;
+    k[n] = (uint8_t)pl;
+    n += 1 + pl;
+    k[n++] = q->has_valid_at;
+    steme__put_u64(k + n, q->has_valid_at ? (uint64_t)q->valid_at : 0);
+    n += 8;
+    steme__put_u32(k + n, rc->stages);
+    n += 4;
+    steme__put_u32(k + n, rc->tiers);
+    n += 4;
+    k[n++] = q->has_agent;
+    if (q->has_agent) {
+        memcpy(k + n, q->agent.b, STEME_PUBKEY_SIZE);
+        n += STEME_PUBKEY_SIZE;
+    }
+    assert(n <= MV_KEY_MAX);
+    *ret_len = n;
+    return STEME_OK;
+}
+
+/* A cacheable query inside snapshot t: the materialized answer when it is still exact
+ * (*ret_hit), else a fresh one, kept for next time. */
+static steme_err
+run_mv(steme_db *db, steme__txn *t, run_ctx *rc, bool *ret_hit)
+{
+    const steme_query *q = rc->q;
+    uint8_t key[MV_KEY_MAX];
+    uint64_t last, k_stamp, t_stamp, s_stamp, depends;
+    steme_result *hit = NULL;
+    size_t kl;
+    steme_err err;
+
+    *ret_hit = false;
+    if ((err = mv_key(rc, key, &kl)) != STEME_OK)
+        return err;
+    if ((err = steme__txn_last_seq(t, &last)) != STEME_OK)
+        return err;
+    err = steme__stamps_get(t, q->subject, q->predicate, &k_stamp, &t_stamp, &s_stamp);
+    if (err != STEME_OK)
+        return err;
+    depends = k_stamp > s_stamp ? k_stamp : s_stamp;
+    if (reads_trust(&rc->p) && t_stamp > depends)
+        depends = t_stamp;
+    err = steme__mv_get(db->mv, key, kl, depends, &hit);
+    if (err == STEME_OK) {
+        /* Nothing it read changed since it was computed: it is the answer at the latest
+         * position too, which it names (its receipts are recomputed by the caller). */
+        steme_result_free(rc->r);
+        rc->r = hit;
+        rc->r->position = last;
+        rc->r->materialized = true;
+        *ret_hit = true;
+        return STEME_OK;
+    }
+    if (err != STEME_ENOTFOUND)
+        return err;
+    rc->position = last;
+    if ((err = run_in(t, rc)) != STEME_OK)
+        return err;
+    rc->r->computed_at = rc->r->position;
+    if ((err = receipts(rc)) != STEME_OK)
+        return err;
+    /* A full cache or no memory for the copy only costs the next read a recomputation. */
+    (void)steme__mv_put(db->mv, key, kl, rc->r);
+    return STEME_OK;
+}
+
+static bool
+cacheable(const steme_db *db, const steme_query *q, uint64_t position)
+{
+    return db->mv != NULL && !q->no_cache && position == 0 && q->as_of == 0 && q->as_of_time == 0 &&
+           q->predicate.len > 0 && !q->subject_prefix && q->what_if_retract.len == 0;
+}
+
 static steme_err
 query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **ret,
          steme_errinfo *ei)
 {
     run_ctx rc = {.q = q, .position = position, .ei = ei};
     steme__snap *snap;
+    bool hit = false;
     steme_err err;
 
     if (db == NULL || q == NULL || ret == NULL)
         return STEME_EINVAL;
     if ((err = check_query(q, &rc.p, &rc.stages, &rc.tiers, ei)) != STEME_OK)
         return err;
+    if (!str_ok(q->asker, STEME_MAX_AUDIT_ASKER))
+        return refuse(ei, "asker", "longer than 256 bytes");
+    if (q->audit && db->opts.read_only)
+        return refuse(ei, "audit", "the query audit needs a writable store");
     if ((rc.r = steme__calloc(1, sizeof(*rc.r))) == NULL)
         return STEME_ENOMEM;
     lens_name(&rc.p, rc.r->lens);
@@ -564,17 +796,18 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
     if (q->what_if_retract.len > 0) {
         err = steme__store_dry_run(db->store, what_if_run, &rc);
     } else if ((err = steme__snap_begin(db->store, &snap)) == STEME_OK) {
-        err = run_in(steme__snap_txn(snap), &rc);
+        if (cacheable(db, q, position))
+            err = run_mv(db, steme__snap_txn(snap), &rc, &hit);
+        else
+            err = run_in(steme__snap_txn(snap), &rc);
         steme__snap_end(snap);
     }
-    if (err == STEME_OK) {
-        uint8_t params[STEME__LENS_PARAMS_MAX];
-        size_t pl;
-        err = steme__lens_params_encode(&rc.p, params, sizeof(params), &pl);
-        for (size_t i = 0; err == STEME_OK && i < rc.r->n; i++)
-            receipt(params, pl, rc.r->position, q, rc.stages, rc.tiers, &rc.r->answers[i],
-                    rc.r->answers[i].receipt);
-    }
+    if (err == STEME_OK && rc.r->computed_at == 0)
+        rc.r->computed_at = rc.r->position;
+    if (err == STEME_OK && (hit || !cacheable(db, q, position)))
+        err = receipts(&rc);
+    if (err == STEME_OK && q->audit)
+        err = steme__audit_write(db, q, rc.stages, rc.tiers, rc.r);
     if (err != STEME_OK) {
         steme_result_free(rc.r);
         return err;

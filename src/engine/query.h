@@ -64,4 +64,38 @@ steme_err steme__query_last_seq(steme__txn *t, uint64_t *ret);
 /* The last position recorded at or before time ms (0 when none). */
 steme_err steme__query_seq_at_time(steme__txn *t, uint64_t last, int64_t ms, uint64_t *ret);
 
+/* A self-contained copy of r in one allocation (free with steme_result_free), with its
+ * computed_at. Errors: STEME_ENOMEM. */
+steme_err steme__result_clone(const steme_result *r, steme_result **ret);
+
+/* ---------------------------------------------------------------------------------------------
+ * query_mv.c: the materialized-view cache
+ */
+
+#define STEME__MV_CAPACITY 4096 /* entries per open db */
+
+typedef struct steme__mv steme__mv;
+
+steme_err steme__mv_new(size_t cap, steme__mv **ret);
+void steme__mv_free(steme__mv *mv); /* accepts NULL */
+
+/* A copy of the entry for key (canonical query bytes) when it was computed at or after
+ * `depends`, the last position that changed anything it reads; a stale entry is dropped.
+ * Errors: STEME_ENOTFOUND (absent or stale: counted as a miss), STEME_ENOMEM. */
+steme_err steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends,
+                        steme_result **ret);
+
+/* Keep a copy of r (computed at steme_result_computed_at(r)) for key, evicting the least
+ * recently used entry when full. Errors: STEME_ENOMEM. */
+steme_err steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, const steme_result *r);
+
+/* ---------------------------------------------------------------------------------------------
+ * query_audit.c
+ */
+
+/* Append one audit row per answer of r to db's audit table; stages and tiers are q's
+ * resolved masks. Errors: STEME_EINVAL (read-only store), STEME_ENOMEM, store errors. */
+steme_err steme__audit_write(steme_db *db, const steme_query *q, uint32_t stages, uint32_t tiers,
+                             const steme_result *r);
+
 #endif

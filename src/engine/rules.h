@@ -210,6 +210,23 @@ steme_err steme__consensus_on_assertion(steme__txn *t, const steme_entry *e);
 steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const steme_entry *target);
 
 /* ---------------------------------------------------------------------------------------------
+ * stamps.c: what materialized query results depend on (docs/lenses.md "Materialized views")
+ */
+
+#define STEME__STAMP_TRUST  't' /* an agent's trust or a source's reliability changed */
+#define STEME__STAMP_SOURCE 's' /* a source's tier or weight changed */
+
+/* Stamp the key (subject, predicate) / the key of the assertion at seq / a global stamp with
+ * the position being applied in t (nothing outside an append or a rebuild). */
+steme_err steme__stamp_key(steme__txn *t, steme_str subject, steme_str predicate);
+steme_err steme__stamp_assertion(steme__txn *t, uint64_t seq);
+steme_err steme__stamp_global(steme__txn *t, char which);
+
+/* The key's stamp and the global ones (0 when never stamped). */
+steme_err steme__stamps_get(steme__txn *t, steme_str subject, steme_str predicate,
+                            uint64_t *ret_key, uint64_t *ret_trust, uint64_t *ret_source);
+
+/* ---------------------------------------------------------------------------------------------
  * defense.c
  */
 

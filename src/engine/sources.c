@@ -216,6 +216,9 @@ apply_register(steme__txn *t, const steme_entry *e)
     row.tier = ev->tier;
     row.weight = ev->weight != 0 ? ev->weight : steme__tier_weight((steme_tier)ev->tier);
     row.registered_seq = e->seq;
+    /* Tier and weight feed every lens and the tier filter of every key citing the source. */
+    if ((err = steme__stamp_global(t, STEME__STAMP_SOURCE)) != STEME_OK)
+        return err;
     return steme__source_put(t, ev->source, &row);
 }
 

@@ -67,6 +67,8 @@ steme__trust_observe_agent(steme__txn *t, const steme_pubkey *pk, uint64_t seq, 
     observe(&row.alpha, &row.beta, agree, w);
     row.evidence++;
     err = steme__agent_put(t, pk, &row);
+    if (err == STEME_OK)
+        err = steme__stamp_global(t, STEME__STAMP_TRUST);
     if (err != STEME_OK)
         return err;
     return steme__trust_log_put(t, pk, seq, row.alpha, row.beta);
@@ -94,6 +96,8 @@ steme__trust_observe_source(steme__txn *t, steme_str id, bool agree, double w)
         return err;
     }
     observe(&row.alpha, &row.beta, agree, w);
+    if ((err = steme__stamp_global(t, STEME__STAMP_TRUST)) != STEME_OK)
+        return err;
     return steme__source_put(t, id, &row);
 }
 

@@ -28,6 +28,8 @@ static const char *const table_names[STEME__T_COUNT] = {
     [STEME__T_REPORT] = "d_report",
     [STEME__T_QUEUE] = "d_queue",
     [STEME__T_SCRATCH] = "d_scratch",
+    [STEME__T_STAMP] = "d_stamp",
+    [STEME__T_AUDIT] = "audit",
 };
 
 const char *
@@ -207,7 +209,9 @@ rebuild_one(const steme_entry *e, void *ctx)
         rc->err = STEME_ECORRUPT;
         return 1;
     }
+    rc->t->applying = e->seq;
     rc->err = rc->s->hooks.apply(rc->s->hooks.ctx, rc->t, &full);
+    rc->t->applying = 0;
     return rc->err != STEME_OK;
 }
 
@@ -219,6 +223,8 @@ rebuild_txn(steme__txn *t, void *ctx)
     steme_err err;
 
     for (unsigned tb = 0; tb < STEME__T_COUNT; tb++) {
+        if (tb == STEME__T_AUDIT)
+            continue; /* a record of who asked what: not derived from the log */
         int r = mdb_drop(t->mdb, dbi_of(t, tb), 0);
         if (r != MDB_SUCCESS)
             return steme__lmdb_err(r);
@@ -252,7 +258,7 @@ steme__store_derived_hash(steme__store *s, uint8_t out[32])
         uint8_t hdr[9];
         int rc;
 
-        if (tb == STEME__T_SCRATCH)
+        if (tb == STEME__T_SCRATCH || tb == STEME__T_AUDIT)
             continue;
         rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
         if (rc != MDB_SUCCESS) {
@@ -278,4 +284,95 @@ steme__store_derived_hash(steme__store *s, uint8_t out[32])
     if (err == STEME_OK)
         steme__hash256_final(&h, out);
     return err;
+}
+
+uint64_t
+steme__txn_applying(const steme__txn *t)
+{
+    return t->applying;
+}
+
+steme_err
+steme__txn_last_seq(steme__txn *t, uint64_t *ret)
+{
+    return t->store->log->ops->last_seq(t->store->log, t, ret);
+}
+
+typedef struct audit_put {
+    const void *row;
+    size_t n;
+    uint64_t id;
+} audit_put;
+
+static steme_err
+audit_txn(steme__txn *t, void *ctx)
+{
+    audit_put *ap = ctx;
+    MDB_cursor *cur;
+    MDB_val k, d;
+    uint8_t key[8];
+    int rc = mdb_cursor_open(t->mdb, dbi_of(t, STEME__T_AUDIT), &cur);
+
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    rc = mdb_cursor_get(cur, &k, &d, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_SUCCESS && k.mv_size != 8)
+        return STEME_ECORRUPT;
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return steme__lmdb_err(rc);
+    ap->id = rc == MDB_SUCCESS ? steme__get_u64(k.mv_data) + 1 : 1;
+    steme__put_u64(key, ap->id);
+    k.mv_size = sizeof(key);
+    k.mv_data = key;
+    d.mv_size = ap->n;
+    d.mv_data = (void *)ap->row;
+    return steme__lmdb_err(mdb_put(t->mdb, dbi_of(t, STEME__T_AUDIT), &k, &d, 0));
+}
+
+steme_err
+steme__store_audit_append(steme__store *s, const void *row, size_t n, uint64_t *ret_id)
+{
+    audit_put ap = {row, n, 0};
+    steme_err err = with_write_txn(s, audit_txn, &ap, true);
+
+    if (err == STEME_OK && ret_id != NULL)
+        *ret_id = ap.id;
+    return err;
+}
+
+steme_err
+steme__store_audit_scan(steme__store *s, uint64_t from, steme__audit_row_fn fn, void *ctx)
+{
+    steme__snap *snap;
+    MDB_cursor *cur;
+    MDB_val k, d;
+    uint8_t key[8];
+    steme_err err = steme__snap_begin(s, &snap);
+    int rc;
+
+    if (err != STEME_OK)
+        return err;
+    steme__txn *t = steme__snap_txn(snap);
+    rc = mdb_cursor_open(t->mdb, dbi_of(t, STEME__T_AUDIT), &cur);
+    if (rc != MDB_SUCCESS) {
+        steme__snap_end(snap);
+        return steme__lmdb_err(rc);
+    }
+    steme__put_u64(key, from);
+    k.mv_size = sizeof(key);
+    k.mv_data = key;
+    for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        steme__val v = {d.mv_data, d.mv_size};
+        if (fn(steme__get_u64(k.mv_data), &v, ctx) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    steme__snap_end(snap);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
 }

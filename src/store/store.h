@@ -48,6 +48,10 @@ enum steme__table {
     STEME__T_REPORT,       /* event seq -> cascade report */
     STEME__T_QUEUE,        /* assertion seq -> (empty): quarantined, awaiting a decision */
     STEME__T_SCRATCH,      /* working space of one cascade; empty between operations */
+    STEME__T_STAMP,        /* 'k' || hash64(subject) || hash64(predicate), 't', 's' -> seq: */
+                           /* the last position that changed a key / trust / source tiers */
+    STEME__T_AUDIT,        /* audit row number -> query audit row: NOT derived state; */
+                           /* neither hashed nor cleared by a rebuild (query_audit.c) */
     STEME__T_COUNT,
 };
 
@@ -176,12 +180,29 @@ steme__txn *steme__snap_txn(steme__snap *snap);
 typedef steme_err (*steme__dry_fn)(steme__txn *t, void *ctx);
 steme_err steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx);
 
-/* Clear every derived table and re-apply the whole log through the apply hook, in one
- * transaction. */
+/* The seq of the record whose apply hook is running in t (an append or a rebuild); 0 in any
+ * other transaction (snapshots, dry runs). Rules stamp what they change with it. */
+uint64_t steme__txn_applying(const steme__txn *t);
+
+/* The last log position visible in t (0 for an empty log): one lookup. */
+steme_err steme__txn_last_seq(steme__txn *t, uint64_t *ret);
+
+/* Append one row of n bytes to the audit table in its own durable write transaction; *ret_id
+ * (may be NULL) is its row number, from 1. The audit table is not derived state.
+ * Errors: STEME_EINVAL (a read-only store), LMDB errors. */
+steme_err steme__store_audit_append(steme__store *s, const void *row, size_t n, uint64_t *ret_id);
+
+/* Called for each audit row in order, from row number `from`; nonzero stops. */
+typedef int (*steme__audit_row_fn)(uint64_t id, const steme__val *row, void *ctx);
+steme_err steme__store_audit_scan(steme__store *s, uint64_t from, steme__audit_row_fn fn,
+                                  void *ctx);
+
+/* Clear every derived table (not the audit table) and re-apply the whole log through the
+ * apply hook, in one transaction. */
 steme_err steme__store_rebuild(steme__store *s);
 
-/* BLAKE2b-256 over every derived table (except the scratch table), in table and key order:
- * equal hashes mean byte-identical derived state. */
+/* BLAKE2b-256 over every derived table (except the scratch and audit tables), in table and key
+ * order: equal hashes mean byte-identical derived state. */
 steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);
 
 /* How many write transactions steme__store_append committed since open (tests and metrics:

@@ -45,6 +45,7 @@ struct steme__txn {
     MDB_cursor *cur[STEME__DB_COUNT];
     uint32_t cur_live; /* bit i: cur[i] is bound to mdb */
     bool read_only;
+    uint64_t applying; /* the seq whose apply hook runs (steme__txn_applying), else 0 */
 };
 
 struct steme__snap {

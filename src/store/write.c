@@ -72,7 +72,9 @@ append_recs(steme__store *s, steme__txn *t, steme__meta *m, int64_t recorded_at,
         a->seq = e.seq;
         *wrote = true;
         if (s->hooks.apply != NULL) {
+            t->applying = e.seq;
             err = s->hooks.apply(s->hooks.ctx, t, &e);
+            t->applying = 0;
             if (err != STEME_OK)
                 return err == STEME_EINVAL ? STEME_ECORRUPT : err;
         }

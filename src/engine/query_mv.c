@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query_mv.c -- materialized views (docs/lenses.md "Materialized views"): a bounded,
+ * in-memory LRU cache of query results keyed by the canonical bytes of what determines
+ * them (subject, predicate, lens and parameters, filters), each with the position it was
+ * computed at.
+ *
+ * The cache is not derived state and is not persisted: what makes it exact are the stamps
+ * (stamps.c), derived state kept in the append transaction. query.c reads them in the
+ * snapshot of the query and asks for an entry computed at or after the last position that
+ * changed anything the result reads; anything older is stale and gets replaced.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "crypto.h"
+#include "engine.h"
+#include "query.h"
+
+typedef struct mv_entry {
+    uint8_t *key;
+    size_t kl;
+    uint64_t hash;
+    steme_result *r; /* a flat clone; r->computed_at is its position */
+    struct mv_entry *chain;
+    struct mv_entry *prev, *next; /* LRU: head is the most recent */
+} mv_entry;
+
+struct steme__mv {
+    pthread_mutex_t lock;
+    mv_entry **buckets;
+    size_t n_buckets; /* a power of two */
+    mv_entry *head, *tail;
+    steme_mv_stats st;
+};
+
+steme_err
+steme__mv_new(size_t cap, steme__mv **ret)
+{
+    steme__mv *mv = steme__calloc(1, sizeof(*mv));
+    size_t nb = 16;
+
+    if (mv == NULL)
+        return STEME_ENOMEM;
+    while (nb < cap * 2)
+        nb *= 2;
+    if ((mv->buckets = steme__calloc(nb, sizeof(*mv->buckets))) == NULL) {
+        steme__free(mv);
+        return STEME_ENOMEM;
+    }
+    if (pthread_mutex_init(&mv->lock, NULL) != 0) {
+        steme__free(mv->buckets);
+        steme__free(mv);
+        return STEME_ENOMEM;
+    }
+    mv->n_buckets = nb;
+    mv->st.capacity = cap;
+    *ret = mv;
+    return STEME_OK;
+}
+
+static void
+entry_free(mv_entry *e)
+{
+    steme_result_free(e->r);
+    steme__free(e->key);
+    steme__free(e);
+}
+
+void
+steme__mv_free(steme__mv *mv)
+{
+    if (mv == NULL)
+        return;
+    for (mv_entry *e = mv->head, *next; e != NULL; e = next) {
+        next = e->next;
+        entry_free(e);
+    }
+    pthread_mutex_destroy(&mv->lock);
+    steme__free(mv->buckets);
+    steme__free(mv);
+}
+
+static uint64_t
+key_hash(const uint8_t *key, size_t kl)
+{
+    uint8_t h[8];
+    uint64_t v = 0;
+
+    steme__hash64(key, kl, h);
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | h[i];
+    return v;
+}
+
+static mv_entry **
+slot_of(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t hash)
+{
+    mv_entry **s = &mv->buckets[hash & (mv->n_buckets - 1)];
+
+    for (; *s != NULL; s = &(*s)->chain) {
+        if ((*s)->hash == hash && (*s)->kl == kl && memcmp((*s)->key, key, kl) == 0)
+            break;
+    }
+    return s;
+}
+
+static void
+lru_unlink(steme__mv *mv, mv_entry *e)
+{
+    if (e->prev != NULL)
+        e->prev->next = e->next;
+    else
+        mv->head = e->next;
+    if (e->next != NULL)
+        e->next->prev = e->prev;
+    else
+        mv->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void
+lru_front(steme__mv *mv, mv_entry *e)
+{
+    e->next = mv->head;
+    e->prev = NULL;
+    if (mv->head != NULL)
+        mv->head->prev = e;
+    mv->head = e;
+    if (mv->tail == NULL)
+        mv->tail = e;
+}
+
+/* Unlink e from its chain and the LRU list and free it. */
+static void
+remove_entry(steme__mv *mv, mv_entry **slot)
+{
+    mv_entry *e = *slot;
+
+    *slot = e->chain;
+    lru_unlink(mv, e);
+    entry_free(e);
+    mv->st.entries--;
+}
+
+steme_err
+steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, steme_result **ret)
+{
+    uint64_t hash = key_hash(key, kl);
+    steme_result *copy = NULL;
+    steme_err err;
+
+    pthread_mutex_lock(&mv->lock);
+    mv_entry **slot = slot_of(mv, key, kl, hash);
+    if (*slot == NULL) {
+        mv->st.misses++;
+        err = STEME_ENOTFOUND;
+    } else if (steme_result_computed_at((*slot)->r) < depends) {
+        /* Something the entry read changed after it was computed. */
+        remove_entry(mv, slot);
+        mv->st.misses++;
+        mv->st.stale++;
+        err = STEME_ENOTFOUND;
+    } else if ((err = steme__result_clone((*slot)->r, &copy)) == STEME_OK) {
+        lru_unlink(mv, *slot);
+        lru_front(mv, *slot);
+        mv->st.hits++;
+        *ret = copy;
+    }
+    pthread_mutex_unlock(&mv->lock);
+    return err;
+}
+
+steme_err
+steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, const steme_result *r)
+{
+    uint64_t hash = key_hash(key, kl);
+    mv_entry *e = steme__calloc(1, sizeof(*e));
+    steme_err err = STEME_ENOMEM;
+
+    if (e == NULL)
+        return STEME_ENOMEM;
+    if ((e->key = steme__malloc(kl)) == NULL)
+        goto out_free_entry;
+    memcpy(e->key, key, kl);
+    e->kl = kl;
+    e->hash = hash;
+    if ((err = steme__result_clone(r, &e->r)) != STEME_OK)
+        goto out_free_entry;
+
+    pthread_mutex_lock(&mv->lock);
+    mv_entry **slot = slot_of(mv, key, kl, hash);
+    if (*slot != NULL) {
+        if (steme_result_computed_at((*slot)->r) >= steme_result_computed_at(r)) {
+            /* Another thread already stored one at least as recent. */
+            pthread_mutex_unlock(&mv->lock);
+            entry_free(e);
+            return STEME_OK;
+        }
+        remove_entry(mv, slot);
+    }
+    while (mv->st.entries >= mv->st.capacity && mv->tail != NULL) {
+        mv_entry *old = mv->tail;
+        remove_entry(mv, slot_of(mv, old->key, old->kl, old->hash));
+        mv->st.evictions++;
+    }
+    /* Removals may have moved the chain under slot: find the end again. */
+    slot = slot_of(mv, key, kl, hash);
+    *slot = e;
+    lru_front(mv, e);
+    mv->st.entries++;
+    pthread_mutex_unlock(&mv->lock);
+    return STEME_OK;
+
+out_free_entry:
+    entry_free(e);
+    return err;
+}
+
+steme_err
+steme_db_mv_stats(steme_db *db, steme_mv_stats *ret)
+{
+    if (db == NULL || ret == NULL)
+        return STEME_EINVAL;
+    if (db->mv == NULL) {
+        memset(ret, 0, sizeof(*ret));
+        return STEME_OK;
+    }
+    pthread_mutex_lock(&db->mv->lock);
+    *ret = db->mv->st;
+    pthread_mutex_unlock(&db->mv->lock);
+    return STEME_OK;
+}

@@ -28,7 +28,10 @@ enum steme__qexcl {
     STEME__QX_FILTER = 3,
 };
 
-/* One visible assertion: an owned copy of its bytes, decoded, and its candidate form. */
+/* One visible assertion: an owned copy of its bytes, decoded, and its candidate form. A row
+ * read from the candidate table (every query but a subject prefix) owns that table's row, not
+ * the record: e.bytes is NULL, and e.record holds the assertion's subject, predicate, object,
+ * agent, source, confidence, asserted_at and valid window only. */
 typedef struct steme__qrow {
     uint8_t *bytes; /* owned; e.record borrows it */
     steme_entry e;
@@ -57,6 +60,10 @@ steme_err steme__query_gather(steme__txn *t, const steme_query *q, uint64_t posi
                               uint32_t stages, uint32_t tiers, steme__qset *set);
 
 void steme__qset_free(steme__qset *set);
+
+/* Apply hook of an assertion (rules.c): write its row of the candidate table, which carries
+ * everything a lens reads of it so that a query reads no log record. Errors: LMDB errors. */
+steme_err steme__query_cand_put(steme__txn *t, const steme_entry *e);
 
 /* The last log position in t (0 for an empty log). */
 steme_err steme__query_last_seq(steme__txn *t, uint64_t *ret);

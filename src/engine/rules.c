@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "query.h"
 #include "rules.h"
 
 steme_err
@@ -226,6 +227,8 @@ steme__rules_apply(void *ctx, steme__txn *t, const steme_entry *e)
     switch (rec->kind) {
     case STEME_RECORD_ASSERTION:
         err = steme__lifecycle_apply(r, t, e);
+        if (err == STEME_OK)
+            err = steme__query_cand_put(t, e);
         return err != STEME_OK ? err : count_quarantine(t, e);
     case STEME_RECORD_VOTE:
         return steme__lifecycle_apply(r, t, e);

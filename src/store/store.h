@@ -52,6 +52,8 @@ enum steme__table {
                            /* the last position that changed a key / trust / source tiers */
     STEME__T_AUDIT,        /* audit row number -> query audit row: NOT derived state; */
                            /* neither hashed nor cleared by a rebuild (query_audit.c) */
+    STEME__T_CAND,         /* hash64(subject) || hash64(predicate) || seq -> what a lens */
+                           /* reads of the assertion (query_cands.c) */
     STEME__T_COUNT,
 };
 
@@ -168,6 +170,12 @@ steme_err steme__txn_get_id(steme__txn *t, const steme_id *id, uint64_t as_of, s
 /* steme_db_list inside t. The callback must not list the same index again. */
 steme_err steme__txn_list(steme__txn *t, const steme_list_options *opts, steme_entry_fn fn,
                           void *ctx);
+
+/* The first cap seqs under the short index key of the lookup q (q->index is not LOG), without
+ * fetching the records or rejecting false hits: the bound a listing cannot beat (bench/query).
+ * Errors: STEME_EINVAL, STEME_ECORRUPT, LMDB errors. */
+steme_err steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs,
+                                size_t cap, size_t *ret_n);
 
 /* The genesis admin key of the store. Errors: STEME_ENOTFOUND (a store made without one). */
 steme_err steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret);

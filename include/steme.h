@@ -686,9 +686,25 @@ typedef struct steme_query {
     uint32_t tiers;  /* STEME_TIER_BIT mask of the sources' tiers; 0 = every tier */
     bool has_agent;  /* only assertions by agent */
     steme_pubkey agent;
-    /* What-if: answer as if this source were retracted (nothing is written; latest position
-     * only). Empty: no what-if. */
+    /* What-ifs (docs/lenses.md "What-if"): answer as if something had happened, without
+     * writing anything. The result's answers are those of the what-if; each also carries the
+     * baseline (the same query without the what-ifs, in the same transaction) and whether
+     * the conclusion changed (steme_answer.changed). Several what-ifs apply together.
+     *
+     * what_if_retract: as if this source were retracted (the real retraction rules, cascade
+     * included). Latest position only. Empty: none. */
     steme_str what_if_retract;
+    /* As if what_if_distrust (an agent known to the store) were distrusted: its assertions
+     * are left out of the candidates whatever the stages asked for, as if quarantined and
+     * never let out (counted in excluded_filter), and its trust is 0. Its votes and the
+     * assertions derived from its claims are untouched. Any position. */
+    bool has_what_if_distrust;
+    steme_pubkey what_if_distrust;
+    /* As if the open epoch what_if_supersede_epoch were superseded by the open epoch
+     * what_if_successor (empty: by none, so no re-affirmation saves a member): the real
+     * supersession rules deprecate its members. Latest position only. Empty: none. */
+    steme_str what_if_supersede_epoch;
+    steme_str what_if_successor;
     /* Materialized views (docs/lenses.md): a query at the latest position naming one subject
      * and one predicate, without a what-if, is answered from the db's cache of results when
      * nothing it depends on changed since. no_cache: compute afresh and leave the cache
@@ -746,6 +762,13 @@ typedef struct steme_answer {
     uint32_t excluded_filter; /* tier or agent */
     const char *explanation;  /* NUL-terminated */
     uint8_t receipt[32];      /* docs/lenses.md "Receipts" */
+    /* A what-if query only (steme_result_what_if): the conclusion of the same query without
+     * the what-ifs, and whether the what-if changes it (a winner appears or disappears, or
+     * another value wins; values compare as the lens groups them). */
+    bool baseline_has_winner;
+    steme_value baseline_winner; /* borrows the result */
+    const char *baseline_reason; /* as reason (static) */
+    bool changed;
 } steme_answer;
 
 typedef struct steme_result steme_result;
@@ -757,11 +780,15 @@ typedef struct steme_result steme_result;
  * STEME_EINVAL: "lens" (unknown lens or chain), "min_support" / "margin" / "outlier_ratio" /
  * "minority_share" / "tier_weights" (out of range), "subject" / "predicate" (missing, too
  * long, or a prefix query naming none), "as_of" (beyond the last log position), "as_of_time"
- * / "valid_at" (outside [0, STEME_TIME_MAX], or before the first record), "stages" / "tiers"
+ * (outside [0, STEME_TIME_MAX], before the first record, or in the future), "valid_at"
+ * (outside [0, STEME_TIME_MAX]), "stages" / "tiers"
  * (unknown bits), "what_if_retract" (unknown or already retracted source, or with as_of),
- * "asker" (too long), "audit" (a read-only store). A failed audit write fails the query.
- * Errors: STEME_EINVAL, STEME_ELIMIT (more than STEME_QUERY_MAX_CANDS assertions for one
- * key), STEME_ECORRUPT, STEME_ENOMEM.
+ * "what_if_distrust" (an agent the store does not know), "what_if_supersede_epoch" (unknown
+ * or already superseded epoch, too long, or with as_of), "what_if_successor" (unknown or
+ * superseded epoch, the epoch itself, too long, or without an epoch), "asker" (too long),
+ * "audit" (a read-only store, or with a what-if distrust or supersession). A failed audit write
+ * fails the query. Errors: STEME_EINVAL, STEME_ELIMIT (more than STEME_QUERY_MAX_CANDS assertions
+ * for one key), STEME_ECORRUPT, STEME_ENOMEM.
  */
 steme_err steme_db_query(steme_db *db, const steme_query *q, steme_result **ret, steme_errinfo *ei);
 
@@ -777,6 +804,12 @@ bool steme_result_materialized(const steme_result *r); /* served from the cache 
 /* Canonical lens name ("consensus", "layered:authority,consensus,recency") and version. */
 const char *steme_result_lens(const steme_result *r);
 uint32_t steme_result_lens_version(const steme_result *r);
+/* Whether r answers a what-if query; then its baseline (the same query without the what-ifs,
+ * at the same position, with its own receipts; borrowed: freed with r) and how many answers
+ * changed. NULL and 0 otherwise. */
+bool steme_result_what_if(const steme_result *r);
+const steme_result *steme_result_baseline(const steme_result *r);
+size_t steme_result_changed(const steme_result *r);
 
 /*
  * Recompute the query q (which must name a predicate) at log position `position` -- q->as_of

@@ -2,8 +2,9 @@
 /*
  * cmd_query.c -- the read side of the command line (DESIGN §6, docs/lenses.md): `steme query`
  * (what is known about a subject through a lens, at any position, with explanations, receipts
- * and what-if retractions), `steme compare-lenses` (every lens side by side on one key) and
- * `steme verify-receipt` (recompute an answer at its position and compare its receipt).
+ * and what-ifs: a source retracted, an agent distrusted, an epoch superseded), `steme
+ * compare-lenses` (every lens side by side on one key) and `steme verify-receipt` (recompute an
+ * answer at its position and compare its receipt).
  *
  * All three are thin over steme_db_query: the lens, the grouping and the receipt are the
  * engine's, so that every face gives the same answer.
@@ -31,8 +32,11 @@ const cli_command cli_cmd_query = {
     .summary = "what is known about a subject, through a lens",
     .help =
         "Usage: steme query SUBJECT [PREDICATE] [--lens L] [--as-of SEQ|TIME]\n"
-        "                   [--valid-at TIME] [--include-stage S]... [--min-support N]\n"
-        "                   [--margin X] [--prefix] [--explain] [--what-if-retract SOURCE]\n"
+        "                   [--valid-at TIME] [--include-stage S]... [--tier T]...\n"
+        "                   [--agent KEY] [--min-support N] [--margin X]\n"
+        "                   [--outlier-ratio X] [--minority-share X] [--prefix] [--explain]\n"
+        "                   [--what-if-retract SOURCE] [--what-if-distrust KEY]\n"
+        "                   [--what-if-supersede-epoch NAME [--what-if-successor NAME]]\n"
         "                   [--no-cache] [--audit [--asker NAME]]\n"
         "\n"
         "Resolve the claims about SUBJECT (one PREDICATE, or every predicate of it) through a\n"
@@ -48,12 +52,32 @@ const cli_command cli_cmd_query = {
         "                         position recorded at or before TIME (RFC 3339)\n"
         "  --valid-at TIME        keep claims whose [valid_from, valid_until) holds TIME\n"
         "  --include-stage S      also consider claims in stage S (retracted, superseded, ...)\n"
+        "  --tier T               only claims citing sources of tier T (regulatory, ...,\n"
+        "                         unverified); repeat for several tiers\n"
+        "  --agent KEY            only claims by the agent with this public key (hex)\n"
         "  --min-support N        distinct agents a winner needs\n"
         "  --margin X             layered: the lead in [0, 1] a lens must win by\n"
+        "  --outlier-ratio X      skeptic: a number X times (> 1) away from the weighted\n"
+        "                         median is an outlier (default 10)\n"
+        "  --minority-share X     skeptic: a value with a share below X in [0, 1] of the\n"
+        "                         evidence is a minority report (default 0.25)\n"
         "  --prefix               SUBJECT is a prefix (reads the whole log: slow)\n"
         "  --explain              print each answer's explanation\n"
-        "  --what-if-retract SRC  also answer as if source SRC were retracted (nothing is\n"
-        "                         written) and list the conclusions that would change\n"
+        "\n"
+        "What-ifs (docs/lenses.md): answer as if something had happened, without writing\n"
+        "anything, and list the conclusions (winners) that would change. They combine.\n"
+        "  --what-if-retract SRC  as if source SRC were retracted (the real retraction rules,\n"
+        "                         cascade included; latest position only)\n"
+        "  --what-if-distrust KEY as if the agent with this public key were distrusted: its\n"
+        "                         claims are left out, as if quarantined (any position)\n"
+        "  --what-if-supersede-epoch NAME\n"
+        "                         as if the open epoch NAME were superseded: its claims not\n"
+        "                         re-affirmed in the successor are deprecated (latest\n"
+        "                         position only)\n"
+        "  --what-if-successor NAME\n"
+        "                         the successor for --what-if-supersede-epoch (default none:\n"
+        "                         no re-affirmation saves a claim)\n"
+        "\n"
         "  --no-cache             compute afresh instead of using a materialized view (the\n"
         "                         answer is the same; see docs/lenses.md)\n"
         "  --audit                record the query in the store's audit log ('steme audit'):\n"
@@ -69,11 +93,16 @@ const cli_command cli_cmd_query = {
         "\"assertions\",\n"
         "\"tier\", \"up\", \"down\", \"outlier\"}], \"support\": [ids], \"candidates\",\n"
         "\"excluded\": {\"stage\", \"valid_time\", \"filter\"}, \"explanation\", \"receipt\"}],\n"
-        "\"what_if\": {\"retract\", \"changed\": [{\"subject\", \"predicate\", \"before\", "
-        "\"after\"}]}}.\n"
+        "\"what_if\": {\"retract\", \"distrust\", \"supersede_epoch\", \"successor\" (each or "
+        "null),\n"
+        "\"changed\": [{\"subject\", \"predicate\", \"before\", \"after\"}], \"answers\": "
+        "[...]}}:\n"
+        "\"answers\" are the query without the what-ifs, what_if.answers with them.\n"
         "\n"
-        "Exit status: 0; 1 on a refused query (unknown lens, bad parameter, a position beyond\n"
-        "the log) or no store; 2 on a usage error.\n"
+        "Exit status: 0; 1 on a refused query (the message names the field and the rule:\n"
+        "unknown lens, bad parameter, a position beyond the log, a time in the future or\n"
+        "before the first record, an unknown source, agent or epoch) or no store; 2 on a\n"
+        "usage error (a malformed number, key, time, stage or tier).\n"
         "\n"
         "Examples:\n"
         "  steme query drug:atorvastatin adverse_event.myalgia.incidence --lens authority\n"
@@ -131,6 +160,13 @@ enum {
     OPT_NO_CACHE,
     OPT_AUDIT,
     OPT_ASKER,
+    OPT_TIER,
+    OPT_AGENT,
+    OPT_OUTLIER_RATIO,
+    OPT_MINORITY_SHARE,
+    OPT_WHAT_IF_DISTRUST,
+    OPT_WHAT_IF_EPOCH,
+    OPT_WHAT_IF_SUCCESSOR,
 };
 
 static const struct option query_opts[] = {
@@ -147,6 +183,13 @@ static const struct option query_opts[] = {
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"audit", no_argument, NULL, OPT_AUDIT},
     {"asker", required_argument, NULL, OPT_ASKER},
+    {"tier", required_argument, NULL, OPT_TIER},
+    {"agent", required_argument, NULL, OPT_AGENT},
+    {"outlier-ratio", required_argument, NULL, OPT_OUTLIER_RATIO},
+    {"minority-share", required_argument, NULL, OPT_MINORITY_SHARE},
+    {"what-if-distrust", required_argument, NULL, OPT_WHAT_IF_DISTRUST},
+    {"what-if-supersede-epoch", required_argument, NULL, OPT_WHAT_IF_EPOCH},
+    {"what-if-successor", required_argument, NULL, OPT_WHAT_IF_SUCCESSOR},
     {NULL, 0, NULL, 0},
 };
 
@@ -222,6 +265,39 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
         break;
     case OPT_ASKER:
         a->q.asker = steme_str_c(arg);
+        break;
+    case OPT_TIER:
+        if ((s = steme_tier_parse(arg)) <= 0)
+            return cli_usage(c, "--tier: '%s' is not a tier", arg);
+        a->q.tiers |= STEME_TIER_BIT(s);
+        break;
+    case OPT_AGENT:
+        if (!cli_parse_pubkey(arg, &a->q.agent))
+            return cli_usage(c, "--agent: '%s' is not a public key (64 hex digits)", arg);
+        a->q.has_agent = true;
+        break;
+    case OPT_OUTLIER_RATIO:
+        /* The engine checks the range (> 1) and names the rule; here only the form. */
+        if (!cli_parse_number(arg, &d) || d <= 0 || d > 4000)
+            return cli_usage(c, "--outlier-ratio: '%s' is not a ratio in (1, 4000]", arg);
+        a->q.outlier_ratio = (uint32_t)(d * 1e6 + 0.5);
+        break;
+    case OPT_MINORITY_SHARE:
+        if (!cli_parse_number(arg, &d) || d <= 0 || d > 1)
+            return cli_usage(c, "--minority-share: '%s' is not a number in (0, 1]", arg);
+        a->q.minority_share = (uint32_t)(d * 1e6 + 0.5);
+        break;
+    case OPT_WHAT_IF_DISTRUST:
+        if (!cli_parse_pubkey(arg, &a->q.what_if_distrust))
+            return cli_usage(c, "--what-if-distrust: '%s' is not a public key (64 hex digits)",
+                             arg);
+        a->q.has_what_if_distrust = true;
+        break;
+    case OPT_WHAT_IF_EPOCH:
+        a->q.what_if_supersede_epoch = steme_str_c(arg);
+        break;
+    case OPT_WHAT_IF_SUCCESSOR:
+        a->q.what_if_successor = steme_str_c(arg);
         break;
     }
     return CLI_CONTINUE;
@@ -358,59 +434,76 @@ answer_text(const steme_result *r, const steme_answer *a, bool explain)
     }
 }
 
-static const steme_answer *
-find_answer(const steme_result *r, const steme_answer *a)
-{
-    for (size_t i = 0; i < steme_result_count(r); i++) {
-        const steme_answer *b = steme_result_answer(r, i);
-        if (b->subject.len == a->subject.len && b->predicate.len == a->predicate.len &&
-            memcmp(b->subject.ptr, a->subject.ptr, a->subject.len) == 0 &&
-            memcmp(b->predicate.ptr, a->predicate.ptr, a->predicate.len) == 0)
-            return b;
-    }
-    return NULL;
-}
-
-/* The winner's text, "none" without one (a new string). */
-static char *
-winner_text(const steme_answer *a)
-{
-    if (a == NULL || !a->has_winner)
-        return strdup("none");
-    return value_text(&a->alternatives[a->winner].value);
-}
-
-/* Conclusions of base whose winner differs in what-if result wi. */
+/* What r's what-ifs were, for people ("retracting src:a, distrusting ab12...") and JSON. */
 static json_t *
-what_if_changes(cli *c, const steme_result *base, const steme_result *wi, const char *source)
+what_if_describe(const steme_query *q, char *text, size_t cap)
 {
-    json_t *changed = json_array();
+    char key[2 * STEME_PUBKEY_SIZE + 1];
     size_t n = 0;
 
+    text[0] = '\0';
+    if (q->has_what_if_distrust)
+        steme_hex(q->what_if_distrust.b, STEME_PUBKEY_SIZE, key);
+    if (q->what_if_retract.len > 0)
+        n += (size_t)snprintf(text + n, cap - n, "retracting %s", q->what_if_retract.ptr);
+    if (q->has_what_if_distrust && n < cap)
+        n += (size_t)snprintf(text + n, cap - n, "%sdistrusting %s", n > 0 ? ", " : "", key);
+    if (q->what_if_supersede_epoch.len > 0 && n < cap)
+        snprintf(text + n, cap - n, "%ssuperseding %s by %s", n > 0 ? ", " : "",
+                 q->what_if_supersede_epoch.ptr,
+                 q->what_if_successor.len > 0 ? q->what_if_successor.ptr : "none");
+    return json_pack("{s:s?, s:s?, s:s?, s:s?}", "retract",
+                     q->what_if_retract.len > 0 ? q->what_if_retract.ptr : NULL, "distrust",
+                     q->has_what_if_distrust ? key : NULL, "supersede_epoch",
+                     q->what_if_supersede_epoch.len > 0 ? q->what_if_supersede_epoch.ptr : NULL,
+                     "successor", q->what_if_successor.len > 0 ? q->what_if_successor.ptr : NULL);
+}
+
+/* The conclusions the what-ifs of wi change (the engine compares each answer with its
+ * baseline): printed, and as the JSON "what_if" object. */
+static json_t *
+what_if_changes(cli *c, const steme_query *q, const steme_result *wi)
+{
+    json_t *changed = json_array(), *answers = json_array();
+    char text[1024];
+    json_t *j = what_if_describe(q, text, sizeof(text));
+
     if (!c->json)
-        printf("what-if: retracting %s\n", source);
-    for (size_t i = 0; i < steme_result_count(base); i++) {
-        const steme_answer *a = steme_result_answer(base, i);
-        const steme_answer *b = find_answer(wi, a);
-        char *x = winner_text(a), *y = winner_text(b);
-        if (x != NULL && y != NULL && strcmp(x, y) != 0) {
-            n++;
-            json_array_append_new(changed,
-                                  json_pack("{s:s%, s:s%, s:s, s:s}", "subject", a->subject.ptr,
-                                            a->subject.len, "predicate", a->predicate.ptr,
-                                            a->predicate.len, "before", x, "after", y));
-            if (!c->json) {
-                fputs("  ", stdout);
-                cli_safe_put(stdout, a->predicate.ptr, a->predicate.len);
-                printf(": %s -> %s\n", x, y);
+        printf("what-if: %s\n", text);
+    for (size_t i = 0; i < steme_result_count(wi); i++) {
+        const steme_answer *a = steme_result_answer(wi, i);
+        if (c->json)
+            json_array_append_new(answers, answer_json(a));
+        if (!a->changed)
+            continue;
+        char *x = a->baseline_has_winner ? value_text(&a->baseline_winner) : strdup("none");
+        char *y = a->has_winner ? value_text(&a->alternatives[a->winner].value) : strdup("none");
+        json_array_append_new(changed,
+                              json_pack("{s:s%, s:s%, s:s?, s:s?}", "subject", a->subject.ptr,
+                                        a->subject.len, "predicate", a->predicate.ptr,
+                                        a->predicate.len, "before", x, "after", y));
+        if (!c->json) {
+            fputs("  ", stdout);
+            if (q->predicate.len == 0 || q->subject_prefix) {
+                cli_safe_put(stdout, a->subject.ptr, a->subject.len);
+                fputc(' ', stdout);
             }
+            cli_safe_put(stdout, a->predicate.ptr, a->predicate.len);
+            printf(": %s -> %s\n", x != NULL ? x : "?", y != NULL ? y : "?");
         }
         free(x);
         free(y);
     }
-    if (!c->json && n == 0)
+    if (!c->json && steme_result_changed(wi) == 0)
         puts("  no conclusion would change");
-    return json_pack("{s:s, s:o}", "retract", source, "changed", changed);
+    if (j != NULL) {
+        json_object_set_new(j, "changed", changed);
+        json_object_set_new(j, "answers", answers);
+    } else {
+        json_decref(changed);
+        json_decref(answers);
+    }
+    return j;
 }
 
 static int
@@ -418,61 +511,60 @@ run_query(cli *c, int argc, char **argv)
 {
     query_args a;
     int status = parse(c, &cli_cmd_query, argc, argv, &a, 1);
-    steme_result *r = NULL, *wi = NULL;
+    steme_result *r = NULL;
+    const steme_result *base;
     steme_errinfo ei = {0};
     steme_db *db = NULL;
-    steme_str what_if;
+    bool writable;
     int err;
 
     if (status != CLI_CONTINUE)
         return status;
-    /* A what-if runs the real retraction in a write transaction that is then aborted: it
-     * writes nothing, but needs a store opened for writing. */
     if (a.q.asker.len > 0 && !a.q.audit)
         return cli_usage(c, "--asker goes with --audit");
-    /* The audit appends to the store: it needs a writable store too. */
-    if ((status = cli_db_open(c, a.q.what_if_retract.len == 0 && !a.q.audit, &db)) != CLI_CONTINUE)
+    if (a.q.what_if_successor.len > 0 && a.q.what_if_supersede_epoch.len == 0)
+        return cli_usage(c, "--what-if-successor goes with --what-if-supersede-epoch");
+    /* A what-if retraction or supersession runs the real rules in a write transaction that is
+     * then aborted: it writes nothing, but needs a store opened for writing. The audit
+     * appends to the store: it needs a writable store too. */
+    writable = a.q.what_if_retract.len > 0 || a.q.what_if_supersede_epoch.len > 0 || a.q.audit;
+    if ((status = cli_db_open(c, !writable, &db)) != CLI_CONTINUE)
         return status;
-    what_if = a.q.what_if_retract;
-    a.q.what_if_retract = steme_str_c("");
     err = steme_db_query(db, &a.q, &r, &ei);
-    if (err == STEME_OK && what_if.len > 0) {
-        steme_query q2 = a.q;
-        q2.what_if_retract = what_if;
-        err = steme_db_query(db, &q2, &wi, &ei);
-    }
     if (err != STEME_OK) {
-        steme_result_free(r);
         steme_db_close(db);
         return cli_error(c, err, &ei, NULL);
     }
-    json_t *wij = wi != NULL && c->json ? what_if_changes(c, r, wi, what_if.ptr) : NULL;
+    /* The main answers are the query's own; a what-if's are listed as changes. */
+    base = steme_result_what_if(r) ? steme_result_baseline(r) : r;
+    json_t *wij = steme_result_what_if(r) && c->json ? what_if_changes(c, &a.q, r) : NULL;
     if (c->json) {
         json_t *answers = json_array();
-        for (size_t i = 0; i < steme_result_count(r); i++)
-            json_array_append_new(answers, answer_json(steme_result_answer(r, i)));
+        for (size_t i = 0; i < steme_result_count(base); i++)
+            json_array_append_new(answers, answer_json(steme_result_answer(base, i)));
         json_t *j =
-            json_pack("{s:I, s:s, s:I, s:o}", "position", (json_int_t)steme_result_position(r),
-                      "lens", steme_result_lens(r), "version",
-                      (json_int_t)steme_result_lens_version(r), "answers", answers);
+            json_pack("{s:I, s:s, s:I, s:o}", "position", (json_int_t)steme_result_position(base),
+                      "lens", steme_result_lens(base), "version",
+                      (json_int_t)steme_result_lens_version(base), "answers", answers);
         if (j != NULL && wij != NULL)
             json_object_set_new(j, "what_if", wij);
+        else
+            json_decref(wij);
         status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     } else {
-        if (steme_result_count(r) == 0)
+        if (steme_result_count(base) == 0)
             puts("no claims");
-        for (size_t i = 0; i < steme_result_count(r); i++) {
+        for (size_t i = 0; i < steme_result_count(base); i++) {
             if (i > 0)
                 fputc('\n', stdout);
-            answer_text(r, steme_result_answer(r, i), a.explain);
+            answer_text(base, steme_result_answer(base, i), a.explain);
         }
-        if (wi != NULL) {
+        if (steme_result_what_if(r)) {
             fputc('\n', stdout);
-            json_decref(what_if_changes(c, r, wi, what_if.ptr));
+            json_decref(what_if_changes(c, &a.q, r));
         }
         status = CLI_EXIT_OK;
     }
-    steme_result_free(wi);
     steme_result_free(r);
     steme_db_close(db);
     return cli_finish(c, status);

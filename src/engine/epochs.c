@@ -17,6 +17,7 @@
  * their 64-bit hash in the last two; only admins open epochs, so a collision would take an
  * admin opening two names with the same 64-bit BLAKE2b prefix.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -177,9 +178,40 @@ steme__epochs_on_assertion(steme__txn *t, const steme_entry *e, bool *ret_deprec
 typedef struct recheck {
     steme__txn *t;
     uint64_t seq;
+    /* A dry-run supersession (superseded_seq 0: no event names the successor). */
+    const steme_str *dry_epoch, *dry_successor;
     bool deprecated;
     steme_err err;
 } recheck;
+
+static bool
+str_eq(steme_str a, steme_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* The successor of the superseded epoch `name` (row): named by its epoch_supersede event, or
+ * by the dry run in progress. */
+static steme_err
+successor_of(const recheck *rc, steme_str name, const steme__epoch_row *row, steme_str *ret)
+{
+    steme_entry ev;
+    steme_err err;
+
+    if (row->superseded_seq == 0) {
+        if (rc->dry_epoch == NULL || !str_eq(*rc->dry_epoch, name))
+            return STEME_ECORRUPT;
+        *ret = *rc->dry_successor;
+        return STEME_OK;
+    }
+    err = steme__txn_get_seq(rc->t, row->superseded_seq, &ev);
+    if (err != STEME_OK)
+        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+    if (ev.record.kind != STEME_RECORD_EVENT)
+        return STEME_ECORRUPT;
+    *ret = ev.record.event.successor;
+    return STEME_OK;
+}
 
 /* Whether membership in epoch deprecates the assertion: the epoch was superseded, and the
  * assertion was re-affirmed in none of the epochs that followed it (its successor, the
@@ -198,20 +230,20 @@ deprecates(recheck *rc, steme_str epoch)
     if (err == STEME_ENOTFOUND)
         return STEME_OK;
     for (; err == STEME_OK && row.status == STEME__EPOCH_SUPERSEDED; steps++) {
-        steme_entry ev;
         steme_str next;
 
         if (steps == MAX_CHAIN)
             return STEME_ECORRUPT;
-        err = steme__txn_get_seq(rc->t, row.superseded_seq, &ev);
-        if (err != STEME_OK)
-            return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
-        if (ev.record.kind != STEME_RECORD_EVENT)
-            return STEME_ECORRUPT;
-        next = ev.record.event.successor;
+        if ((err = successor_of(rc, epoch, &row, &next)) != STEME_OK)
+            return err;
+        if (next.len == 0) {
+            steps++; /* a dry run superseding by none: nothing follows to cover it */
+            break;
+        }
         err = reaffirmed_in(rc->t, rc->seq, next);
         if (err != STEME_ENOTFOUND)
             return err; /* re-affirmed further down the chain (STEME_OK): covered */
+        epoch = next;
         err = steme__epoch_get(rc->t, next, &row);
     }
     if (err != STEME_OK && err != STEME_ENOTFOUND)
@@ -245,9 +277,10 @@ reaffirm_one(const steme__val *key, const steme__val *val, void *ctx)
 /* Whether the assertion at seq is deprecated through its own epoch or any epoch it was
  * re-affirmed in. Reads only. */
 static steme_err
-deprecated_now(steme__txn *t, uint64_t seq, bool *ret)
+deprecated_now(steme__txn *t, uint64_t seq, const steme_str *dry_epoch,
+               const steme_str *dry_successor, bool *ret)
 {
-    recheck rc = {.t = t, .seq = seq};
+    recheck rc = {.t = t, .seq = seq, .dry_epoch = dry_epoch, .dry_successor = dry_successor};
     uint8_t prefix[8];
     steme_entry e;
     steme_err err;
@@ -298,6 +331,7 @@ set_deprecated(steme__txn *t, uint64_t seq, bool deprecated, uint64_t cause, boo
 
 typedef struct supersede {
     steme__txn *t;
+    steme_str epoch;
     steme_str successor;
     uint64_t cause;
     uint64_t count; /* assertions deprecated */
@@ -352,42 +386,77 @@ new_member(const steme__val *key, const steme__val *val, void *ctx)
     }
     if (s->err != STEME_OK || !(row.conditions & STEME_COND_DEPRECATED))
         return s->err != STEME_OK;
-    s->err = deprecated_now(s->t, seq, &deprecated);
+    s->err = deprecated_now(s->t, seq, s->cause == 0 ? &s->epoch : NULL,
+                            s->cause == 0 ? &s->successor : NULL, &deprecated);
     if (s->err == STEME_OK && !deprecated)
         s->err = set_deprecated(s->t, seq, false, s->cause, &changed);
     return s->err != STEME_OK;
+}
+
+/* Supersede epoch by successor (empty only in a dry run: by none) as the event at cause
+ * would; cause 0 is a dry run. *ret_count: the assertions it deprecated. */
+static steme_err
+supersede_run(steme__txn *t, steme_str epoch, steme_str successor, uint64_t cause,
+              uint64_t *ret_count)
+{
+    supersede s = {.t = t, .epoch = epoch, .successor = successor, .cause = cause};
+    steme__epoch_row row;
+    uint8_t prefix[8];
+    steme_err err;
+
+    err = steme__epoch_get(t, epoch, &row);
+    if (err != STEME_OK)
+        return err == STEME_ENOTFOUND && cause != 0 ? STEME_ECORRUPT : err;
+    row.status = STEME__EPOCH_SUPERSEDED;
+    row.superseded_seq = cause;
+    if ((err = steme__epoch_put(t, epoch, &row)) != STEME_OK)
+        return err;
+    name_hash(epoch, prefix);
+    err = steme__tscan(t, STEME__T_EPOCH_MEMBER, prefix, sizeof(prefix), old_member, &s);
+    if (err == STEME_OK && (err = s.err) == STEME_OK && successor.len > 0) {
+        name_hash(successor, prefix);
+        err = steme__tscan(t, STEME__T_EPOCH_MEMBER, prefix, sizeof(prefix), new_member, &s);
+    }
+    if (err == STEME_OK)
+        err = s.err;
+    if (err == STEME_OK)
+        *ret_count = s.count;
+    return err;
 }
 
 static steme_err
 apply_supersede(steme__txn *t, const steme_entry *e)
 {
     const steme_event *ev = &e->record.event;
-    supersede s = {.t = t, .successor = ev->successor, .cause = e->seq};
     steme_cascade_report report = {.event_seq = e->seq, .depths = 1};
-    steme__epoch_row row;
-    uint8_t prefix[8];
+    uint64_t count;
+    steme_err err = supersede_run(t, ev->epoch, ev->successor, e->seq, &count);
+
+    if (err != STEME_OK)
+        return err;
+    report.per_depth[0] = count;
+    report.total = count;
+    return steme__report_put(t, e->seq, &report);
+}
+
+steme_err
+steme__epoch_supersede_dry(steme__txn *t, steme_str epoch, steme_str successor, steme_errinfo *ei,
+                           uint64_t *ret_count)
+{
     steme_err err;
 
-    err = steme__epoch_get(t, ev->epoch, &row);
+    assert(steme__txn_applying(t) == 0);
+    err = require_open(t, epoch, "what_if_supersede_epoch", "is already superseded", ei);
     if (err != STEME_OK)
-        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
-    row.status = STEME__EPOCH_SUPERSEDED;
-    row.superseded_seq = e->seq;
-    if ((err = steme__epoch_put(t, ev->epoch, &row)) != STEME_OK)
         return err;
-    name_hash(ev->epoch, prefix);
-    err = steme__tscan(t, STEME__T_EPOCH_MEMBER, prefix, sizeof(prefix), old_member, &s);
-    if (err == STEME_OK && (err = s.err) == STEME_OK) {
-        name_hash(ev->successor, prefix);
-        err = steme__tscan(t, STEME__T_EPOCH_MEMBER, prefix, sizeof(prefix), new_member, &s);
+    if (successor.len > 0) {
+        if (str_eq(successor, epoch))
+            return steme__refuse(ei, "what_if_successor", "is the epoch itself");
+        err = require_open(t, successor, "what_if_successor", "is superseded", ei);
+        if (err != STEME_OK)
+            return err;
     }
-    if (err == STEME_OK)
-        err = s.err;
-    if (err != STEME_OK)
-        return err;
-    report.per_depth[0] = s.count;
-    report.total = s.count;
-    return steme__report_put(t, e->seq, &report);
+    return supersede_run(t, epoch, successor, 0, ret_count);
 }
 
 static steme_err
@@ -414,7 +483,7 @@ apply_reaffirm(steme__txn *t, const steme_entry *e)
         return err;
     if ((err = member_put(t, ev->epoch, seq)) != STEME_OK)
         return err;
-    if ((err = deprecated_now(t, seq, &deprecated)) != STEME_OK)
+    if ((err = deprecated_now(t, seq, NULL, NULL, &deprecated)) != STEME_OK)
         return err;
     return set_deprecated(t, seq, deprecated, e->seq, &changed);
 }

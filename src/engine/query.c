@@ -3,8 +3,10 @@
  * query.c -- steme_db_query and steme_db_verify_receipt (DESIGN §6, docs/lenses.md "Queries"
  * and "Receipts"): the query's options checked and turned into lens parameters, the position
  * resolved (latest, a log position, or a transaction time), the candidates gathered in one
- * snapshot (query_cands.c) -- or in a dry-run transaction after a what-if retraction -- then
- * grouped by (subject, predicate), resolved by the lens, and each answer given its receipt.
+ * snapshot (query_cands.c) -- or in a dry-run transaction after a what-if retraction or epoch
+ * supersession -- then grouped by (subject, predicate), resolved by the lens, and each answer
+ * given its receipt. A what-if query also answers without its what-ifs in the same
+ * transaction first (the baseline) and marks the conclusions that change.
  *
  * A result owns copies of the records it read, so it outlives the snapshot.
  */
@@ -42,6 +44,9 @@ struct steme_result {
     bool materialized;
     char lens[LENS_NAME_MAX];
     uint32_t version;
+    bool what_if;
+    steme_result *baseline; /* a what-if's answers without the what-ifs; owned */
+    size_t changed;         /* answers whose conclusion the what-if changes */
 };
 
 void
@@ -175,7 +180,25 @@ check_query(const steme_query *q, steme__lens_params *p, uint32_t *stages, uint3
         return refuse(ei, "what_if_retract", "longer than 256 bytes");
     if (q->what_if_retract.len > 0 && (q->as_of != 0 || q->as_of_time != 0))
         return refuse(ei, "what_if_retract", "only at the latest position");
+    if (!str_ok(q->what_if_supersede_epoch, STEME_MAX_NAME))
+        return refuse(ei, "what_if_supersede_epoch", "longer than 128 bytes");
+    if (!str_ok(q->what_if_successor, STEME_MAX_NAME))
+        return refuse(ei, "what_if_successor", "longer than 128 bytes");
+    if (q->what_if_successor.len > 0 && q->what_if_supersede_epoch.len == 0)
+        return refuse(ei, "what_if_successor", "needs what_if_supersede_epoch");
+    if (q->what_if_supersede_epoch.len > 0 && (q->as_of != 0 || q->as_of_time != 0))
+        return refuse(ei, "what_if_supersede_epoch", "only at the latest position");
+    /* An audit row records the what-if source only (its format predates the others). */
+    if (q->audit && (q->has_what_if_distrust || q->what_if_supersede_epoch.len > 0))
+        return refuse(ei, "audit", "not with a what-if distrust or epoch supersession");
     return STEME_OK;
+}
+
+static bool
+is_what_if(const steme_query *q)
+{
+    return q->what_if_retract.len > 0 || q->has_what_if_distrust ||
+           q->what_if_supersede_epoch.len > 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -240,6 +263,18 @@ receipt(const uint8_t *params, size_t pl, uint64_t position, const steme_query *
     if (q->has_agent)
         steme__hash256_update(&h, q->agent.b, STEME_PUBKEY_SIZE);
     h_str(&h, q->what_if_retract);
+    /* Optional parts, tagged: a tag byte can never start the u32 count that follows
+     * otherwise (at most STEME_QUERY_MAX_CANDS < 2^24), so receipts of queries without
+     * them are those of format 1 before they existed. */
+    if (q->has_what_if_distrust) {
+        h_u8(&h, 'D');
+        steme__hash256_update(&h, q->what_if_distrust.b, STEME_PUBKEY_SIZE);
+    }
+    if (q->what_if_supersede_epoch.len > 0) {
+        h_u8(&h, 'E');
+        h_str(&h, q->what_if_supersede_epoch);
+        h_str(&h, q->what_if_successor);
+    }
     h_u32(&h, (uint32_t)a->n_candidates);
     for (size_t i = 0; i < a->n_candidates; i++)
         steme__hash256_update(&h, a->candidates[i].b, STEME_ID_SIZE);
@@ -454,6 +489,7 @@ steme_result_free(steme_result *r)
     steme__free(r->mem);
     steme__free(r->answers);
     steme__qset_free(&r->set);
+    steme_result_free(r->baseline);
     steme__free(r);
 }
 
@@ -522,6 +558,7 @@ steme__result_clone(const steme_result *r, steme_result **ret)
         n_bytes += a->subject.len + a->predicate.len + strlen(a->explanation) + 1;
         for (size_t k = 0; k < a->n_alternatives; k++)
             n_bytes += a->alternatives[k].value.str.len + a->alternatives[k].value.unit.len;
+        n_bytes += a->baseline_winner.str.len + a->baseline_winner.unit.len;
     }
     size = r->n * sizeof(steme_answer) + n_alts * sizeof(steme_alternative) +
            n_ids * sizeof(steme_id) + n_bytes;
@@ -561,6 +598,9 @@ steme__result_clone(const steme_result *r, steme_result **ret)
             alt->value.str = flat_str(&cur, alt->value.str);
             alt->value.unit = flat_str(&cur, alt->value.unit);
         }
+        /* A what-if is never cached, so a clone has no baseline result to borrow from. */
+        a->baseline_winner.str = flat_str(&cur, a->baseline_winner.str);
+        a->baseline_winner.unit = flat_str(&cur, a->baseline_winner.unit);
     }
     assert(cur == (uint8_t *)c->flat + size);
     *ret = c;
@@ -579,6 +619,24 @@ steme_result_lens_version(const steme_result *r)
     return r != NULL ? r->version : 0;
 }
 
+bool
+steme_result_what_if(const steme_result *r)
+{
+    return r != NULL && r->what_if;
+}
+
+const steme_result *
+steme_result_baseline(const steme_result *r)
+{
+    return r != NULL ? r->baseline : NULL;
+}
+
+size_t
+steme_result_changed(const steme_result *r)
+{
+    return r != NULL ? r->changed : 0;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Running a query
  */
@@ -590,7 +648,23 @@ typedef struct run_ctx {
     uint32_t stages, tiers;
     steme_errinfo *ei;
     steme_result *r;
+    bool base_pass; /* a what-if's baseline: run without the what-ifs */
 } run_ctx;
+
+/* What-if distrust: the agent's assertions are left out as if quarantined and never let
+ * out, whatever the stages asked for; an assertion already left out keeps its first reason. */
+static void
+distrust_rows(steme__qset *set, const steme_pubkey *agent)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        steme__qrow *row = &set->rows[i];
+        if (memcmp(row->e.record.assertion.agent.b, agent->b, STEME_PUBKEY_SIZE) != 0)
+            continue;
+        row->cand.trust = 0;
+        if (row->excl == STEME__QX_NONE)
+            row->excl = STEME__QX_FILTER;
+    }
+}
 
 /* Gather and build inside t (a snapshot, or a dry run with the what-if applied). */
 static steme_err
@@ -607,6 +681,10 @@ run_in(steme__txn *t, run_ctx *rc)
     } else if (q->as_of != 0) {
         position = q->as_of;
     } else if (q->as_of_time > 0) {
+        /* Answering "as of" a time still to come with today's log would be an answer that
+         * changes when that time comes: refused, like a position beyond the log. */
+        if (q->as_of_time > steme_now_ms())
+            return refuse(rc->ei, "as_of_time", "in the future");
         if ((err = steme__query_seq_at_time(t, last, q->as_of_time, &position)) != STEME_OK)
             return err;
         if (position == 0)
@@ -618,35 +696,147 @@ run_in(steme__txn *t, run_ctx *rc)
         return refuse(rc->ei, "as_of", "beyond the last log position");
     if (q->what_if_retract.len > 0 && position != last)
         return refuse(rc->ei, "what_if_retract", "only at the latest position");
+    if (q->what_if_supersede_epoch.len > 0 && position != last)
+        return refuse(rc->ei, "what_if_supersede_epoch", "only at the latest position");
     rc->r->position = position;
     if (position > 0) {
         err = steme__query_gather(t, q, position, position == last, rc->stages, rc->tiers,
                                   &rc->r->set);
         if (err != STEME_OK)
             return err;
+        if (q->has_what_if_distrust && !rc->base_pass)
+            distrust_rows(&rc->r->set, &q->what_if_distrust);
     }
     return build(rc->r, q, &rc->p);
 }
 
+/* The baseline of a what-if inside t, before any what-if is applied to t. */
+static steme_err
+run_baseline(steme__txn *t, run_ctx *rc)
+{
+    steme__agent_row agent;
+    steme_result *r = rc->r;
+    steme_err err;
+
+    if (rc->q->has_what_if_distrust) {
+        err = steme__agent_get(t, &rc->q->what_if_distrust, &agent);
+        if (err == STEME_ENOTFOUND)
+            return refuse(rc->ei, "what_if_distrust", "no such agent");
+        if (err != STEME_OK)
+            return err;
+    }
+    if ((r->baseline = steme__calloc(1, sizeof(*r->baseline))) == NULL)
+        return STEME_ENOMEM;
+    memcpy(r->baseline->lens, r->lens, sizeof(r->lens));
+    r->baseline->version = r->version;
+    rc->r = r->baseline;
+    rc->base_pass = true;
+    err = run_in(t, rc);
+    rc->base_pass = false;
+    rc->r = r;
+    return err;
+}
+
+/* A what-if that changes derived state, inside a dry-run transaction: the baseline, then the
+ * real rules applied (in a transaction that is thrown away; cause 0 marks a dry run), then the
+ * query again. The stages they change are read from the state rows (position latest). */
 static steme_err
 what_if_run(steme__txn *t, void *ctx)
 {
     run_ctx *rc = ctx;
-    steme__source_row src;
-    steme_cascade_report rep;
-    steme_err err = steme__source_get(t, rc->q->what_if_retract, &src);
+    const steme_query *q = rc->q;
+    steme_err err;
 
-    if (err == STEME_ENOTFOUND)
-        return refuse(rc->ei, "what_if_retract", "no such source");
-    if (err != STEME_OK)
+    if ((err = run_baseline(t, rc)) != STEME_OK)
         return err;
-    if (src.status == STEME_SOURCE_RETRACTED)
-        return refuse(rc->ei, "what_if_retract", "the source is already retracted");
-    /* The real retraction's rules (sources.c), in a transaction that is thrown away; cause 0
-     * marks a dry run. The stages it changes are read from the state rows (position latest). */
-    if ((err = steme__source_cascade(t, rc->q->what_if_retract, true, 0, &rep)) != STEME_OK)
-        return err;
+    if (q->what_if_retract.len > 0) {
+        steme__source_row src;
+        steme_cascade_report rep;
+        err = steme__source_get(t, q->what_if_retract, &src);
+        if (err == STEME_ENOTFOUND)
+            return refuse(rc->ei, "what_if_retract", "no such source");
+        if (err != STEME_OK)
+            return err;
+        if (src.status == STEME_SOURCE_RETRACTED)
+            return refuse(rc->ei, "what_if_retract", "the source is already retracted");
+        if ((err = steme__source_cascade(t, q->what_if_retract, true, 0, &rep)) != STEME_OK)
+            return err;
+    }
+    if (q->what_if_supersede_epoch.len > 0) {
+        uint64_t count;
+        err = steme__epoch_supersede_dry(t, q->what_if_supersede_epoch, q->what_if_successor,
+                                         rc->ei, &count);
+        if (err != STEME_OK)
+            return err;
+    }
     return run_in(t, rc);
+}
+
+/* A read-only what-if (distrust alone) inside snapshot t: the baseline, then the query. */
+static steme_err
+what_if_snap(steme__txn *t, run_ctx *rc)
+{
+    steme_err err = run_baseline(t, rc);
+
+    return err == STEME_OK ? run_in(t, rc) : err;
+}
+
+static int
+key_cmp(const steme_answer *a, const steme_answer *b)
+{
+    size_t n = a->subject.len < b->subject.len ? a->subject.len : b->subject.len;
+    int c = n > 0 ? memcmp(a->subject.ptr, b->subject.ptr, n) : 0;
+
+    if (c == 0 && a->subject.len != b->subject.len)
+        c = a->subject.len < b->subject.len ? -1 : 1;
+    if (c != 0)
+        return c;
+    n = a->predicate.len < b->predicate.len ? a->predicate.len : b->predicate.len;
+    c = n > 0 ? memcmp(a->predicate.ptr, b->predicate.ptr, n) : 0;
+    if (c == 0 && a->predicate.len != b->predicate.len)
+        c = a->predicate.len < b->predicate.len ? -1 : 1;
+    return c;
+}
+
+/* Whether two winners are the same value as the lens groups values. */
+static bool
+same_value(const steme_value *x, const steme_value *y)
+{
+    steme__vnorm a, b;
+
+    if (steme__value_norm(x, &a) != STEME_OK || steme__value_norm(y, &b) != STEME_OK)
+        return false;
+    return steme__vnorm_cmp(&a, &b) <= 0 ? steme__vnorm_near(&a, &b) : steme__vnorm_near(&b, &a);
+}
+
+/* Give each what-if answer its baseline conclusion and whether it changed. Both results are
+ * in key order; the what-if leaves every row visible (it only changes stages or filters), so
+ * the keys match, but a key missing from the baseline counts as "no winner". */
+static void
+compare_baseline(steme_result *r)
+{
+    const steme_result *b = r->baseline;
+    size_t j = 0;
+
+    r->what_if = true;
+    r->changed = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        steme_answer *a = &r->answers[i];
+        const steme_answer *base = NULL;
+        while (j < b->n && key_cmp(&b->answers[j], a) < 0)
+            j++;
+        if (j < b->n && key_cmp(&b->answers[j], a) == 0)
+            base = &b->answers[j];
+        a->baseline_has_winner = base != NULL && base->has_winner;
+        a->baseline_reason = base != NULL ? base->reason : "empty";
+        if (a->baseline_has_winner)
+            a->baseline_winner = base->alternatives[base->winner].value;
+        if (a->has_winner != a->baseline_has_winner)
+            a->changed = true;
+        else if (a->has_winner)
+            a->changed = !same_value(&a->alternatives[a->winner].value, &a->baseline_winner);
+        r->changed += a->changed;
+    }
 }
 
 /* Receipts of every answer of rc->r at its position. */
@@ -660,6 +850,18 @@ receipts(run_ctx *rc)
     for (size_t i = 0; err == STEME_OK && i < rc->r->n; i++)
         receipt(params, pl, rc->r->position, rc->q, rc->stages, rc->tiers, &rc->r->answers[i],
                 rc->r->answers[i].receipt);
+    if (err == STEME_OK && rc->r->baseline != NULL) {
+        /* The baseline's receipts are those of the query without its what-ifs. */
+        steme_query base = *rc->q;
+        run_ctx bc = *rc;
+        base.what_if_retract = steme_str_c("");
+        base.has_what_if_distrust = false;
+        base.what_if_supersede_epoch = steme_str_c("");
+        base.what_if_successor = steme_str_c("");
+        bc.q = &base;
+        bc.r = rc->r->baseline;
+        err = receipts(&bc);
+    }
     return err;
 }
 
@@ -769,7 +971,7 @@ static bool
 cacheable(const steme_db *db, const steme_query *q, uint64_t position)
 {
     return db->mv != NULL && !q->no_cache && position == 0 && q->as_of == 0 && q->as_of_time == 0 &&
-           q->predicate.len > 0 && !q->subject_prefix && q->what_if_retract.len == 0;
+           q->predicate.len > 0 && !q->subject_prefix && !is_what_if(q);
 }
 
 static steme_err
@@ -793,14 +995,20 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
         return STEME_ENOMEM;
     lens_name(&rc.p, rc.r->lens);
     rc.r->version = rc.p.version;
-    if (q->what_if_retract.len > 0) {
+    if (q->what_if_retract.len > 0 || q->what_if_supersede_epoch.len > 0) {
         err = steme__store_dry_run(db->store, what_if_run, &rc);
     } else if ((err = steme__snap_begin(db->store, &snap)) == STEME_OK) {
-        if (cacheable(db, q, position))
+        if (q->has_what_if_distrust)
+            err = what_if_snap(steme__snap_txn(snap), &rc);
+        else if (cacheable(db, q, position))
             err = run_mv(db, steme__snap_txn(snap), &rc, &hit);
         else
             err = run_in(steme__snap_txn(snap), &rc);
         steme__snap_end(snap);
+    }
+    if (err == STEME_OK && rc.r->baseline != NULL) {
+        rc.r->baseline->computed_at = rc.r->baseline->position;
+        compare_baseline(rc.r);
     }
     if (err == STEME_OK && rc.r->computed_at == 0)
         rc.r->computed_at = rc.r->position;

@@ -115,6 +115,15 @@ steme_err steme__epochs_apply(steme__txn *t, const steme_entry *e);
  * epoch is already superseded (only in a log written without the rules). */
 steme_err steme__epochs_on_assertion(steme__txn *t, const steme_entry *e, bool *ret_deprecated);
 
+/* Supersede the open epoch by the open successor (empty: by none, so no re-affirmation
+ * covers a member) as an epoch_supersede event would, for a dry run (t is not applying a
+ * record; nothing is recorded as the cause). *ret_count: the assertions it deprecated.
+ * Errors: STEME_EINVAL with ei naming "what_if_supersede_epoch" (no such epoch, already
+ * superseded) or "what_if_successor" (no such epoch, superseded, the epoch itself); store
+ * errors. */
+steme_err steme__epoch_supersede_dry(steme__txn *t, steme_str epoch, steme_str successor,
+                                     steme_errinfo *ei, uint64_t *ret_count);
+
 /* ---------------------------------------------------------------------------------------------
  * sources.c
  */

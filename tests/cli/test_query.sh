@@ -73,6 +73,78 @@ out_has "myalgia: 0.2 % -> 12.0 %"
 expect 0 --json query drug:x myalgia --lens authority --what-if-retract fda:label
 jq_true '.what_if.changed[0].before == "0.2 %" and .what_if.changed[0].after == "12.0 %"'
 
+# What-if distrust: leaving out the regulator's agent hands authority to the forums too;
+# leaving out the blogger changes nothing. The main answers stay the real ones.
+expect 0 query drug:x myalgia --lens authority --what-if-distrust "$A"
+kv winner "0.2 %"
+out_has "what-if: distrusting $A"
+out_has "myalgia: 0.2 % -> 12.0 %"
+expect 0 query drug:x myalgia --lens authority --what-if-distrust "$D"
+out_has "no conclusion would change"
+expect 0 --json query drug:x myalgia --lens authority --what-if-distrust "$A"
+jq_true ".what_if.distrust == \"$A\" and .what_if.retract == null"
+jq_true '.answers[0].winner == "0.2 %" and .what_if.answers[0].winner == "12.0 %"'
+jq_true '.what_if.changed == [{"subject": "drug:x", "predicate": "myalgia", "before": "0.2 %", "after": "12.0 %"}]'
+jq_true '.what_if.answers[0].excluded.filter == 1'
+expect 0 query drug:x myalgia --lens recency --what-if-distrust "$D" --as-of "$POS"
+out_has "myalgia: 5.0 % -> 12.0 %"
+
+# What-if epoch supersession: the real rules deprecate the epoch's claims, nothing is written.
+expect 0 --quiet epoch open label-2011
+expect 0 --quiet epoch open label-2020
+expect 0 assert --key "$T/a.key" --subject drug:y --predicate dose --value 10 --type number \
+    --source fda:label --epoch label-2011
+expect 0 assert --key "$T/c.key" --subject drug:y --predicate dose --value 10 --type number \
+    --source forum:1 --epoch label-2011
+expect 0 assert --key "$T/b.key" --subject drug:y --predicate dose --value 20 --type number \
+    --source forum:2
+SEQ=$(last_seq)
+expect 0 query drug:y dose --what-if-supersede-epoch label-2011 --what-if-successor label-2020
+kv winner "10.0"
+out_has "what-if: superseding label-2011 by label-2020"
+out_has "dose: 10.0 -> 20.0"
+expect 0 --json query drug:y --what-if-supersede-epoch label-2011
+jq_true '.what_if.supersede_epoch == "label-2011" and .what_if.successor == null'
+jq_true '.what_if.changed[0].before == "10.0" and .what_if.changed[0].after == "20.0"'
+jq_true '.what_if.answers[0].excluded.stage == 2'
+expect 0 query drug:y dose --what-if-supersede-epoch label-2020
+out_has "no conclusion would change"
+eq "$(last_seq)" "$SEQ" "log position after the what-ifs"
+expect 0 query drug:y dose
+kv winner "10.0"
+expect 0 --quiet epoch supersede label-2011 --successor label-2020
+expect 0 query drug:y dose
+kv winner "20.0"
+expect 1 query drug:y dose --what-if-supersede-epoch label-2011
+err_has "what_if_supersede_epoch: is already superseded"
+expect 1 query drug:y dose --what-if-supersede-epoch label-2020 --what-if-successor label-2011
+err_has "what_if_successor: is superseded"
+expect 1 query drug:y dose --what-if-supersede-epoch nope
+err_has "what_if_supersede_epoch: no such epoch"
+expect 2 query drug:y dose --what-if-successor label-2020
+
+# Filters and parameters the API has: tiers, agent, support, skeptic.
+expect 0 query drug:x myalgia --tier regulatory
+kv winner "0.2 %"
+kv candidates 1
+expect 0 query drug:x myalgia --tier regulatory --tier unverified
+kv candidates 5
+expect 0 query drug:x myalgia --agent "$D" --lens recency
+kv winner "12.0 %"
+kv candidates 2
+expect 0 query drug:x myalgia --min-support 3
+kv winner "12.0 %"
+expect 0 query drug:x myalgia --min-support 4
+out_has "none (low_support"
+expect 0 --json query drug:x myalgia --lens skeptic --outlier-ratio 20 --minority-share 0.1
+jq_true '.answers[0].reason == "by_design"'
+expect 1 query drug:x myalgia --lens skeptic --outlier-ratio 0.5
+err_has "outlier_ratio"
+expect 2 query drug:x myalgia --minority-share 2
+expect 2 query drug:x myalgia --tier bogus
+expect 2 query drug:x myalgia --agent nothex
+expect 2 query drug:x myalgia --what-if-distrust nothex
+
 # Bad input: a precise error.
 expect 1 query drug:x myalgia --lens majority
 err_has "lens: unknown lens"
@@ -83,3 +155,17 @@ jq_true '.field == "chain"'
 expect 2 query drug:x myalgia --as-of yesterday
 expect 2 query drug:x myalgia --valid-at never
 expect 2 verify-receipt drug:x myalgia --lens consensus --as-of 3
+expect 1 query drug:x myalgia --as-of 2999-01-01T00:00:00Z
+err_has "as_of_time: in the future"
+expect 1 query drug:x myalgia --as-of 1990-01-01T00:00:00Z
+err_has "as_of_time: before the first record"
+expect 1 query drug:x myalgia --as-of 3 --what-if-retract fda:label
+err_has "what_if_retract: only at the latest position"
+expect 1 query drug:x myalgia --what-if-retract nowhere:1
+err_has "what_if_retract: no such source"
+expect 1 query drug:x myalgia --what-if-distrust "$(new_agent e)"
+err_has "what_if_distrust: no such agent"
+expect 1 query drug:x myalgia --lens skeptic --margin 0.5 --min-support 0 --lens layered:bogus
+err_has "lens: unknown lens in the layered chain"
+expect 2 query drug:x myalgia --margin 2
+expect 2 query drug:x myalgia --min-support -1

@@ -3,7 +3,9 @@
  * test_query.c -- steme_db_query and receipts on hand-built stores: answers before and after
  * a retraction, valid-time windows, every claim retracted, stage filters, receipts that are
  * stable, that change with a new write and that verify at an old position after more writes,
- * a what-if retraction, and bad input refused with the field and the rule.
+ * what-ifs (a source retracted, an agent distrusted, an epoch superseded: each changes the
+ * winner where it should, leaves it where it should not, reports the baseline and writes
+ * nothing), and bad input refused with the field and the rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,6 +227,8 @@ test_receipts(void **state)
     assert_false(match);
 }
 
+static void expect_change(rx *x, const steme_query *q, int64_t before, int64_t after);
+
 static void
 test_what_if(void **state)
 {
@@ -240,10 +244,165 @@ test_what_if(void **state)
     rx_hash(x, h1);
     q.what_if_retract = steme_str_c("src:b");
     assert_int_equal(winner(x, &q), 1);
+    expect_change(x, &q, 2, 1);
     rx_hash(x, h2);
-    assert_memory_equal(h1, h2, 32); /* nothing was written */
+    assert_memory_equal(h1, h2, 32);          /* nothing was written */
+    q.what_if_retract = steme_str_c("src:a"); /* the loser's source: nothing changes */
+    expect_change(x, &q, 2, 2);
     q.what_if_retract = steme_str_c("");
     assert_int_equal(winner(x, &q), 2);
+    rx_hash(x, h2);
+    assert_memory_equal(h1, h2, 32);
+}
+
+static void
+test_what_if_distrust(void **state)
+{
+    rx *x = *state;
+    steme_query q;
+    steme_result *r;
+    uint8_t h1[32], h2[32];
+    uint64_t pos;
+
+    claim(x, x->alice, 1, "src:a", NULL);
+    pos = claim(x, x->bob, 2, "src:b", NULL);
+    claim(x, x->carol, 1, "src:c", NULL);
+    rx_hash(x, h1);
+    query_init(&q, "consensus");
+    q.has_what_if_distrust = true;
+    q.what_if_distrust = fx_pub(x->alice); /* 1 (carol) ties 2 (bob): no winner */
+    expect_change(x, &q, 1, -1);
+    r = run(x, &q);
+    assert_int_equal(steme_result_answer(r, 0)->excluded_filter, 1);
+    assert_int_equal(steme_result_answer(r, 0)->n_candidates, 2);
+    assert_string_equal(steme_result_answer(r, 0)->reason, "tie");
+    assert_string_equal(steme_result_answer(r, 0)->baseline_reason, "winner");
+    steme_result_free(r);
+    q.what_if_distrust = fx_pub(x->bob); /* the loser: nothing changes */
+    expect_change(x, &q, 1, 1);
+    q.lens = "recency";
+    q.what_if_distrust = fx_pub(x->carol); /* the latest claim goes: bob's 2 is the latest */
+    expect_change(x, &q, 1, 2);
+    q.lens = "trust_authority";
+    q.what_if_distrust = fx_pub(x->alice);
+    r = run(x, &q);
+    assert_int_equal(steme_result_answer(r, 0)->n_candidates, 2);
+    steme_result_free(r);
+    /* Read-only: any position. At bob's claim alice's 1 ties bob's 2; without alice 2 wins. */
+    query_init(&q, "consensus");
+    q.as_of = pos;
+    q.has_what_if_distrust = true;
+    q.what_if_distrust = fx_pub(x->alice);
+    expect_change(x, &q, -1, 2);
+    rx_hash(x, h2);
+    assert_memory_equal(h1, h2, 32);
+}
+
+static uint64_t
+epoch_open(rx *x, const char *name)
+{
+    steme_record rec;
+
+    rx_event(&rec, x->admin, STEME_EVENT_EPOCH_OPEN);
+    rec.event.epoch = steme_str_c(name);
+    return rx_ok(x, &rec, x->admin, NULL);
+}
+
+static uint64_t
+claim_epoch(rx *x, const steme_keypair *kp, int64_t value, const char *epoch, steme_id *ret_id)
+{
+    steme_record rec;
+
+    fx_assertion(&rec, kp, "s", "p", "src:e", value);
+    rec.assertion.epoch = steme_str_c(epoch);
+    return rx_ok(x, &rec, kp, ret_id);
+}
+
+static void
+test_what_if_epoch(void **state)
+{
+    rx *x = *state;
+    steme_record rec;
+    steme_query q;
+    steme_result *r;
+    steme_id a1;
+    uint8_t h1[32], h2[32];
+
+    epoch_open(x, "e1");
+    epoch_open(x, "e2");
+    epoch_open(x, "e3");
+    claim_epoch(x, x->alice, 1, "e1", &a1);
+    claim_epoch(x, x->carol, 1, "e1", NULL);
+    claim(x, x->bob, 2, "src:b", NULL);
+    rx_event(&rec, x->alice, STEME_EVENT_REAFFIRM);
+    rec.event.target = a1;
+    rec.event.epoch = steme_str_c("e2");
+    rx_ok(x, &rec, x->alice, NULL);
+    rx_hash(x, h1);
+    query_init(&q, "consensus");
+    /* Superseded by none: both claims of e1 are deprecated, bob's 2 is left. */
+    q.what_if_supersede_epoch = steme_str_c("e1");
+    expect_change(x, &q, 1, 2);
+    r = run(x, &q);
+    assert_int_equal(steme_result_answer(r, 0)->excluded_stage, 2);
+    steme_result_free(r);
+    /* By e2: alice re-affirmed hers there, so only carol's goes: 1 ties 2. */
+    q.what_if_successor = steme_str_c("e2");
+    expect_change(x, &q, 1, -1);
+    /* An epoch without claims on the key: nothing changes. */
+    q.what_if_supersede_epoch = steme_str_c("e3");
+    q.what_if_successor = steme_str_c("");
+    expect_change(x, &q, 1, 1);
+    /* With a retraction too: both apply. */
+    q.what_if_supersede_epoch = steme_str_c("e1");
+    q.what_if_successor = steme_str_c("e2");
+    q.what_if_retract = steme_str_c("src:b");
+    expect_change(x, &q, 1, 1);
+    rx_hash(x, h2);
+    assert_memory_equal(h1, h2, 32); /* nothing was written */
+    query_init(&q, "consensus");
+    assert_int_equal(winner(x, &q), 1);
+    /* The real supersession gives what the what-if said. */
+    rx_event(&rec, x->admin, STEME_EVENT_EPOCH_SUPERSEDE);
+    rec.event.epoch = steme_str_c("e1");
+    rec.event.successor = steme_str_c("e2");
+    rx_ok(x, &rec, x->admin, NULL);
+    assert_int_equal(winner(x, &q), -1);
+}
+
+/* A what-if's winner before (the baseline) and after; -1: none. */
+static void
+expect_change(rx *x, const steme_query *q, int64_t before, int64_t after)
+{
+    steme_result *r = run(x, q);
+    const steme_answer *a = steme_result_answer(r, 0);
+    const steme_result *base = steme_result_baseline(r);
+    const steme_answer *b;
+    steme_query plain = *q;
+
+    assert_true(steme_result_what_if(r));
+    assert_non_null(base);
+    assert_int_equal(steme_result_position(base), steme_result_position(r));
+    assert_int_equal(a->has_winner ? a->alternatives[a->winner].value.integer : -1, after);
+    assert_int_equal(a->baseline_has_winner ? a->baseline_winner.integer : -1, before);
+    assert_int_equal(a->changed, before != after);
+    assert_int_equal(steme_result_changed(r), before != after);
+    /* The baseline is the query without its what-ifs, receipt included. */
+    plain.what_if_retract = steme_str_c("");
+    plain.has_what_if_distrust = false;
+    plain.what_if_supersede_epoch = steme_str_c("");
+    plain.what_if_successor = steme_str_c("");
+    plain.no_cache = true;
+    steme_result *p = run(x, &plain);
+    assert_false(steme_result_what_if(p));
+    assert_null(steme_result_baseline(p));
+    b = steme_result_answer(base, 0);
+    assert_memory_equal(b->receipt, steme_result_answer(p, 0)->receipt, 32);
+    assert_int_equal(b->has_winner, a->baseline_has_winner);
+    if (before != after) /* a what-if is part of what the receipt names */
+        assert_memory_not_equal(a->receipt, b->receipt, 32);
+    steme_result_free(p);
+    steme_result_free(r);
 }
 
 static void
@@ -289,6 +448,8 @@ test_bad_input(void **state)
     refused(x, &q, "as_of_time");
     q.as_of_time = 1; /* before the first record */
     refused(x, &q, "as_of_time");
+    q.as_of_time = steme_now_ms() + 3600 * 1000; /* in the future */
+    refused(x, &q, "as_of_time");
     query_init(&q, "consensus");
     q.subject = steme_str_c("");
     refused(x, &q, "subject");
@@ -298,6 +459,43 @@ test_bad_input(void **state)
     query_init(&q, "consensus");
     q.what_if_retract = steme_str_c("src:none");
     refused(x, &q, "what_if_retract");
+    q.what_if_retract = steme_str_c("src:a");
+    q.as_of = 1;
+    refused(x, &q, "what_if_retract");
+    query_init(&q, "consensus");
+    q.has_what_if_distrust = true;
+    q.what_if_distrust = fx_pub(x->bob); /* never wrote anything */
+    refused(x, &q, "what_if_distrust");
+    q.what_if_distrust = fx_pub(x->alice);
+    q.audit = true;
+    refused(x, &q, "audit");
+    epoch_open(x, "e1");
+    epoch_open(x, "e2");
+    query_init(&q, "consensus");
+    q.what_if_supersede_epoch = steme_str_c("nope");
+    refused(x, &q, "what_if_supersede_epoch");
+    q.what_if_supersede_epoch = steme_str_c("e1");
+    q.as_of = 1;
+    refused(x, &q, "what_if_supersede_epoch");
+    q.as_of = 0;
+    q.what_if_successor = steme_str_c("e1");
+    refused(x, &q, "what_if_successor");
+    q.what_if_successor = steme_str_c("nope");
+    refused(x, &q, "what_if_successor");
+    q.what_if_supersede_epoch = steme_str_c("");
+    q.what_if_successor = steme_str_c("e2");
+    refused(x, &q, "what_if_successor");
+    steme_record rec;
+    rx_event(&rec, x->admin, STEME_EVENT_EPOCH_SUPERSEDE);
+    rec.event.epoch = steme_str_c("e1");
+    rec.event.successor = steme_str_c("e2");
+    rx_ok(x, &rec, x->admin, NULL);
+    query_init(&q, "consensus");
+    q.what_if_supersede_epoch = steme_str_c("e1");
+    refused(x, &q, "what_if_supersede_epoch"); /* already superseded */
+    q.what_if_supersede_epoch = steme_str_c("e2");
+    q.what_if_successor = steme_str_c("e1");
+    refused(x, &q, "what_if_successor"); /* superseded */
 }
 
 static void
@@ -336,6 +534,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_all_retracted_and_stage_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_what_if, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_if_distrust, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_if_epoch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predicates_and_prefix, setup, teardown),
     };

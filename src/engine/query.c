@@ -428,7 +428,8 @@ build(steme_result *r, const steme_query *q, const steme__lens_params *p)
     size_t keys = 0;
     steme_err err;
 
-    qsort(set->rows, set->n, sizeof(*set->rows), row_cmp);
+    if (set->n > 1) /* rows is NULL for a key with no assertions */
+        qsort(set->rows, set->n, sizeof(*set->rows), row_cmp);
     for (size_t i = 0; i < set->n; i++)
         keys += i == 0 || !same_key(&set->rows[i - 1], &set->rows[i]);
     /* One more than the keys: steme_result_free also frees the half-built answer n after a
@@ -892,11 +893,13 @@ mv_key(const run_ctx *rc, uint8_t *k, size_t *ret_len)
 
     steme__put_u32(k + n, (uint32_t)q->subject.len);
     n += 4;
-    memcpy(k + n, q->subject.ptr, q->subject.len);
+    if (q->subject.len)
+        memcpy(k + n, q->subject.ptr, q->subject.len);
     n += q->subject.len;
     steme__put_u32(k + n, (uint32_t)q->predicate.len);
     n += 4;
-    memcpy(k + n, q->predicate.ptr, q->predicate.len);
+    if (q->predicate.len) /* an empty predicate may have a NULL pointer */
+        memcpy(k + n, q->predicate.ptr, q->predicate.len);
     n += q->predicate.len;
     err = steme__lens_params_encode(&rc->p, k + n + 1, STEME__LENS_PARAMS_MAX, &pl);
     if (err != STEME_OK)

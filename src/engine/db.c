@@ -101,6 +101,13 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     steme__store_set_hooks(db->store, &(steme__hooks){.admit = steme__rules_admit,
                                                       .apply = steme__rules_apply,
                                                       .ctx = db->rules});
+    /* Derived state is a function of the log: a store from an earlier build that lacks some
+     * of it gets it recomputed rather than refused. */
+    if (steme__store_derived_stale(db->store)) {
+        err = steme__store_rebuild(db->store);
+        if (err != STEME_OK)
+            goto out_close_store;
+    }
     err = steme__mv_new(STEME__MV_CAPACITY, &db->mv);
     if (err != STEME_OK)
         goto out_close_store;

@@ -237,6 +237,13 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
     for (unsigned db = 0; db < STEME__DB_COUNT; db++) {
         unsigned want = db_flags(db), got;
         int rc = mdb_dbi_open(t->mdb, db_name(db), want | (create ? MDB_CREATE : 0), &s->dbi[db]);
+        if (rc == MDB_NOTFOUND && db >= STEME__DB_DERIVED0 && !s->read_only) {
+            /* A table of derived state that a store written by an earlier build lacks: make
+             * it empty now; steme_db_open then rebuilds derived state from the log. */
+            rc = mdb_dbi_open(t->mdb, db_name(db), want | MDB_CREATE, &s->dbi[db]);
+            if (rc == MDB_SUCCESS)
+                s->derived_stale = true;
+        }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
             return STEME_ECORRUPT; /* someone else's LMDB environment, or a damaged one */
         if (rc != MDB_SUCCESS)
@@ -528,6 +535,12 @@ steme__map_unlock(steme__store *s)
         held.store = NULL;
     }
     pthread_rwlock_unlock(&s->map_lock);
+}
+
+bool
+steme__store_derived_stale(const steme__store *s)
+{
+    return s->derived_stale;
 }
 
 size_t

@@ -209,6 +209,10 @@ steme_err steme__store_audit_scan(steme__store *s, uint64_t from, steme__audit_r
  * apply hook, in one transaction. */
 steme_err steme__store_rebuild(steme__store *s);
 
+/* True when open had to create derived tables the store lacked (a store written by an
+ * earlier build): they are empty until steme__store_rebuild runs. */
+bool steme__store_derived_stale(const steme__store *s);
+
 /* BLAKE2b-256 over every derived table (except the scratch and audit tables), in table and key
  * order: equal hashes mean byte-identical derived state. */
 steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);

@@ -67,6 +67,7 @@ struct steme__store {
     steme__hooks hooks;         /* the engine's rules, run inside every append */
     steme_pubkey genesis_admin; /* written into the metadata when the store is created */
     bool genesis_set;
+    bool derived_stale; /* open created missing derived tables: a rebuild is due */
 };
 
 /* What the meta database holds. count is indexed by steme_record_kind. */

@@ -6,7 +6,8 @@
 #   1. installs missing Debian packages (scripts/deps.sh --test)
 #   2. builds build/ and runs every suite: unit, cli, fuzz (corpus replay), crash
 #   3. builds build-asan/ with AddressSanitizer + UBSan and runs the unit, fuzz and cli suites
-#   4. checks formatting of the C sources against .clang-format
+#   4. builds build-release/ as scripts/start.sh does (-O3 warns about things -O2 does not)
+#   5. checks formatting of the C sources against .clang-format
 #
 # Ends with one line "N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
@@ -60,6 +61,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build_or_fail build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
     run_meson_tests build-asan --suite unit --suite fuzz --suite cli
+fi
+
+echo "== release build (what the README's first command builds: -O3 finds other warnings)"
+if build_or_fail build-release --buildtype=release; then
+    passed=$((passed + 1))
 fi
 
 echo "== formatting (.clang-format)"

@@ -170,7 +170,7 @@ run_set(cli *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     gold_args a = {0};
-    const char *subject, *predicate;
+    const char *subject = NULL, *predicate = NULL;
     int status = parse(c, argc, argv, opts, &a, &subject, &predicate);
     if (status != CLI_CONTINUE)
         return status;
@@ -221,7 +221,7 @@ static int
 run_show(cli *c, int argc, char **argv)
 {
     gold_args a = {0};
-    const char *subject, *predicate;
+    const char *subject = NULL, *predicate = NULL;
     int status = parse(c, argc, argv, NULL, &a, &subject, &predicate);
     if (status != CLI_CONTINUE)
         return status;

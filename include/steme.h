@@ -457,6 +457,39 @@ typedef struct steme_stats {
 
 steme_err steme_db_stats(steme_db *db, steme_stats *ret);
 
+#define STEME_LATENCY_BUCKETS 16
+
+/*
+ * A latency histogram with fixed buckets: count[i] observations took more than le_ns[i - 1]
+ * and at most le_ns[i] nanoseconds (counts are per bucket, not cumulative). The bounds run
+ * 100 us, 250 us, 500 us, 1 ms, ... 5 s; the last, UINT64_MAX, is unbounded. sum_ns is the
+ * total of all observations.
+ */
+typedef struct steme_latency {
+    uint64_t le_ns[STEME_LATENCY_BUCKETS];
+    uint64_t count[STEME_LATENCY_BUCKETS];
+    uint64_t sum_ns;
+} steme_latency;
+
+/*
+ * Counters of the write path since steme_db_open, for monitoring. Each field is read with a
+ * relaxed atomic load, so while ingests run two fields may disagree by the commits in flight;
+ * once writes pause, commit.count summed equals commit_groups and transaction's too.
+ */
+typedef struct steme_counters {
+    uint64_t commit_groups;     /* durable write transactions of ingest (one per group commit) */
+    uint64_t committed_records; /* new records they stored (not duplicates nor refusals) */
+    /* mdb_txn_commit of those transactions: writing the dirty pages and the two fdatasyncs
+     * (data, then meta page) that make them durable. The fsync is inside this time: the store
+     * is opened without MDB_NOSYNC, so LMDB syncs within the commit. */
+    steme_latency commit;
+    /* The whole write transaction, begin to durable: the rules, the indexes and the commit. */
+    steme_latency transaction;
+} steme_counters;
+
+/* Errors: STEME_EINVAL (NULL argument). */
+steme_err steme_db_counters(steme_db *db, steme_counters *ret);
+
 typedef struct steme_check_report {
     uint64_t records;       /* log records checked */
     uint64_t signatures;    /* signatures verified */

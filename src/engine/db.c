@@ -292,6 +292,15 @@ steme_db_stats(steme_db *db, steme_stats *ret)
     return steme__store_stats(db->store, ret);
 }
 
+steme_err
+steme_db_counters(steme_db *db, steme_counters *ret)
+{
+    if (db == NULL || ret == NULL)
+        return STEME_EINVAL;
+    steme__store_counters(db->store, ret);
+    return STEME_OK;
+}
+
 static void
 verify_job(void *ctx, size_t i)
 {

@@ -221,6 +221,9 @@ steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);
  * group commit shows as fewer commits than ingest calls). */
 uint64_t steme__store_commits(steme__store *s);
 
+/* The write-path counters of steme_db_counters (write.c). */
+void steme__store_counters(steme__store *s, steme_counters *ret);
+
 /* A read snapshot (an LMDB read transaction), begun and ended on the same thread. Snapshots
  * are cheap: ended ones are kept reset in a pool and renewed by whichever thread begins the
  * next. Growing the map waits for every snapshot to end, so keep them short; a thread that

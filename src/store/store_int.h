@@ -22,6 +22,12 @@
 #include "log.h"
 #include "store.h"
 
+/* A latency histogram recorded with relaxed atomics (steme_latency, write.c). */
+typedef struct steme__latency {
+    _Atomic uint64_t count[STEME_LATENCY_BUCKETS];
+    _Atomic uint64_t sum_ns;
+} steme__latency;
+
 /* The named databases; the secondary indexes follow in enum steme__idx order. */
 enum steme__db {
     STEME__DB_META = 0,
@@ -64,6 +70,11 @@ struct steme__store {
     steme__snap *pool; /* reset read transactions ready for mdb_txn_renew */
     size_t n_pool;
     _Atomic uint64_t commits;
+    /* steme_db_counters (write.c): new records committed, the time of mdb_txn_commit and of
+     * the whole append transaction. */
+    _Atomic uint64_t committed_records;
+    steme__latency commit_latency;
+    steme__latency txn_latency;
     steme__hooks hooks;         /* the engine's rules, run inside every append */
     steme_pubkey genesis_admin; /* written into the metadata when the store is created */
     bool genesis_set;

@@ -9,7 +9,44 @@
  * start. A record the rules refuse is not a failure either: it is skipped (or, in an atomic
  * group, its whole group is dropped by aborting the group's nested transaction).
  */
+#include <string.h>
+#include <time.h>
+
 #include "store_int.h"
+
+/* Upper bounds of the latency buckets (steme_latency), nanoseconds; the last is unbounded. */
+static const uint64_t latency_le_ns[STEME_LATENCY_BUCKETS] = {
+    100000,   250000,    500000,    1000000,   2500000,    5000000,    10000000,   25000000,
+    50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000, 5000000000, UINT64_MAX,
+};
+
+static uint64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+latency_record(steme__latency *l, uint64_t ns)
+{
+    size_t i = 0;
+    while (ns > latency_le_ns[i])
+        i++; /* stops at the last bound, UINT64_MAX */
+    atomic_fetch_add_explicit(&l->count[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->sum_ns, ns, memory_order_relaxed);
+}
+
+static void
+latency_read(steme__latency *l, steme_latency *ret)
+{
+    for (size_t i = 0; i < STEME_LATENCY_BUCKETS; i++) {
+        ret->le_ns[i] = latency_le_ns[i];
+        ret->count[i] = atomic_load_explicit(&l->count[i], memory_order_relaxed);
+    }
+    ret->sum_ns = atomic_load_explicit(&l->sum_ns, memory_order_relaxed);
+}
 
 /* Append one group's records in t. Returns STEME__EREFUSED when an atomic group had a refusal
  * (the caller drops the nested transaction). */
@@ -125,15 +162,18 @@ append_group(steme__store *s, steme__txn *t, steme__meta *m, int64_t recorded_at
 }
 
 static steme_err
-append_txn(steme__store *s, steme__txn *t, steme__append_group *groups, size_t n, bool *wrote)
+append_txn(steme__store *s, steme__txn *t, steme__append_group *groups, size_t n, bool *wrote,
+           uint64_t *ret_new)
 {
     int64_t recorded_at;
+    uint64_t first_seq;
     steme__meta m;
     steme_err err;
 
     err = steme__meta_read(t, &m);
     if (err != STEME_OK)
         return err;
+    first_seq = m.last_seq;
     /* Transaction time never goes backwards, even if the wall clock does. */
     recorded_at = steme_now_ms();
     if (recorded_at < m.last_recorded_at)
@@ -148,6 +188,8 @@ append_txn(steme__store *s, steme__txn *t, steme__append_group *groups, size_t n
         m.last_recorded_at = recorded_at;
         err = steme__meta_write(t, &m);
     }
+    /* New records take consecutive seqs; a dropped atomic group restored last_seq. */
+    *ret_new = m.last_seq - first_seq;
     return err;
 }
 
@@ -162,12 +204,14 @@ steme__store_append_groups(steme__store *s, steme__append_group *groups, size_t 
     for (;;) {
         steme__txn t = {.store = s, .dbi = s->dbi};
         bool wrote = false;
+        uint64_t fresh = 0, t0, t1;
         size_t seen;
         steme_err err;
         int rc;
 
         steme__map_rdlock(s);
         seen = steme__store_map_size(s);
+        t0 = mono_ns();
         rc = mdb_txn_begin(s->env, NULL, 0, &t.mdb);
         if (rc != MDB_SUCCESS) {
             steme__map_unlock(s);
@@ -180,13 +224,21 @@ steme__store_append_groups(steme__store *s, steme__append_group *groups, size_t 
             continue;
         }
 
-        err = append_txn(s, &t, groups, n, &wrote);
+        err = append_txn(s, &t, groups, n, &wrote, &fresh);
         if (err == STEME_OK && wrote) {
             /* Durable: the environment is opened without MDB_NOSYNC, so this fsyncs. The
              * cursors of a write transaction die with it. */
+            t1 = mono_ns();
             err = steme__lmdb_err(mdb_txn_commit(t.mdb));
-            if (err == STEME_OK)
+            if (err == STEME_OK) {
+                uint64_t t2 = mono_ns();
+                /* The histograms before the count, so that a reader who sees a commit
+                 * counted also finds it in them. */
+                latency_record(&s->commit_latency, t2 - t1);
+                latency_record(&s->txn_latency, t2 - t0);
+                atomic_fetch_add(&s->committed_records, fresh);
                 atomic_fetch_add(&s->commits, 1);
+            }
         } else {
             mdb_txn_abort(t.mdb);
         }
@@ -205,4 +257,14 @@ steme__store_append(steme__store *s, steme__append *recs, size_t n)
 {
     steme__append_group g = {.recs = recs, .n = n, .atomic = false};
     return steme__store_append_groups(s, &g, 1);
+}
+
+void
+steme__store_counters(steme__store *s, steme_counters *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    ret->commit_groups = atomic_load(&s->commits);
+    ret->committed_records = atomic_load(&s->committed_records);
+    latency_read(&s->commit_latency, &ret->commit);
+    latency_read(&s->txn_latency, &ret->transaction);
 }

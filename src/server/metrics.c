@@ -210,6 +210,8 @@ lens_slot(const char *lens)
     return NLENS - 1;
 }
 
+/* mv_hit: 1 served from a materialized view, 0 computed, negative when the question does not
+ * apply (counted in neither). */
 void
 srv_metrics_lens(srv_metrics *m, const char *lens, uint64_t ns, int mv_hit)
 {
@@ -455,7 +457,8 @@ put_engine(srv_prom *p, srv_metrics *m)
                     "Lens evaluations answered from a materialized view.");
     srv_prom_u64(p, P "mv_hits_total", NULL, 0, get(&m->mv_hits));
     srv_prom_family(p, P "mv_misses_total", "counter",
-                    "Cacheable lens evaluations computed afresh.");
+                    "Lens evaluations computed rather than served from a materialized view "
+                    "(cacheable or not; see mv_cache_misses_total for the cacheable ones).");
     srv_prom_u64(p, P "mv_misses_total", NULL, 0, get(&m->mv_misses));
 
     srv_prom_family(p, P "cascades_total", "counter",

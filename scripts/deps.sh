@@ -11,9 +11,11 @@ set -euo pipefail
 build_pkgs=(
     build-essential pkg-config meson ninja-build
     liblmdb-dev libsodium-dev libjansson-dev libpcre2-dev
+    libmicrohttpd-dev
 )
 test_pkgs=(
     libcmocka-dev jq lmdb-utils clang-format python3
+    libcurl4-openssl-dev openssl
 )
 
 want=("${build_pkgs[@]}")

@@ -63,7 +63,9 @@ static const route routes[] = {
     {"POST", "/v1/sources/{id}/reinstate", "/v1/sources/src%3Amatrix/reinstate", A},
     {"GET", "/v1/sources/{id}/impact", "/v1/sources/src%3Amatrix/impact", R},
     {"GET", "/v1/agents", "/v1/agents", R},
-    {"POST", "/v1/agents", "/v1/agents", A},
+    /* Writer, not admin: any agent may set its own display name (docs/rules.md); granting a
+     * role takes an admin-signed event, which the rules check. */
+    {"POST", "/v1/agents", "/v1/agents", W},
     {"GET", "/v1/agents/{key}", "/v1/agents/" HEX64, R},
     {"GET", "/v1/epochs", "/v1/epochs", R},
     {"POST", "/v1/epochs", "/v1/epochs", A},

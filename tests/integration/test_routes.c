@@ -890,6 +890,22 @@ test_lifecycle(void **state)
     assert_string_equal(str(res, "name"), "Dave the curator");
     assert_string_equal(str(res, "role"), "editor");
     json_decref(res);
+    /* An agent names itself with a writer key; it cannot grant itself a role. */
+    event(&rec, W->bob, STEME_EVENT_AGENT_PROFILE);
+    steme_keypair_public(W->bob, &rec.event.target_agent);
+    rec.event.display_name = steme_str_c("Bob");
+    res = put(W->writer, "/v1/agents", &rec, W->bob, NULL, NULL);
+    assert_string_equal(str(res, "name"), "Bob");
+    json_decref(res);
+    event(&rec, W->bob, STEME_EVENT_AGENT_PROFILE);
+    steme_keypair_public(W->bob, &rec.event.target_agent);
+    rec.event.display_name = steme_str_c("Bob");
+    rec.event.role = steme_str_c("admin");
+    r = post_record(W->writer, "/v1/agents", &rec, W->bob, NULL);
+    it_expect(r, 422);
+    assert_string_equal(str(r->json, "error"), "rejected");
+    it_resp_free(r);
+
     char key[65];
     hex_key(W->dave, key);
     json_t *ag = read_json("/v1/agents/%s", key);

@@ -5,9 +5,10 @@
  *
  * The expected least role of each route is written down here, independently of the server's
  * route table (src/server/routes.c) and of its OpenAPI document: the test checks that its table
- * lists exactly the routes routes.c registers and, once the OpenAPI document describes paths,
- * exactly the ones it describes; and the server itself confirms each path exists (a wrong
- * method gets 405 with an Allow header naming exactly this table's methods for the path).
+ * lists exactly the routes `stemedb --routes` prints, with the same roles, and, once the
+ * OpenAPI document describes paths, exactly the operations it describes; and the server itself
+ * confirms each path exists over HTTP (a wrong method gets 405 with an Allow header naming
+ * exactly this table's methods for the path).
  *
  * Allowed means "authentication passed": anything but 401 and 403 (the handler may then refuse
  * the sample input with 400, 404 or 422, or not exist yet: 501).
@@ -288,38 +289,43 @@ in_table(const char *method, const char *pattern)
     return false;
 }
 
-/* The table lists exactly the routes of src/server/routes.c (read as text: methods and
- * patterns only; the roles are this file's own). */
+/* The table lists exactly the routes the server registers, as `stemedb --routes` prints them
+ * (METHOD PATH LEAST-ROLE), with the same least roles. */
 static void
-test_table_matches_routes_c(void **state)
+test_table_matches_server_routes(void **state)
 {
     (void)state;
-    const char *root = getenv("STEME_SOURCE_ROOT");
-    if (!root)
-        skip();
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/src/server/routes.c", root);
-    FILE *f = fopen(path, "r");
+    static const char *const role_names[] = {"none", "reader", "writer", "admin"};
+    const char *bin = getenv("STEMEDB_BIN");
+    assert_non_null(bin);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s' --routes", bin);
+    FILE *f = popen(cmd, "r");
     assert_non_null(f);
     char line[512];
     size_t found = 0;
     bool seen[NROUTES] = {0};
     while (fgets(line, sizeof(line), f)) {
-        char method[16], pattern[256];
-        const char *p = strstr(line, "{\"");
-        if (!p || sscanf(p, "{\"%15[A-Z]\", \"%255[^\"]\"", method, pattern) != 2)
-            continue;
-        if (!in_table(method, pattern))
-            fail_msg("routes.c registers %s %s, which the matrix does not cover", method, pattern);
-        for (size_t i = 0; i < NROUTES; i++)
-            if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].pattern, pattern) == 0)
-                seen[i] = true;
+        char method[16], pattern[256], role[16];
+        if (sscanf(line, "%15s %255s %15s", method, pattern, role) != 3)
+            fail_msg("stemedb --routes printed an unexpected line: %s", line);
+        size_t i = 0;
+        while (i < NROUTES &&
+               (strcmp(routes[i].method, method) != 0 || strcmp(routes[i].pattern, pattern) != 0))
+            i++;
+        if (i == NROUTES)
+            fail_msg("the server registers %s %s, which the matrix does not cover", method,
+                     pattern);
+        if (strcmp(role_names[routes[i].role], role) != 0)
+            fail_msg("%s %s: the server says least role %s, the matrix expects %s", method, pattern,
+                     role, role_names[routes[i].role]);
+        seen[i] = true;
         found++;
     }
-    fclose(f);
+    assert_int_equal(pclose(f), 0);
     for (size_t i = 0; i < NROUTES; i++)
         if (!seen[i])
-            fail_msg("the matrix lists %s %s, which routes.c does not register", routes[i].method,
+            fail_msg("the matrix lists %s %s, which the server does not register", routes[i].method,
                      routes[i].pattern);
     assert_int_equal(found, NROUTES);
 }
@@ -448,7 +454,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_matches_routes_c),
+        cmocka_unit_test(test_table_matches_server_routes),
         cmocka_unit_test_setup_teardown(test_matrix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_headers, setup, teardown),

@@ -71,6 +71,23 @@ expect_health(it_server *s)
     it_resp_free(r);
 }
 
+/* The value of the sample "series value" on /metrics (series with its labels), -1 if none. */
+static double
+metric(it_server *s, const char *series)
+{
+    it_resp *r = it_get(s, NULL, "/metrics");
+    it_expect(r, 200);
+    double v = -1;
+    size_t n = strlen(series);
+    for (const char *p = r->body; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+            v = strtod(p + n + 1, NULL);
+            break;
+        }
+    it_resp_free(r);
+    return v;
+}
+
 static void
 test_body_limits(void **state)
 {
@@ -106,6 +123,8 @@ test_body_limits(void **state)
     it_remember_token(s, json_string_value(json_object_get(r->json, "token")));
     it_resp_free(r);
     expect_health(s);
+    /* Six refusals each way, counted. */
+    assert_true(metric(s, "stemedb_body_too_large_total") == 12);
     it_stop(s);
 }
 
@@ -167,6 +186,8 @@ test_rate_per_key(void **state)
     r = it_get(s, a, "/v1/stats");
     it_expect(r, 200);
     it_resp_free(r);
+    assert_true(metric(s, "stemedb_ratelimited_total{scope=\"key\"}") >= 1);
+    assert_true(metric(s, "stemedb_ratelimited_total{scope=\"ip\"}") == 0);
     it_stop(s);
 }
 
@@ -195,6 +216,7 @@ test_rate_per_ip(void **state)
     it_resp_free(r);
     it_sleep_ms((long)wait * 1000 + 100);
     expect_health(s);
+    assert_true(metric(s, "stemedb_ratelimited_total{scope=\"ip\"}") >= 2);
     it_stop(s);
 }
 

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query_params.c -- one parser of query parameters for the query routes (see query_params.h):
+ * the query string is turned into the JSON object a POST sends, then one function reads that
+ * object into a steme_query.
+ *
+ * The engine checks ranges it alone can judge (the lens and its chain, as_of against the log,
+ * as_of_time against the clock, what-if sources and epochs); here only the form is checked, so
+ * that no rule is written twice.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_params.h"
+#include "record_json.h"
+
+typedef enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_LIST, K_WEIGHTS } kind;
+
+static const struct param {
+    const char *name;
+    unsigned set;
+    kind kind;
+} params[] = {
+    {"subject", SRV_QP_SUBJECT, K_STRING},
+    {"predicate", SRV_QP_PREDICATE, K_STRING},
+    {"prefix", SRV_QP_PREFIX, K_BOOL},
+    {"lens", SRV_QP_LENS, K_STRING},
+    {"min_support", SRV_QP_LENS_PARAMS, K_INT},
+    {"margin", SRV_QP_LENS_PARAMS, K_NUMBER},
+    {"outlier_ratio", SRV_QP_LENS_PARAMS, K_NUMBER},
+    {"minority_share", SRV_QP_LENS_PARAMS, K_NUMBER},
+    {"tier_weights", SRV_QP_LENS_PARAMS, K_WEIGHTS},
+    {"as_of", SRV_QP_AS_OF, K_INT},
+    {"as_of_time", SRV_QP_AS_OF, K_STRING},
+    {"valid_at", SRV_QP_FILTERS, K_STRING},
+    {"stages", SRV_QP_FILTERS, K_LIST},
+    {"tiers", SRV_QP_FILTERS, K_LIST},
+    {"agent", SRV_QP_FILTERS, K_STRING},
+    {"explain", SRV_QP_EXPLAIN, K_BOOL},
+    {"what_if_retract", SRV_QP_WHAT_IF, K_STRING},
+    {"what_if_distrust", SRV_QP_WHAT_IF, K_STRING},
+    {"what_if_supersede_epoch", SRV_QP_WHAT_IF, K_STRING},
+    {"what_if_successor", SRV_QP_WHAT_IF, K_STRING},
+    {"no_cache", SRV_QP_NO_CACHE, K_BOOL},
+    {"position", SRV_QP_RECEIPT, K_INT},
+    {"receipt", SRV_QP_RECEIPT, K_STRING},
+};
+
+#define N_PARAMS (sizeof(params) / sizeof(params[0]))
+
+/* Answer 400 "NAME: RULE" and return false. */
+static bool __attribute__((format(printf, 3, 4)))
+bad(srv_req *r, const char *name, const char *fmt, ...)
+{
+    char rule[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rule, sizeof(rule), fmt, ap);
+    va_end(ap);
+    srv_fail(r, 400, "invalid", name, "%s: %s", name, rule);
+    return false;
+}
+
+static const struct param *
+find(const char *name, unsigned accept)
+{
+    for (size_t i = 0; i < N_PARAMS; i++)
+        if ((params[i].set & accept) && strcmp(params[i].name, name) == 0)
+            return &params[i];
+    return NULL;
+}
+
+/* An argument or member the route does not take; the message lists those it does. */
+static bool
+unknown(srv_req *r, const char *name, unsigned accept, bool body)
+{
+    char list[320];
+    size_t n = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < N_PARAMS && n < sizeof(list); i++)
+        if (params[i].set & accept)
+            n +=
+                (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", params[i].name);
+    /* The name is client input: at most 64 bytes of it are quoted. */
+    if (strlen(name) > 64)
+        name = body ? "body" : "query";
+    if (body)
+        return bad(r, name, "unknown member for %s %s (it takes %s)", r->route->method,
+                   r->route->pattern, list);
+    return bad(r, name, "unknown query argument for %s %s (it takes %s)", r->route->method,
+               r->route->pattern, list);
+}
+
+/* ---- the query string as a JSON object ----------------------------------------------- */
+
+/* A number in the JSON grammar ("0.25", "3", "1e-3"), typed as JSON would type it. NULL when
+ * text is anything else, with spaces around it, or out of range. */
+static json_t *
+number_text(const char *text)
+{
+    if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '-') || strpbrk(text, " \t\r\n"))
+        return NULL;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (v != NULL && !json_is_number(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Append the comma-separated names of text to the array list. */
+static bool
+split_list(srv_req *r, const char *name, const char *text, json_t *list)
+{
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == 0)
+            return bad(r, name, "a list of names separated by commas, without empty names");
+        json_t *s = json_stringn(p, n);
+        if (s == NULL)
+            return bad(r, name, "must be UTF-8");
+        json_array_append_new(list, s);
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+/* "tier:weight,tier:weight" as {"tier": weight, ...}. */
+static json_t *
+split_weights(srv_req *r, const char *name, const char *text)
+{
+    json_t *obj = json_object();
+    bool ok = obj != NULL && *text != '\0';
+    for (const char *p = text; ok;) {
+        size_t n = strcspn(p, ",");
+        char pair[64], *colon;
+        ok = n > 0 && n < sizeof(pair);
+        if (!ok)
+            break;
+        memcpy(pair, p, n);
+        pair[n] = '\0';
+        colon = strchr(pair, ':');
+        json_t *w = colon && colon > pair ? number_text(colon + 1) : NULL;
+        if (w)
+            *colon = '\0';
+        if (w && json_object_get(obj, pair)) {
+            json_decref(w);
+            w = NULL;
+        }
+        ok = w && json_object_set_new(obj, pair, w) == 0;
+        if (!ok || p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    if (!ok) {
+        json_decref(obj);
+        bad(r, name,
+            "must be TIER:WEIGHT pairs separated by commas, each tier once "
+            "(regulatory:1,expert:0.5)");
+        return NULL;
+    }
+    return obj;
+}
+
+/* One argument as its JSON value; list arguments add to prev (the array so far). */
+static json_t *
+arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
+{
+    json_t *v = NULL;
+    switch (p->kind) {
+    case K_STRING:
+        if ((v = json_string(text)) == NULL)
+            bad(r, p->name, "must be UTF-8");
+        return v;
+    case K_BOOL:
+        if (*text == '\0' || strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+            return json_true();
+        if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+            return json_false();
+        bad(r, p->name, "must be true or false");
+        return NULL;
+    case K_INT:
+    case K_NUMBER:
+        if ((v = number_text(text)) == NULL)
+            bad(r, p->name, "must be a number");
+        return v;
+    case K_LIST:
+        v = prev ? json_incref(prev) : json_array();
+        if (v && !split_list(r, p->name, text, v)) {
+            json_decref(v);
+            return NULL;
+        }
+        return v;
+    case K_WEIGHTS:
+        return split_weights(r, p->name, text);
+    }
+    return NULL;
+}
+
+static json_t *
+args_json(srv_req *r, unsigned accept)
+{
+    json_t *obj = json_object();
+    if (!obj) {
+        srv_fail(r, 500, "no_memory", NULL, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i + 1 < r->nargs; i += 2) {
+        const char *name = r->args[i];
+        const struct param *p = find(name, accept);
+        json_t *prev = json_object_get(obj, name), *v;
+        if (!p) {
+            unknown(r, name, accept, false);
+        } else if (prev && p->kind != K_LIST) {
+            bad(r, name, "given twice");
+        } else if ((v = arg_value(r, p, r->args[i + 1], prev)) != NULL) {
+            if (json_object_set_new(obj, name, v) == 0)
+                continue;
+            srv_fail(r, 500, "no_memory", NULL, "out of memory");
+        }
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* ---- the JSON object into a steme_query ---------------------------------------------- */
+
+/* A string member: absent leaves *s NULL. */
+static bool
+get_str(srv_req *r, const json_t *obj, const char *name, const char **s)
+{
+    const json_t *v = json_object_get(obj, name);
+    *s = NULL;
+    if (!v)
+        return true;
+    if (!json_is_string(v))
+        return bad(r, name, "must be a string");
+    if (json_string_length(v) == 0)
+        return bad(r, name, "must not be empty");
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return bad(r, name, "must not contain NUL");
+    *s = json_string_value(v);
+    return true;
+}
+
+static bool
+get_bool(srv_req *r, const json_t *obj, const char *name, bool *b)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!v)
+        return true;
+    if (!json_is_boolean(v))
+        return bad(r, name, "must be true or false");
+    *b = json_is_true(v);
+    return true;
+}
+
+/* An integer member in [lo, hi]; absent leaves *u untouched. */
+static bool
+get_int(srv_req *r, const json_t *obj, const char *name, uint64_t lo, uint64_t hi, uint64_t *u)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!v)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
+        (uint64_t)json_integer_value(v) > hi)
+        return bad(r, name, "must be an integer from %llu to %llu", (unsigned long long)lo,
+                   (unsigned long long)hi);
+    *u = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+/* A fraction in parts per million from a number member v: (lo, hi] when lo_open, else [lo, hi]. */
+static bool
+ppm_value(srv_req *r, const char *name, const json_t *v, double lo, bool lo_open, double hi,
+          uint32_t *ppm)
+{
+    double d = json_number_value(v);
+    if (!json_is_number(v) || d < lo || (lo_open && d == lo) || d > hi)
+        return bad(r, name, "must be a number in %c%g, %g]", lo_open ? '(' : '[', lo, hi);
+    *ppm = (uint32_t)(d * 1e6 + 0.5);
+    return true;
+}
+
+static bool
+get_ppm(srv_req *r, const json_t *obj, const char *name, double lo, bool lo_open, double hi,
+        uint32_t *ppm)
+{
+    const json_t *v = json_object_get(obj, name);
+    return !v || ppm_value(r, name, v, lo, lo_open, hi, ppm);
+}
+
+/* An RFC 3339 time member; absent leaves *present false. */
+static bool
+get_time(srv_req *r, const json_t *obj, const char *name, int64_t *ms, bool *present)
+{
+    const char *s;
+    *present = false;
+    if (!get_str(r, obj, name, &s))
+        return false;
+    if (!s)
+        return true;
+    int64_t t;
+    if (steme__time_parse(s, &t) != STEME_OK || t < 0 || t > STEME_TIME_MAX)
+        return bad(r, name,
+                   "must be an RFC 3339 time from 1970-01-01T00:00:00Z to "
+                   "9999-12-31T23:59:59.999Z (2024-05-01T12:00:00Z)");
+    *ms = t;
+    *present = true;
+    return true;
+}
+
+/* A member of 64 hex digits (a public key or a receipt). */
+static bool
+get_hex32(srv_req *r, const json_t *obj, const char *name, const char *what, uint8_t out[32],
+          bool *present)
+{
+    const char *s;
+    *present = false;
+    if (!get_str(r, obj, name, &s))
+        return false;
+    if (!s)
+        return true;
+    if (strlen(s) != 64 || steme_unhex(s, out, 32) != STEME_OK)
+        return bad(r, name, "must be %s (64 hex digits)", what);
+    *present = true;
+    return true;
+}
+
+/* A list of stage or tier names as a mask. */
+static bool
+get_mask(srv_req *r, const json_t *obj, const char *name, bool stages, uint32_t *mask)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!v)
+        return true;
+    char known[160];
+    size_t n = 0;
+    for (int i = 1; n < sizeof(known); i++) {
+        const char *k = stages ? steme_stage_name((steme_stage)i) : steme_tier_name((steme_tier)i);
+        if (!k || (!stages && i > STEME_TIER_UNVERIFIED))
+            break;
+        n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", n ? ", " : "", k);
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return bad(r, name, "must be a non-empty list of %s names (%s)", stages ? "stage" : "tier",
+                   known);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        const char *s = json_string_value(e);
+        int k = s ? (stages ? steme_stage_parse(s) : steme_tier_parse(s)) : 0;
+        if (k <= 0)
+            return bad(r, name, "'%s' is not a %s (%s)", s ? s : "(not a string)",
+                       stages ? "stage" : "tier", known);
+        *mask |= stages ? STEME_STAGE_BIT(k) : STEME_TIER_BIT(k);
+    }
+    return true;
+}
+
+static bool
+get_weights(srv_req *r, const json_t *obj, steme_query *q)
+{
+    const json_t *v = json_object_get(obj, "tier_weights");
+    if (!v)
+        return true;
+    if (!json_is_object(v) || json_object_size(v) == 0)
+        return bad(r, "tier_weights",
+                   "must be an object of tier names to weights in [0, 1] "
+                   "({\"regulatory\": 1, \"expert\": 0.5})");
+    const char *tier;
+    const json_t *w;
+    json_object_foreach((json_t *)v, tier, w)
+    {
+        int t = steme_tier_parse(tier);
+        if (t <= 0 || t > STEME_TIER_UNVERIFIED)
+            return bad(r, "tier_weights", "'%s' is not a tier", tier);
+        if (!ppm_value(r, "tier_weights", w, 0, false, 1, &q->tier_weights[t]))
+            return false;
+    }
+    /* A tier left out weighs 0 (docs/lenses.md "Parameters"). */
+    q->tier_weights_set = true;
+    return true;
+}
+
+static bool
+read_query(srv_req *r, const json_t *o, unsigned accept, srv_qp *out)
+{
+    steme_query *q = &out->q;
+    const char *s;
+    uint64_t u = 0;
+    bool has;
+
+    if (!get_str(r, o, "subject", &s))
+        return false;
+    if (!s)
+        return bad(r, "subject", "required");
+    q->subject = steme_str_c(s);
+    if (!get_str(r, o, "predicate", &s))
+        return false;
+    q->predicate = steme_str_c(s);
+    if (!get_bool(r, o, "prefix", &q->subject_prefix) || !get_str(r, o, "lens", &q->lens))
+        return false;
+
+    if (!get_int(r, o, "min_support", 0, UINT32_MAX, &u))
+        return false;
+    q->min_support = (uint32_t)u;
+    /* 0 means "the default" to the engine: a share or ratio of 0 is refused rather than
+     * silently replaced. */
+    if (!get_ppm(r, o, "margin", 0, false, 1, &q->margin) ||
+        !get_ppm(r, o, "outlier_ratio", 1, true, 4000, &q->outlier_ratio) ||
+        !get_ppm(r, o, "minority_share", 0, true, 1, &q->minority_share) || !get_weights(r, o, q))
+        return false;
+
+    if (!get_int(r, o, "as_of", 1, INT64_MAX, &q->as_of) ||
+        !get_time(r, o, "as_of_time", &q->as_of_time, &has))
+        return false;
+    if (has && q->as_of_time == 0)
+        return bad(r, "as_of_time", "must be after 1970-01-01T00:00:00Z");
+    if (has && q->as_of != 0)
+        return bad(r, "as_of_time", "give as_of or as_of_time, not both");
+    if (!get_time(r, o, "valid_at", &q->valid_at, &q->has_valid_at) ||
+        !get_mask(r, o, "stages", true, &q->stages) || !get_mask(r, o, "tiers", false, &q->tiers) ||
+        !get_hex32(r, o, "agent", "a public key", q->agent.b, &q->has_agent))
+        return false;
+
+    if (!get_bool(r, o, "explain", &out->explain) || !get_str(r, o, "what_if_retract", &s))
+        return false;
+    q->what_if_retract = steme_str_c(s);
+    if (!get_hex32(r, o, "what_if_distrust", "a public key", q->what_if_distrust.b,
+                   &q->has_what_if_distrust) ||
+        !get_str(r, o, "what_if_supersede_epoch", &s))
+        return false;
+    q->what_if_supersede_epoch = steme_str_c(s);
+    if (!get_str(r, o, "what_if_successor", &s))
+        return false;
+    q->what_if_successor = steme_str_c(s);
+    if (!get_bool(r, o, "no_cache", &q->no_cache))
+        return false;
+
+    if (accept & SRV_QP_RECEIPT) {
+        if (!get_int(r, o, "position", 1, INT64_MAX, &out->position) ||
+            !get_hex32(r, o, "receipt", "a receipt", out->receipt, &has))
+            return false;
+        if (out->position == 0)
+            return bad(r, "position", "required: the log position the receipt names");
+        if (!has)
+            return bad(r, "receipt", "required");
+    }
+    return true;
+}
+
+bool
+srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
+{
+    memset(out, 0, sizeof(*out));
+    steme_query_init(&out->q);
+    if (body) {
+        const char *name;
+        json_t *v;
+        json_object_foreach(body, name, v)
+        {
+            if (!find(name, accept))
+                return unknown(r, name, accept, true);
+        }
+        out->doc = json_incref(body);
+    } else if ((out->doc = args_json(r, accept)) == NULL) {
+        return false;
+    }
+    if (!read_query(r, out->doc, accept, out)) {
+        srv_qp_free(out);
+        return false;
+    }
+    return true;
+}
+
+void
+srv_qp_free(srv_qp *p)
+{
+    json_decref(p->doc);
+    p->doc = NULL;
+}
+
+void
+srv_qp_fail(srv_req *r, steme_err err, const steme_errinfo *ei, bool receipt)
+{
+    steme_errinfo m = ei ? *ei : (steme_errinfo){0};
+    if (m.field && (strcmp(m.field, "chain") == 0 || strcmp(m.field, "version") == 0))
+        m.field = "lens";
+    else if (m.field && receipt && strcmp(m.field, "as_of") == 0)
+        m.field = "position";
+    srv_fail_err(r, err, m.field || m.rule ? &m : NULL, NULL);
+}
+
+const char *
+srv_qp_lens_label(const char *canonical)
+{
+    static const char *const labels[] = {
+        "recency",         "consensus", "vote_consensus", "authority",
+        "trust_authority", "skeptic",   "layered",
+    };
+    size_t n = canonical ? strcspn(canonical, ":") : 0;
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (strlen(labels[i]) == n && strncmp(labels[i], canonical, n) == 0)
+            return labels[i];
+    return "other";
+}

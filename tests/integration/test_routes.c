@@ -645,6 +645,9 @@ test_what_if_and_audit(void **state)
     assert_true(json_is_array(json_object_get(wi, "changed")));
     json_decref(q);
     put_assertion(W->alice, "query:moved-on", "p", "src:q-blog", 1, NULL);
+    /* docs/server.md: a row that cannot be recomputed any more (an audited what_if_retract
+     * once the log has moved on) shows "verified": null and "unverifiable"; the others
+     * verify. */
     it_resp *r = it_get(&W->s, W->adm, "/v1/audit?verify=true&limit=1000");
     if (r->status == 400 && json_is_object(r->json) &&
         strcmp(str(r->json, "field"), "what_if_retract") == 0) {
@@ -654,6 +657,21 @@ test_what_if_and_audit(void **state)
                   "log's end");
     }
     it_expect(r, 200);
+    size_t i, unverifiable = 0;
+    json_t *row;
+    json_array_foreach(json_object_get(r->json, "rows"), i, row)
+    {
+        json_t *v = json_object_get(row, "verified");
+        if (json_is_null(v)) {
+            const char *why = json_string_value(json_object_get(row, "unverifiable"));
+            if (!why || !strstr(why, "what_if_retract"))
+                it_fail(r, "a row with \"verified\": null does not say why (\"unverifiable\")");
+            unverifiable++;
+        } else if (!json_is_true(v)) {
+            it_fail(r, "an audited query does not verify");
+        }
+    }
+    assert_int_equal(unverifiable, 1);
     it_resp_free(r);
 }
 

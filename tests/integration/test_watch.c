@@ -453,11 +453,15 @@ test_delivery_and_resume(void **state)
         fail_msg("an up-to-date client got a \"%s\" event", e->ev[k].name);
     sse_close(e);
 
-    /* No Last-Event-ID: a snapshot of the current conclusion. */
-    e = sse_open(s, reader, QUERY, NULL);
-    i = sse_wait(e, 0, "snapshot", "green", 10000);
-    check_event(&e->ev[i], p4);
-    sse_close(e);
+    /* No Last-Event-ID, 0, or a position beyond the log (another store): a snapshot of the
+     * current conclusion. */
+    static const char *const fresh[] = {NULL, "0", "999999999"};
+    for (size_t k = 0; k < 3; k++) {
+        e = sse_open(s, reader, QUERY, fresh[k]);
+        i = sse_wait(e, 0, "snapshot", "green", 10000);
+        check_event(&e->ev[i], p4);
+        sse_close(e);
+    }
 
     /* A malformed Last-Event-ID, a missing subject, no key: refused before any stream. */
     char path[256];
@@ -498,6 +502,7 @@ test_cap_and_shutdown(void **state)
     it_resp *r = it_do(s, &q);
     it_expect_error(r, 503, "busy", NULL);
     assert_non_null(it_header(r, "Retry-After"));
+    assert_string_equal(it_header(r, "Retry-After"), "5");
     it_resp_free(r);
 
     long long t0 = it_now_ms();
@@ -510,8 +515,12 @@ test_cap_and_shutdown(void **state)
         if (pthread_cond_timedwait(&e->cond, &e->lock, &until) != 0)
             break;
     bool done = e->done;
+    CURLcode code = e->code;
     pthread_mutex_unlock(&e->lock);
     assert_true(done);
+    /* Ended cleanly, with the last chunk: not cut off. */
+    if (code != CURLE_OK)
+        fail_msg("the stream was cut off at shutdown: %s", curl_easy_strerror(code));
     sse_close(e);
 }
 

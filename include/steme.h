@@ -50,6 +50,7 @@ typedef enum steme_err {
     STEME_EEXIST = 8,    /* the file or store already exists */
     STEME_ELIMIT = 9,    /* a size or count limit was exceeded */
     STEME_EBUSY = 10,    /* the resource is in use */
+    STEME_EDENIED = 11,  /* access denied: an unknown, malformed or revoked API key */
     STEME_ESYSERR = 0x10000000,
 } steme_err;
 
@@ -894,6 +895,142 @@ typedef int (*steme_audit_fn)(const steme_audit_entry *e, void *ctx);
  * Errors: STEME_EINVAL (NULL db or fn), STEME_ECORRUPT (a malformed row), LMDB errors.
  */
 steme_err steme_db_audit(steme_db *db, uint64_t from, size_t limit, steme_audit_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * API keys and the admin log (docs/server-auth.md)
+ *
+ * The HTTP server authenticates requests with API keys and records every admin action in the
+ * admin log. Both live in the store's LMDB environment, so that `steme key create` works on
+ * the data directory while the server runs. Neither is derived state: a rebuild keeps them
+ * and steme_db_derived_hash leaves them out. A store from an earlier build gets the two
+ * tables on its first writable open; a read-only open reads them as empty.
+ *
+ * A token is "stk_" + the key id (16 lowercase hex digits: 8 random bytes) + "." + the secret
+ * (64 lowercase hex digits: 32 random bytes). Only BLAKE2b-256 of the whole token is stored;
+ * the token is shown once, by steme_db_apikey_create, and never written anywhere by libsteme.
+ *
+ * The API key roles are not the agents' roles (steme_role: editor, admin), which are
+ * granted by signed events in the log; hence the separate names.
+ */
+
+/* What a key may do over HTTP; each role includes the ones below it. */
+typedef enum steme_apikey_role {
+    STEME_APIKEY_ROLE_READER = 1, /* read and query */
+    STEME_APIKEY_ROLE_WRITER = 2, /* also submit signed records */
+    STEME_APIKEY_ROLE_ADMIN = 3,  /* also manage keys and read the admin log */
+} steme_apikey_role;
+
+#define STEME_APIKEY_ID_HEX     16 /* key id: 8 random bytes as lowercase hex */
+#define STEME_APIKEY_TOKEN_LEN  85 /* "stk_" + 16 hex id + "." + 64 hex secret */
+#define STEME_APIKEY_NAME_MAX   64
+#define STEME_APIKEY_MAX_ACTIVE 4096 /* active keys per store; more is STEME_ELIMIT */
+
+typedef struct steme_apikey_info {
+    char id[STEME_APIKEY_ID_HEX + 1];     /* NUL-terminated */
+    char name[STEME_APIKEY_NAME_MAX + 1]; /* NUL-terminated */
+    steme_apikey_role role;
+    int64_t created_at; /* ms */
+    int64_t revoked_at; /* ms, 0 = active */
+} steme_apikey_info;
+
+/* "reader", "writer", "admin"; "?" for anything else. */
+const char *steme_apikey_role_name(steme_apikey_role r);
+
+/* The role named s (exactly as steme_apikey_role_name writes it). Errors: STEME_EINVAL. */
+steme_err steme_apikey_role_parse(const char *s, steme_apikey_role *ret);
+
+/*
+ * Create a key with a fresh random id and secret. token receives the token, NUL-terminated,
+ * only on success; it is stored nowhere (only its hash is), so show it once and wipe it.
+ * name: 1..STEME_APIKEY_NAME_MAX bytes of UTF-8 without control characters (C0, DEL, C1) and
+ * without a leading or trailing space, unique among the active keys (a revoked key's name may
+ * be reused). ret (may be NULL) receives the key.
+ * Errors: STEME_EINVAL (NULL db or token, a bad name or role, a read-only store),
+ * STEME_EEXIST (an active key has that name), STEME_ELIMIT (STEME_APIKEY_MAX_ACTIVE active
+ * keys), STEME_ECORRUPT (a malformed stored key), LMDB errors.
+ */
+steme_err steme_db_apikey_create(steme_db *db, const char *name, steme_apikey_role role,
+                                 char token[STEME_APIKEY_TOKEN_LEN + 1], steme_apikey_info *ret);
+
+/*
+ * Register a token made elsewhere (e.g. read from the server's STEMEDB_ADMIN_KEY_FILE). Its id
+ * is the token's own. Idempotent: when the same token is already active with the same role,
+ * nothing is written and ret receives the existing key (its name is kept). ret may be NULL.
+ * Errors: STEME_EINVAL (a malformed token -- the "token" is wrong: not
+ * "stk_" + 16 lowercase hex + "." + 64 lowercase hex -- or a bad name or role, a NULL argument
+ * or a read-only store), STEME_EEXIST (the id is taken: by another token, by this token with
+ * another role, or by this token revoked -- revocation is final -- or an active key has the
+ * name), STEME_ELIMIT, STEME_ECORRUPT, LMDB errors.
+ */
+steme_err steme_db_apikey_import(steme_db *db, const char *token, const char *name,
+                                 steme_apikey_role role, steme_apikey_info *ret);
+
+/*
+ * Authenticate a presented token (NUL-terminated; NULL is treated as malformed). STEME_OK and
+ * *ret (may be NULL) for an active key; STEME_EDENIED for an unknown, malformed or revoked
+ * token, without saying which. The hash comparison is constant-time, and an unknown id costs
+ * the same hash and comparison as a known one. Errors: STEME_EDENIED, STEME_EINVAL (NULL db),
+ * STEME_ECORRUPT (a malformed stored key), LMDB errors.
+ */
+steme_err steme_db_apikey_check(steme_db *db, const char *token, steme_apikey_info *ret);
+
+/* Return nonzero to stop. *k is a copy, valid only during the call. */
+typedef int (*steme_apikey_fn)(const steme_apikey_info *k, void *ctx);
+
+/* Every key, revoked ones too, in id order (byte order of the hex ids), from one snapshot.
+ * fn must not call back into the db's write functions. Errors: STEME_EINVAL (NULL db or fn),
+ * STEME_ECORRUPT, LMDB errors. */
+steme_err steme_db_apikey_list(steme_db *db, steme_apikey_fn fn, void *ctx);
+
+/* Revoke the key with this id (16 lowercase hex digits): from the commit on, its token is
+ * denied, by every process using the store. Revoking a revoked key changes nothing (STEME_OK;
+ * revoked_at stays the first revocation's). Errors: STEME_EINVAL (NULL db or id, a read-only
+ * store), STEME_ENOTFOUND (no such key, or an id that is not 16 lowercase hex digits),
+ * STEME_ECORRUPT, LMDB errors. */
+steme_err steme_db_apikey_revoke(steme_db *db, const char *id);
+
+/* The number of active keys with at least role min_role (0: any role) in *ret.
+ * Errors: STEME_EINVAL (NULL argument, unknown role), STEME_ECORRUPT, LMDB errors. */
+steme_err steme_db_apikey_count(steme_db *db, steme_apikey_role min_role, size_t *ret);
+
+/* The number of active keys; 0 also when they cannot be read (use steme_db_apikey_count to
+ * tell the two apart). */
+size_t steme_db_apikey_count_active(steme_db *db);
+
+/* Admin log: one row per admin action, durable, numbered from 1 in the order appended. */
+#define STEME_ADMIN_ACTOR_MAX  64   /* bytes of actor */
+#define STEME_ADMIN_ACTION_MAX 64   /* bytes of action */
+#define STEME_ADMIN_DETAIL_MAX 2048 /* bytes of detail */
+
+typedef struct steme_admin_event {
+    uint64_t n;         /* row number from 1 */
+    int64_t at;         /* ms; never less than the row before's */
+    const char *actor;  /* key id or "cli" / "bootstrap" (NUL-terminated, borrowed) */
+    const char *action; /* e.g. "key.create" (NUL-terminated, borrowed) */
+    const char *detail; /* a short JSON text or free text, never a secret (may be "") */
+} steme_admin_event;
+
+/*
+ * Append one row, durably, in its own write transaction; *ret_n (may be NULL) is its number.
+ * actor: 1..STEME_ADMIN_ACTOR_MAX bytes and action 1..STEME_ADMIN_ACTION_MAX bytes of UTF-8
+ * without control characters; detail (NULL: "") up to STEME_ADMIN_DETAIL_MAX bytes of UTF-8
+ * (newlines and tabs allowed). None may contain an API key token: the log never holds one.
+ * Errors: STEME_EINVAL (NULL db, actor or action, a rule above broken, a read-only store),
+ * STEME_ECORRUPT, LMDB errors.
+ */
+steme_err steme_db_admin_log_append(steme_db *db, const char *actor, const char *action,
+                                    const char *detail, uint64_t *ret_n);
+
+/* Return nonzero to stop. The strings of *e borrow the store: valid only during the call. */
+typedef int (*steme_admin_event_fn)(const steme_admin_event *e, void *ctx);
+
+/*
+ * Call fn for the rows numbered from `from` (0 or 1: the first), in order, at most limit of
+ * them (0: no limit), from one snapshot. Errors: STEME_EINVAL (NULL db or fn),
+ * STEME_ECORRUPT (a malformed row), LMDB errors.
+ */
+steme_err steme_db_admin_log(steme_db *db, uint64_t from, size_t limit, steme_admin_event_fn fn,
+                             void *ctx);
 
 /* The current wall clock, ms since the epoch (the clock the engine stamps records with). */
 int64_t steme_now_ms(void);

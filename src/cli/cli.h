@@ -80,6 +80,7 @@ extern const cli_command cli_cmd_query;
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_compare_lenses;
 extern const cli_command cli_cmd_verify_receipt;
+extern const cli_command cli_cmd_key;
 
 /* The default key file: $STEME_KEY_FILE, else ./steme.key. */
 const char *cli_default_key_file(void);

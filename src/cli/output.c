@@ -44,6 +44,8 @@ cli_err_code(int err)
         return "limit";
     case STEME_EBUSY:
         return "busy";
+    case STEME_EDENIED:
+        return "denied";
     case STEME_ESYSERR:
         break;
     }

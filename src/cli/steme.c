@@ -70,6 +70,7 @@ static const command_line commands[] = {
     {NULL, &cli_cmd_trust},
     {NULL, &cli_cmd_agent},
     {NULL, &cli_cmd_quarantine},
+    {"HTTP API access (admin)", &cli_cmd_key},
     {"", &cmd_help},
 };
 /* clang-format on */
@@ -160,7 +161,7 @@ print_overview(FILE *f)
           "Errors are one line on stderr: \"steme: COMMAND: FIELD: RULE\" for a refused record\n"
           "(the field is named as in the JSON form), else \"steme: COMMAND: MESSAGE\". JSON error\n"
           "codes: usage, invalid, not_found, exists, permission, bad_signature, corrupt,\n"
-          "version, limit, busy, no_memory, system.\n"
+          "version, limit, busy, denied, no_memory, system.\n"
           "\n"
           "Environment:\n"
           "  STEME_DB              the store directory when --db is not given\n"

@@ -40,6 +40,8 @@ steme_strerror(int err)
         return "size or count limit exceeded";
     case STEME_EBUSY:
         return "resource busy";
+    case STEME_EDENIED:
+        return "access denied";
     case STEME_ESYSERR:
         break;
     }

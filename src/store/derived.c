@@ -6,6 +6,10 @@
  * The store knows nothing of what the rows mean (src/engine/rows.h does); it only guarantees
  * that they live in the same transaction as the records that caused them, so that a record
  * and its consequences become visible together or not at all.
+ *
+ * Three tables in the same environment are not derived state and go through the same
+ * accessors: the query audit, the API keys and the admin log (steme__table_derived). A rebuild
+ * and the derived-state hash pass them by; steme__store_write commits writes to them.
  */
 #include <assert.h>
 #include <string.h>
@@ -31,6 +35,8 @@ static const char *const table_names[STEME__T_COUNT] = {
     [STEME__T_STAMP] = "d_stamp",
     [STEME__T_AUDIT] = "audit",
     [STEME__T_CAND] = "d_cand",
+    [STEME__T_APIKEY] = "apikeys",
+    [STEME__T_ADMIN_LOG] = "admin_log",
 };
 
 const char *
@@ -39,16 +45,31 @@ steme__table_name(enum steme__table tb)
     return (unsigned)tb < STEME__T_COUNT ? table_names[tb] : "?";
 }
 
+bool
+steme__table_derived(enum steme__table tb)
+{
+    return tb != STEME__T_AUDIT && tb != STEME__T_APIKEY && tb != STEME__T_ADMIN_LOG;
+}
+
 static MDB_dbi
 dbi_of(steme__txn *t, enum steme__table tb)
 {
     return t->dbi[STEME__DB_DERIVED(tb)];
 }
 
+/* A table missing from a read-only store (store_int.h): it has no handle and reads as empty. */
+static bool
+absent(const steme__txn *t, enum steme__table tb)
+{
+    return (t->store->absent & (1u << tb)) != 0;
+}
+
 steme_err
 steme__tget(steme__txn *t, enum steme__table tb, const void *k, size_t kl, steme__val *ret)
 {
     MDB_val key = {kl, (void *)k}, data;
+    if (absent(t, tb))
+        return STEME_ENOTFOUND;
     int rc = mdb_get(t->mdb, dbi_of(t, tb), &key, &data);
     if (rc != MDB_SUCCESS)
         return steme__lmdb_err(rc);
@@ -61,6 +82,8 @@ steme_err
 steme__tput(steme__txn *t, enum steme__table tb, const void *k, size_t kl, const void *v, size_t vl)
 {
     MDB_val key = {kl, (void *)k}, data = {vl, (void *)v};
+    if (absent(t, tb))
+        return STEME_EINVAL; /* only in a read-only store, where nothing is written */
     return steme__lmdb_err(mdb_put(t->mdb, dbi_of(t, tb), &key, &data, 0));
 }
 
@@ -68,25 +91,31 @@ steme_err
 steme__tdel(steme__txn *t, enum steme__table tb, const void *k, size_t kl)
 {
     MDB_val key = {kl, (void *)k};
+    if (absent(t, tb))
+        return STEME_OK;
     int rc = mdb_del(t->mdb, dbi_of(t, tb), &key, NULL);
     return rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
 }
 
-steme_err
-steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl, steme__row_fn fn,
-             void *ctx)
+/* Rows from the first key >= start (sl may be 0: from the first row); with pl, only while
+ * the key starts with start's first pl bytes. */
+static steme_err
+scan(steme__txn *t, enum steme__table tb, const void *start, size_t sl, size_t pl, steme__row_fn fn,
+     void *ctx)
 {
     MDB_cursor *cur;
-    MDB_val key = {pl, (void *)prefix}, data;
+    MDB_val key = {sl, (void *)start}, data;
     int rc;
 
+    if (absent(t, tb))
+        return STEME_OK;
     /* A private cursor: the callback may read other tables through the cached ones. */
     rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
     if (rc != MDB_SUCCESS)
         return steme__lmdb_err(rc);
-    rc = mdb_cursor_get(cur, &key, &data, pl ? MDB_SET_RANGE : MDB_FIRST);
+    rc = mdb_cursor_get(cur, &key, &data, sl ? MDB_SET_RANGE : MDB_FIRST);
     for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
-        if (pl && (key.mv_size < pl || memcmp(key.mv_data, prefix, pl) != 0))
+        if (pl && (key.mv_size < pl || memcmp(key.mv_data, start, pl) != 0))
             break;
         steme__val k = {key.mv_data, key.mv_size}, v = {data.mv_data, data.mv_size};
         if (fn(&k, &v, ctx) != 0)
@@ -97,10 +126,26 @@ steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
 }
 
 steme_err
+steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl, steme__row_fn fn,
+             void *ctx)
+{
+    return scan(t, tb, prefix, pl, pl, fn, ctx);
+}
+
+steme_err
+steme__tscan_from(steme__txn *t, enum steme__table tb, const void *start, size_t sl,
+                  steme__row_fn fn, void *ctx)
+{
+    return scan(t, tb, start, sl, 0, fn, ctx);
+}
+
+steme_err
 steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *val)
 {
     MDB_cursor *cur;
     MDB_val k, d;
+    if (absent(t, tb))
+        return STEME_ENOTFOUND;
     steme_err err = steme__txn_cursor(t, STEME__DB_DERIVED(tb), &cur);
     if (err != STEME_OK)
         return err;
@@ -123,6 +168,8 @@ steme__tlast_le(steme__txn *t, enum steme__table tb, const void *k, size_t kl, s
     int rc;
 
     assert(pl <= kl);
+    if (absent(t, tb))
+        return STEME_ENOTFOUND;
     rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
     if (rc != MDB_SUCCESS)
         return steme__lmdb_err(rc);
@@ -193,6 +240,12 @@ steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx)
     return with_write_txn(s, fn, ctx, false);
 }
 
+steme_err
+steme__store_write(steme__store *s, steme__dry_fn fn, void *ctx)
+{
+    return with_write_txn(s, fn, ctx, true);
+}
+
 typedef struct rebuild_ctx {
     steme__store *s;
     steme__txn *t;
@@ -224,8 +277,8 @@ rebuild_txn(steme__txn *t, void *ctx)
     steme_err err;
 
     for (unsigned tb = 0; tb < STEME__T_COUNT; tb++) {
-        if (tb == STEME__T_AUDIT)
-            continue; /* a record of who asked what: not derived from the log */
+        if (!steme__table_derived(tb))
+            continue; /* who asked what, who may ask, what admins did: not from the log */
         int r = mdb_drop(t->mdb, dbi_of(t, tb), 0);
         if (r != MDB_SUCCESS)
             return steme__lmdb_err(r);
@@ -259,7 +312,7 @@ steme__store_derived_hash(steme__store *s, uint8_t out[32])
         uint8_t hdr[9];
         int rc;
 
-        if (tb == STEME__T_SCRATCH || tb == STEME__T_AUDIT)
+        if (tb == STEME__T_SCRATCH || !steme__table_derived(tb))
             continue;
         rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
         if (rc != MDB_SUCCESS) {
@@ -355,6 +408,10 @@ steme__store_audit_scan(steme__store *s, uint64_t from, steme__audit_row_fn fn, 
     if (err != STEME_OK)
         return err;
     steme__txn *t = steme__snap_txn(snap);
+    if (absent(t, STEME__T_AUDIT)) {
+        steme__snap_end(snap);
+        return STEME_OK;
+    }
     rc = mdb_cursor_open(t->mdb, dbi_of(t, STEME__T_AUDIT), &cur);
     if (rc != MDB_SUCCESS) {
         steme__snap_end(snap);

@@ -237,12 +237,22 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
     for (unsigned db = 0; db < STEME__DB_COUNT; db++) {
         unsigned want = db_flags(db), got;
         int rc = mdb_dbi_open(t->mdb, db_name(db), want | (create ? MDB_CREATE : 0), &s->dbi[db]);
-        if (rc == MDB_NOTFOUND && db >= STEME__DB_DERIVED0 && !s->read_only) {
-            /* A table of derived state that a store written by an earlier build lacks: make
-             * it empty now; steme_db_open then rebuilds derived state from the log. */
-            rc = mdb_dbi_open(t->mdb, db_name(db), want | MDB_CREATE, &s->dbi[db]);
-            if (rc == MDB_SUCCESS)
-                s->derived_stale = true;
+        if (rc == MDB_NOTFOUND && db >= STEME__DB_DERIVED0) {
+            enum steme__table tb = (enum steme__table)(db - STEME__DB_DERIVED0);
+            bool derived = steme__table_derived(tb);
+            if (s->read_only && !derived) {
+                /* Not derived (API keys, the admin log): nothing to recompute, and a
+                 * read-only open cannot create it; it reads as empty. */
+                s->absent |= 1u << tb;
+                continue;
+            }
+            if (!s->read_only) {
+                /* A table that a store written by an earlier build lacks: make it empty now;
+                 * for derived state steme_db_open then rebuilds it from the log. */
+                rc = mdb_dbi_open(t->mdb, db_name(db), want | MDB_CREATE, &s->dbi[db]);
+                if (rc == MDB_SUCCESS && derived)
+                    s->derived_stale = true;
+            }
         }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
             return STEME_ECORRUPT; /* someone else's LMDB environment, or a damaged one */

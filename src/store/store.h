@@ -54,11 +54,19 @@ enum steme__table {
                            /* neither hashed nor cleared by a rebuild (query_audit.c) */
     STEME__T_CAND,         /* hash64(subject) || hash64(predicate) || seq -> what a lens */
                            /* reads of the assertion (query_cands.c) */
+    STEME__T_APIKEY,       /* API key id (8 bytes) -> key row (apikeys.c): NOT derived */
+    STEME__T_ADMIN_LOG,    /* row number -> admin action (admin_log.c): NOT derived */
     STEME__T_COUNT,
 };
 
 /* The LMDB name of a table ("d_source", ...). */
 const char *steme__table_name(enum steme__table tb);
+
+/* False for the tables that record something other than the log -- the query audit, the API
+ * keys and the admin log: a rebuild keeps them, the derived-state hash leaves them out, and a
+ * store that lacks one gets it created empty (writable opens) or read as empty (read-only
+ * opens) without a rebuild. */
+bool steme__table_derived(enum steme__table tb);
 
 /* A borrowed byte string (valid until the transaction ends or the row is written). */
 typedef struct steme__val {
@@ -155,6 +163,10 @@ typedef int (*steme__row_fn)(const steme__val *key, const steme__val *val, void 
 steme_err steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
                        steme__row_fn fn, void *ctx);
 
+/* Rows whose key is >= start (sl bytes), in key order, to the end of the table. */
+steme_err steme__tscan_from(steme__txn *t, enum steme__table tb, const void *start, size_t sl,
+                            steme__row_fn fn, void *ctx);
+
 /* The first row of a table (a queue's head). Errors: STEME_ENOTFOUND when empty. */
 steme_err steme__tfirst(steme__txn *t, enum steme__table tb, steme__val *key, steme__val *val);
 
@@ -188,6 +200,13 @@ steme__txn *steme__snap_txn(steme__snap *snap);
 typedef steme_err (*steme__dry_fn)(steme__txn *t, void *ctx);
 steme_err steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx);
 
+/* Run fn inside a durable write transaction of its own, committed when fn returns STEME_OK and
+ * aborted otherwise: writes to the tables that are not derived (API keys, the admin log). When
+ * the map is full the transaction is aborted, the map grown and fn run again from the start,
+ * so fn must not keep state from one run to the next. The caller must hold no snapshot.
+ * Errors: STEME_EINVAL (a read-only store), fn's own errors, LMDB errors. */
+steme_err steme__store_write(steme__store *s, steme__dry_fn fn, void *ctx);
+
 /* The seq of the record whose apply hook is running in t (an append or a rebuild); 0 in any
  * other transaction (snapshots, dry runs). Rules stamp what they change with it. */
 uint64_t steme__txn_applying(const steme__txn *t);
@@ -205,16 +224,16 @@ typedef int (*steme__audit_row_fn)(uint64_t id, const steme__val *row, void *ctx
 steme_err steme__store_audit_scan(steme__store *s, uint64_t from, steme__audit_row_fn fn,
                                   void *ctx);
 
-/* Clear every derived table (not the audit table) and re-apply the whole log through the
- * apply hook, in one transaction. */
+/* Clear every derived table (not the audit, API key and admin log tables) and re-apply the
+ * whole log through the apply hook, in one transaction. */
 steme_err steme__store_rebuild(steme__store *s);
 
 /* True when open had to create derived tables the store lacked (a store written by an
  * earlier build): they are empty until steme__store_rebuild runs. */
 bool steme__store_derived_stale(const steme__store *s);
 
-/* BLAKE2b-256 over every derived table (except the scratch and audit tables), in table and key
- * order: equal hashes mean byte-identical derived state. */
+/* BLAKE2b-256 over every derived table (except the scratch table and the tables that are not
+ * derived), in table and key order: equal hashes mean byte-identical derived state. */
 steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);
 
 /* How many write transactions steme__store_append committed since open (tests and metrics:

@@ -38,6 +38,7 @@ enum steme__db {
 };
 
 _Static_assert(STEME__DB_COUNT <= 32, "steme__txn.cur_live is a 32-bit mask");
+_Static_assert(STEME__T_COUNT <= 32, "steme__store.absent is a 32-bit mask");
 
 #define STEME__DB_INDEX(idx)  (STEME__DB_INDEX0 + (unsigned)(idx))
 #define STEME__DB_DERIVED(tb) (STEME__DB_DERIVED0 + (unsigned)(tb))
@@ -79,6 +80,9 @@ struct steme__store {
     steme_pubkey genesis_admin; /* written into the metadata when the store is created */
     bool genesis_set;
     bool derived_stale; /* open created missing derived tables: a rebuild is due */
+    /* Bit (1u << enum steme__table): a table that is not derived, missing from a store opened
+     * read-only (written by an earlier build); it reads as empty. */
+    uint32_t absent;
 };
 
 /* What the meta database holds. count is indexed by steme_record_kind. */

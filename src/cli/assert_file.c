@@ -110,7 +110,8 @@ report_line(importer *im, uint64_t lineno, int err, const steme_errinfo *ei, con
 {
     json_t *extra = json_pack("{s:I}", "line", (json_int_t)lineno);
     if (msg != NULL)
-        return cli_fail_extra(im->c, cli_err_code(err), extra, "line %" PRIu64 ": %s", lineno, msg);
+        return cli_fail_extra(im->c, steme__json_err_code(err), extra, "line %" PRIu64 ": %s",
+                              lineno, msg);
     return cli_error_extra(im->c, err, ei, extra, "line %" PRIu64, lineno);
 }
 

@@ -205,13 +205,6 @@ typedef struct agent_view {
     char *name; /* NULL when none */
 } agent_view;
 
-static const char *
-role_name(steme_role role)
-{
-    const char *name = steme_role_name(role);
-    return name != NULL && name[0] != '\0' ? name : "none";
-}
-
 /* Read the display name from the agent's latest profile event. */
 static int
 load_name(cli *c, steme_db *db, agent_view *v)
@@ -233,25 +226,13 @@ load_name(cli *c, steme_db *db, agent_view *v)
     return CLI_CONTINUE;
 }
 
-static json_t *
-agent_json(const agent_view *v)
-{
-    const steme_agent_info *a = &v->info;
-    return json_pack("{s:o, s:o, s:s, s:o, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "key",
-                     cli_json_hex(a->key.b, sizeof(a->key.b)), "name",
-                     v->name != NULL ? cli_json_text(v->name) : json_null(), "role",
-                     role_name(a->role), "profile_seq", cli_json_seq(a->profile_seq), "trust",
-                     a->trust, "alpha", a->alpha, "beta", a->beta, "evidence",
-                     (json_int_t)a->evidence, "assertions", (json_int_t)a->assertions, "votes",
-                     (json_int_t)a->votes, "events", (json_int_t)a->events, "quarantined",
-                     (json_int_t)a->quarantined, "rejections", (json_int_t)a->rejections);
-}
-
 static int
 print_agent(cli *c, const agent_view *v)
 {
     if (c->json)
-        return cli_json_doc(c, agent_json(v)) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+        return cli_json_doc(c, steme__json_agent(&v->info, v->name)) == CLI_CONTINUE
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_FAIL;
     const steme_agent_info *a = &v->info;
     char key[2 * STEME_PUBKEY_SIZE + 1];
     steme_hex(a->key.b, sizeof(a->key.b), key);
@@ -260,7 +241,7 @@ print_agent(cli *c, const agent_view *v)
     bool ok =
         cli_table_kv(&t, "key", "%s", key) &&
         cli_table_kv(&t, "name", "%s", v->name != NULL ? v->name : "") &&
-        cli_table_kv(&t, "role", "%s", role_name(a->role)) &&
+        cli_table_kv(&t, "role", "%s", steme__fmt_role(a->role)) &&
         (a->profile_seq == 0 || cli_table_kv(&t, "profile_seq", "%" PRIu64, a->profile_seq)) &&
         cli_table_kv(&t, "trust", "%.3f", a->trust) &&
         cli_table_kv(&t, "alpha", "%.3f", a->alpha) && cli_table_kv(&t, "beta", "%.3f", a->beta) &&
@@ -339,7 +320,7 @@ agent_row(cli_table *t, const agent_view *v)
     snprintf(rejections, sizeof(rejections), "%" PRIu64, a->rejections);
     const char *row[] = {key,
                          v->name != NULL ? v->name : "-",
-                         role_name(a->role),
+                         steme__fmt_role(a->role),
                          trust,
                          alpha,
                          beta,
@@ -414,7 +395,7 @@ show_all(cli *c, steme_db *db, uint64_t as_of)
             break;
         }
         if (c->json) {
-            if (cli_json_line(c, agent_json(&v)) != CLI_CONTINUE)
+            if (cli_json_line(c, steme__json_agent(&v.info, v.name)) != CLI_CONTINUE)
                 status = CLI_EXIT_FAIL;
         } else if (!agent_row(&t, &v)) {
             status = cli_error(c, STEME_ENOMEM, NULL, NULL);
@@ -508,14 +489,12 @@ print_profile(cli *c, steme_db *db, const steme_ingest_result *r, const steme_pu
         return status;
     char hex[2 * STEME_PUBKEY_SIZE + 1];
     steme_hex(key->b, sizeof(key->b), hex);
-    json_t *extra = json_pack("{s:s, s:o, s:s}", "agent", hex, "name",
-                              v.name != NULL ? cli_json_text(v.name) : json_null(), "role",
-                              role_name(v.info.role));
+    json_t *extra = steme__json_profile(key, v.name, v.info.role);
     cli_table t;
     cli_table_init(&t, 2);
     if (extra != NULL && cli_table_kv(&t, "agent", "%s", hex) &&
         cli_table_kv(&t, "name", "%s", v.name != NULL ? v.name : "") &&
-        cli_table_kv(&t, "role", "%s", role_name(v.info.role))) {
+        cli_table_kv(&t, "role", "%s", steme__fmt_role(v.info.role))) {
         status = cli_print_stored(c, r, extra, &t);
     } else {
         json_decref(extra);

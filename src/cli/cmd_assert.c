@@ -374,11 +374,9 @@ print_result(cli *c, const steme_ingest_result *r)
     char hex[2 * STEME_ID_SIZE + 1];
     steme_hex(r->id.b, sizeof(r->id.b), hex);
     const char *status = r->duplicate ? "duplicate" : "new";
-    if (c->json) {
-        json_t *j =
-            json_pack("{s:s, s:I, s:s}", "id", hex, "seq", (json_int_t)r->seq, "status", status);
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    }
+    if (c->json)
+        return cli_json_doc(c, steme__json_stored(r, NULL)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                            : CLI_EXIT_FAIL;
     if (c->quiet) {
         printf("%s\n", hex);
         return CLI_EXIT_OK;
@@ -534,7 +532,7 @@ print_superseded(cli *c, steme_db *db, const steme_ingest_result *r, const steme
     char old_hex[2 * STEME_ID_SIZE + 1], head_hex[2 * STEME_ID_SIZE + 1];
     steme_hex(old->b, sizeof(old->b), old_hex);
     steme_hex(head.b, sizeof(head.b), head_hex);
-    json_t *extra = json_pack("{s:s, s:s}", "supersedes", old_hex, "head", head_hex);
+    json_t *extra = steme__json_superseded(old, &head);
     cli_table t;
     cli_table_init(&t, 2);
     if (extra == NULL || !cli_table_kv(&t, "supersedes", "%s", old_hex) ||

@@ -101,17 +101,7 @@ on_row(const steme_audit_entry *e, void *ctx)
         a->mismatch |= !match;
     }
     if (a->c->json) {
-        json_t *j =
-            json_pack("{s:I, s:s, s:s%, s:s%, s:s%, s:s, s:I, s:I, s:s%, s:b, s:I, s:s}", "id",
-                      (json_int_t)e->id, "time", when, "asker", e->asker.ptr, e->asker.len,
-                      "subject", e->query.subject.ptr, e->query.subject.len, "predicate",
-                      e->query.predicate.ptr, e->query.predicate.len, "lens", e->query.lens,
-                      "version", (json_int_t)e->lens_version, "position", (json_int_t)e->position,
-                      "reason", e->reason.ptr, e->reason.len, "has_winner", e->has_winner,
-                      "candidates", (json_int_t)e->n_candidates, "receipt", receipt);
-        if (j != NULL && a->verify)
-            json_object_set_new(j, "verified", json_boolean(match));
-        json_array_append_new(a->rows, j);
+        json_array_append_new(a->rows, steme__json_audit_row(e, a->verify ? &match : NULL));
     } else {
         printf("%" PRIu64 "  %s  %.*s  %.*s  %.*s  %s  %" PRIu64 "  %.*s  %s%s\n", e->id, when,
                (int)e->asker.len, e->asker.ptr, (int)e->query.subject.len, e->query.subject.ptr,

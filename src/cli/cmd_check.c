@@ -35,11 +35,9 @@ const cli_command cli_cmd_check = {
     .run = run_check,
 };
 
-#define MAX_DETAILS 1000
-
 typedef struct checker {
     cli *c;
-    json_t *details; /* --json: the problems, up to MAX_DETAILS */
+    json_t *details; /* --json: the problems, up to STEME__JSON_MAX_PROBLEMS */
     uint64_t seen;
 } checker;
 
@@ -49,9 +47,8 @@ on_problem(const char *index, const char *what, uint64_t seq, void *ctx)
     checker *k = ctx;
     k->seen++;
     if (k->c->json) {
-        if (k->details != NULL && json_array_size(k->details) < MAX_DETAILS)
-            json_array_append_new(k->details, json_pack("{s:s, s:s, s:I}", "index", index, "what",
-                                                        what, "seq", (json_int_t)seq));
+        if (k->details != NULL && json_array_size(k->details) < STEME__JSON_MAX_PROBLEMS)
+            json_array_append_new(k->details, steme__json_problem(index, what, seq));
         return;
     }
     if (!k->c->quiet)
@@ -83,22 +80,10 @@ run_check(cli *c, int argc, char **argv)
     }
     status = rep.problems == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 
-    if (c->json) {
-        json_t *j = json_object();
-        if (j != NULL) {
-            json_object_set_new(j, "db", cli_json_text(c->db_dir));
-            json_object_set_new(j, "records", json_integer((json_int_t)rep.records));
-            json_object_set_new(j, "signatures", json_integer((json_int_t)rep.signatures));
-            json_object_set_new(j, "index_entries", json_integer((json_int_t)rep.index_entries));
-            json_object_set_new(j, "problems", json_integer((json_int_t)rep.problems));
-            json_object_set_new(j, "details", k.details);
-            if (rep.problems > MAX_DETAILS)
-                json_object_set_new(j, "details_truncated", json_true());
-        } else {
-            json_decref(k.details);
-        }
-        return cli_json_doc(c, j) == CLI_CONTINUE ? status : CLI_EXIT_FAIL;
-    }
+    if (c->json)
+        return cli_json_doc(c, steme__json_check(c->db_dir, &rep, k.details)) == CLI_CONTINUE
+                   ? status
+                   : CLI_EXIT_FAIL;
     printf("%s: %" PRIu64 " records, %" PRIu64 " signatures, %" PRIu64
            " index entries checked; %" PRIu64 " problem%s\n",
            rep.problems == 0 ? "ok" : "FAILED", rep.records, rep.signatures, rep.index_entries,

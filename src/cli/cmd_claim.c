@@ -144,24 +144,13 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
     return CLI_CONTINUE;
 }
 
-/* The target's stage and standing votes after the record, as JSON members and rows. */
-static int
-add_state(cli *c, steme_db *db, const steme_id *target, json_t *extra, cli_table *t, bool votes)
+/* The target's stage, and after a vote its standing votes, as rows. */
+static bool
+state_rows(cli_table *t, const steme_state *st, bool votes)
 {
-    steme_state st;
-    int err = steme_db_state(db, target, &st);
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading the state of the target");
-    const char *stage = cli_stage_name(st.stage);
-    bool ok = json_object_set_new(extra, "stage", json_string(stage)) == 0 &&
-              cli_table_kv(t, "stage", "%s", stage);
-    if (ok && votes) {
-        ok = json_object_set_new(extra, "votes",
-                                 json_pack("{s:I, s:I}", "up", (json_int_t)st.up, "down",
-                                           (json_int_t)st.down)) == 0 &&
-             cli_table_kv(t, "votes", "%" PRIu32 " up, %" PRIu32 " down", st.up, st.down);
-    }
-    return ok ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    return cli_table_kv(t, "stage", "%s", steme__fmt_stage(st->stage)) &&
+           (!votes ||
+            cli_table_kv(t, "votes", "%" PRIu32 " up, %" PRIu32 " down", st->up, st->down));
 }
 
 /*
@@ -191,55 +180,47 @@ parse_vote(const char *s, int8_t *ret)
     return false;
 }
 
+/* What the action left, as the members that follow the stored record's in JSON. */
+static json_t *
+outcome_json(const claim_action *act, const steme_id *target, const claim_args *a, int8_t vote,
+             const steme_state *st, const steme_cascade_report *rep)
+{
+    if (act->vote)
+        return steme__json_voted(target, vote, st);
+    if (act->cmd == &cli_cmd_retract)
+        return steme__json_retracted(target, st, rep);
+    return steme__json_reaffirmed(target, a->epoch, st);
+}
+
 static int
 finish(cli *c, steme_db *db, const claim_action *act, const steme_ingest_result *r,
        const steme_id *target, const claim_args *a, int8_t vote)
 {
+    steme_state st;
+    int err = steme_db_state(db, target, &st);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading the state of the target");
+    /* An author's retraction cascades to what is derived from the claim; show the report when
+     * the store kept one for the event. */
+    steme_cascade_report rep;
+    bool has_report = false;
+    if (act->cmd == &cli_cmd_retract) {
+        err = steme_db_report(db, r->seq, &rep);
+        if (err != STEME_OK && err != STEME_ENOTFOUND)
+            return cli_error(c, err, NULL, "reading the report of seq %" PRIu64, r->seq);
+        has_report = err == STEME_OK;
+    }
     char hex[2 * STEME_ID_SIZE + 1];
     steme_hex(target->b, sizeof(target->b), hex);
-    json_t *extra = json_pack("{s:s}", "target", hex);
     cli_table t;
     cli_table_init(&t, 2);
-    int status = CLI_CONTINUE;
-    if (extra == NULL || !cli_table_kv(&t, "target", "%s", hex)) {
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        goto out_free;
-    }
-    if (act->vote && (json_object_set_new(extra, "value", json_integer(vote)) != 0 ||
-                      !cli_table_kv(&t, "vote", "%+d", vote))) {
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        goto out_free;
-    }
-    if (a->epoch != NULL && (json_object_set_new(extra, "epoch", cli_json_text(a->epoch)) != 0 ||
-                             !cli_table_kv(&t, "epoch", "%s", a->epoch))) {
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        goto out_free;
-    }
-    status = add_state(c, db, target, extra, &t, act->vote);
-    if (status != CLI_CONTINUE)
-        goto out_free;
-    if (act->cmd == &cli_cmd_retract) {
-        /* An author's retraction cascades to what is derived from the claim; show the
-         * report when the store kept one for the event. */
-        steme_cascade_report rep;
-        int err = steme_db_report(db, r->seq, &rep);
-        if (err == STEME_OK) {
-            if (json_object_set_new(extra, "report", cli_report_json(&rep)) != 0 ||
-                !cli_report_rows(&t, &rep)) {
-                status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-                goto out_free;
-            }
-        } else if (err == STEME_ENOTFOUND) {
-            json_object_set_new(extra, "report", json_null());
-        } else {
-            status = cli_error(c, err, NULL, "reading the report of seq %" PRIu64, r->seq);
-            goto out_free;
-        }
-    }
-    status = cli_print_stored(c, r, extra, &t);
-    extra = NULL;
-out_free:
-    json_decref(extra);
+    bool ok = cli_table_kv(&t, "target", "%s", hex) &&
+              (!act->vote || cli_table_kv(&t, "vote", "%+d", vote)) &&
+              (a->epoch == NULL || cli_table_kv(&t, "epoch", "%s", a->epoch)) &&
+              state_rows(&t, &st, act->vote) && (!has_report || cli_report_rows(&t, &rep));
+    json_t *extra = ok ? outcome_json(act, target, a, vote, &st, has_report ? &rep : NULL) : NULL;
+    int status =
+        extra != NULL ? cli_print_stored(c, r, extra, &t) : cli_error(c, STEME_ENOMEM, NULL, NULL);
     cli_table_free(&t);
     return status;
 }

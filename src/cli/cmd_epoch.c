@@ -141,8 +141,7 @@ epoch_event(cli *c, int argc, char **argv, const struct option *opts, steme_even
             cli_table t;
             cli_table_init(&t, 2);
             if (cli_table_kv(&t, "epoch", "%s", name))
-                status =
-                    cli_print_stored(c, &r, json_pack("{s:o}", "epoch", cli_json_text(name)), &t);
+                status = cli_print_stored(c, &r, steme__json_epoch(name), &t);
             else
                 status = cli_error(c, STEME_ENOMEM, NULL, NULL);
             cli_table_free(&t);

@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "cmd_assert.h"
 #include "output.h"
-#include "record_json.h"
 #include "signing.h"
 
 static int run_gold(cli *c, int argc, char **argv);
@@ -128,32 +127,12 @@ parse(cli *c, int argc, char **argv, const struct option *opts, gold_args *a, co
     return CLI_CONTINUE;
 }
 
-/* The typed value as JSON: {"type", "value"[, "unit"]}, the JSON form's explicit value. */
-static json_t *
-value_json(const steme_value *v)
-{
-    steme_record rec = {.kind = STEME_RECORD_EVENT};
-    rec.event.type = STEME_EVENT_GOLD_SET;
-    rec.event.value = *v;
-    json_t *j = steme__record_to_json(&rec);
-    json_t *value = json_incref(json_object_get(j, "value"));
-    json_decref(j);
-    return value;
-}
-
 static bool
 value_row(cli_table *t, const steme_value *v)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f == NULL)
+    char *text = steme__fmt_value(v);
+    if (text == NULL)
         return false;
-    cli_put_value(f, v);
-    if (fclose(f) != 0) {
-        free(text);
-        return false;
-    }
     bool ok = cli_table_kv(t, "value", "%s (%s)", text, steme_value_type_name(v->type));
     free(text);
     return ok;
@@ -200,9 +179,7 @@ run_set(cli *c, int argc, char **argv)
         if (status == CLI_CONTINUE) {
             cli_table t;
             cli_table_init(&t, 2);
-            json_t *extra =
-                json_pack("{s:o, s:o, s:o}", "subject", cli_json_text(subject), "predicate",
-                          cli_json_text(predicate), "value", value_json(&value));
+            json_t *extra = steme__json_gold_set(subject, predicate, &value);
             if (extra != NULL && cli_table_kv(&t, "subject", "%s", subject) &&
                 cli_table_kv(&t, "predicate", "%s", predicate) && value_row(&t, &value)) {
                 status = cli_print_stored(c, &r, extra, &t);
@@ -243,10 +220,7 @@ run_show(cli *c, int argc, char **argv)
     steme_hex(ev->agent.b, sizeof(ev->agent.b), agent);
     cli_fmt_time(e->recorded_at, when);
     if (c->json) {
-        json_t *j =
-            json_pack("{s:o, s:o, s:o, s:s, s:I, s:s, s:s}", "subject", cli_json_text(subject),
-                      "predicate", cli_json_text(predicate), "value", value_json(&ev->value), "id",
-                      id, "seq", (json_int_t)e->seq, "recorded_at", when, "agent", agent);
+        json_t *j = steme__json_gold(e);
         steme_entry_free(e);
         return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }

@@ -134,9 +134,9 @@ print_created(cli *c, uint32_t format_version, const steme_pubkey *admin, const 
     char hex[2 * STEME_PUBKEY_SIZE + 1];
     steme_hex(admin->b, sizeof(admin->b), hex);
     if (c->json) {
-        json_t *j = json_pack("{s:o, s:I, s:{s:s, s:o, s:b}}", "db", cli_json_text(c->db_dir),
+        json_t *j = json_pack("{s:o, s:I, s:{s:s, s:o, s:b}}", "db", steme__json_text(c->db_dir),
                               "format_version", (json_int_t)format_version, "admin", "public_key",
-                              hex, "file", cli_json_text(path), "created", created);
+                              hex, "file", steme__json_text(path), "created", created);
         return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
     if (c->quiet)

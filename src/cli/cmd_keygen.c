@@ -91,7 +91,7 @@ run_keygen(cli *c, int argc, char **argv)
     char hex[2 * STEME_PUBKEY_SIZE + 1];
     steme_hex(pk.b, sizeof(pk.b), hex);
     if (c->json) {
-        json_t *j = json_pack("{s:s, s:o}", "public_key", hex, "file", cli_json_text(out));
+        json_t *j = json_pack("{s:s, s:o}", "public_key", hex, "file", steme__json_text(out));
         return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
     if (c->quiet) {

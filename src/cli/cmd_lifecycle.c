@@ -165,44 +165,6 @@ kind_of(const steme_entry *e)
  * state
  */
 
-static const struct {
-    uint32_t bit;
-    const char *name;
-} conditions[] = {
-    {STEME_COND_REJECTED, "rejected"},
-    {STEME_COND_RETRACTED_SOURCE, "retracted_source"},
-    {STEME_COND_RETRACTED_AUTHOR, "retracted_author"},
-    {STEME_COND_SUPERSEDED, "superseded"},
-    {STEME_COND_DEPRECATED, "deprecated"},
-    {STEME_COND_QUARANTINED, "quarantined"},
-};
-
-#define N_CONDITIONS (sizeof(conditions) / sizeof(conditions[0]))
-
-static json_t *
-state_json(const steme_id *id, const steme_state *st, const steme_id *head, uint64_t head_seq)
-{
-    json_t *conds = json_array();
-    for (size_t i = 0; conds != NULL && i < N_CONDITIONS; i++) {
-        if ((st->conditions & conditions[i].bit) != 0)
-            json_array_append_new(conds, json_string(conditions[i].name));
-    }
-    if (conds == NULL)
-        return NULL;
-    const char *qname = steme_quarantine_reason_name(st->quarantine_reason);
-    json_t *reason = st->quarantine_reason != STEME_QUARANTINE_NONE && qname != NULL
-                         ? json_string(qname)
-                         : json_null();
-    return json_pack("{s:o, s:I, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:{s:I, s:I}, s:{s:o, s:I}}",
-                     "id", cli_json_hex(id->b, sizeof(id->b)), "seq", (json_int_t)st->seq, "stage",
-                     cli_stage_name(st->stage), "conditions", conds, "quarantine_reason", reason,
-                     "tainted_parents", (json_int_t)st->tainted_parents, "via",
-                     cli_json_seq(st->via), "superseded_by", cli_json_seq(st->superseded_by),
-                     "retracted_by", cli_json_seq(st->retracted_by), "votes", "up",
-                     (json_int_t)st->up, "down", (json_int_t)st->down, "head", "id",
-                     cli_json_hex(head->b, sizeof(head->b)), "seq", (json_int_t)head_seq);
-}
-
 static bool
 state_rows(cli_table *t, const steme_id *id, const steme_state *st, const steme_id *head,
            uint64_t head_seq)
@@ -210,16 +172,16 @@ state_rows(cli_table *t, const steme_id *id, const steme_state *st, const steme_
     char hex[2 * STEME_ID_SIZE + 1], head_hex[2 * STEME_ID_SIZE + 1], conds[128] = "";
     steme_hex(id->b, sizeof(id->b), hex);
     steme_hex(head->b, sizeof(head->b), head_hex);
-    for (size_t i = 0; i < N_CONDITIONS; i++) {
-        if ((st->conditions & conditions[i].bit) != 0) {
+    for (size_t i = 0; i < STEME__FMT_N_CONDITIONS; i++) {
+        if ((st->conditions & steme__fmt_conditions[i].bit) != 0) {
             if (conds[0] != '\0')
                 strcat(conds, ", ");
-            strcat(conds, conditions[i].name);
+            strcat(conds, steme__fmt_conditions[i].name);
         }
     }
     const char *qname = steme_quarantine_reason_name(st->quarantine_reason);
     bool ok = cli_table_kv(t, "id", "%s", hex) && cli_table_kv(t, "seq", "%" PRIu64, st->seq) &&
-              cli_table_kv(t, "stage", "%s", cli_stage_name(st->stage)) &&
+              cli_table_kv(t, "stage", "%s", steme__fmt_stage(st->stage)) &&
               cli_table_kv(t, "conditions", "%s", conds[0] != '\0' ? conds : "none");
     if (ok && st->quarantine_reason != STEME_QUARANTINE_NONE)
         ok = cli_table_kv(t, "quarantine", "%s", qname != NULL ? qname : "?");
@@ -257,7 +219,7 @@ run_state(cli *c, int argc, char **argv)
     steme_entry_free(he);
 
     if (c->json)
-        return cli_json_doc(c, state_json(&id, &st, &head, head_seq)) == CLI_CONTINUE
+        return cli_json_doc(c, steme__json_state(&id, &st, &head, head_seq)) == CLI_CONTINUE
                    ? CLI_EXIT_OK
                    : CLI_EXIT_FAIL;
     cli_table t;
@@ -292,28 +254,19 @@ on_change(const steme_stage_change *ch, void *ctx)
         h->status = cli_error(h->c, err, NULL, "reading the cause at seq %" PRIu64, ch->cause);
         return 1;
     }
-    char *summary = cli_summary_string(e);
-    bool ok = summary != NULL;
-    if (ok && h->c->json) {
-        const char *type = e->record.kind == STEME_RECORD_EVENT
-                               ? steme_event_type_name(e->record.event.type)
-                               : NULL;
-        json_t *j = json_pack(
-            "{s:I, s:o, s:s, s:o, s:s, s:o, s:s}", "seq", (json_int_t)e->seq, "id",
-            cli_json_hex(e->id.b, sizeof(e->id.b)), "kind", steme_record_kind_name(e->record.kind),
-            "type", type != NULL ? json_string(type) : json_null(), "summary", summary, "from",
-            ch->from != 0 ? json_string(cli_stage_name(ch->from)) : json_null(), "to",
-            cli_stage_name(ch->to));
-        ok = json_array_append_new(h->changes, j) == 0;
-    } else if (ok) {
+    bool ok;
+    if (h->c->json) {
+        ok = json_array_append_new(h->changes, steme__json_stage_change(ch, e)) == 0;
+    } else {
+        char *summary = steme__fmt_summary(e);
         char seq[24], change[48];
         snprintf(seq, sizeof(seq), "%" PRIu64, e->seq);
-        snprintf(change, sizeof(change), "%s -> %s", ch->from != 0 ? cli_stage_name(ch->from) : "",
-                 cli_stage_name(ch->to));
+        snprintf(change, sizeof(change), "%s -> %s",
+                 ch->from != 0 ? steme__fmt_stage(ch->from) : "", steme__fmt_stage(ch->to));
         const char *row[] = {seq, kind_of(e), ch->from != 0 ? change : change + 1, summary};
-        ok = cli_table_add(&h->t, row);
+        ok = summary != NULL && cli_table_add(&h->t, row);
+        free(summary);
     }
-    free(summary);
     steme_entry_free(e);
     if (!ok) {
         h->status = cli_error(h->c, STEME_ENOMEM, NULL, NULL);
@@ -343,8 +296,8 @@ run_history(cli *c, int argc, char **argv)
     if (err != STEME_OK)
         h.status = not_found(c, err, &id, "history");
     if (h.status == CLI_EXIT_OK && c->json) {
-        json_t *j = json_pack("{s:o, s:I, s:O}", "id", cli_json_hex(id.b, sizeof(id.b)), "seq",
-                              (json_int_t)e->seq, "changes", h.changes);
+        json_t *j = steme__json_history(&id, e->seq, h.changes);
+        h.changes = NULL;
         h.status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     } else if (h.status == CLI_EXIT_OK) {
         cli_table_print(&h.t, stdout);
@@ -391,22 +344,19 @@ add_step(cli *c, steme_db *db, uint64_t seq, json_t *steps, cli_table *t, steme_
         steme_entry_free(e);
         return cli_error(c, err, NULL, "reading seq %" PRIu64 " of the path", seq);
     }
-    char *summary = cli_summary_string(e);
-    bool ok = summary != NULL;
-    if (ok && steps != NULL) {
-        ok = json_array_append_new(steps,
-                                   json_pack("{s:I, s:o, s:s, s:s}", "seq", (json_int_t)seq, "id",
-                                             cli_json_hex(e->id.b, sizeof(e->id.b)), "stage",
-                                             cli_stage_name(st.stage), "summary", summary)) == 0;
-    } else if (ok) {
+    bool ok;
+    if (steps != NULL) {
+        ok = json_array_append_new(steps, steme__json_path_step(e, st.stage)) == 0;
+    } else {
+        char *summary = steme__fmt_summary(e);
         char seq_text[24], hex[2 * STEME_ID_SIZE + 1];
         snprintf(seq_text, sizeof(seq_text), "%" PRIu64, seq);
         steme_hex(e->id.b, sizeof(e->id.b), hex);
         hex[CLI_SHORT_ID] = '\0';
-        const char *row[] = {seq_text, hex, cli_stage_name(st.stage), summary};
-        ok = cli_table_add(t, row);
+        const char *row[] = {seq_text, hex, steme__fmt_stage(st.stage), summary};
+        ok = summary != NULL && cli_table_add(t, row);
+        free(summary);
     }
-    free(summary);
     if (!ok) {
         steme_entry_free(e);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
@@ -430,36 +380,22 @@ typedef struct trace {
 static int
 print_trace(cli *c, const steme_id *id, trace *tr, size_t n)
 {
+    if (c->json) {
+        json_t *j = steme__json_provenance(id, &tr->state, tr->steps, tr->root_e, tr->event);
+        tr->steps = NULL;
+        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
     steme_str source = tr->root_e->record.assertion.source;
-    char *event_summary = tr->event != NULL ? cli_summary_string(tr->event) : NULL;
+    char *event_summary = tr->event != NULL ? steme__fmt_summary(tr->event) : NULL;
     if (tr->event != NULL && event_summary == NULL)
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     int status = CLI_EXIT_OK;
-    if (c->json) {
-        json_t *by = json_null();
-        if (tr->event != NULL) {
-            const steme_event *ev = &tr->event->record.event;
-            const char *type = steme_event_type_name(ev->type);
-            by = json_pack("{s:I, s:o, s:s, s:s, s:o}", "seq", (json_int_t)tr->event->seq, "id",
-                           cli_json_hex(tr->event->id.b, STEME_ID_SIZE), "type",
-                           type != NULL ? type : "?", "summary", event_summary, "source",
-                           ev->source.len > 0 ? json_stringn(ev->source.ptr, ev->source.len)
-                                              : json_null());
-        }
-        json_t *j = json_pack("{s:o, s:I, s:s, s:O, s:o, s:o}", "id",
-                              cli_json_hex(id->b, sizeof(id->b)), "seq", (json_int_t)tr->state.seq,
-                              "stage", cli_stage_name(tr->state.stage), "path", tr->steps,
-                              "retracted_by", by, "source", json_stringn(source.ptr, source.len));
-        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-        free(event_summary);
-        return status;
-    }
     char hex[2 * STEME_ID_SIZE + 1];
     steme_hex(id->b, sizeof(id->b), hex);
     cli_table t;
     cli_table_init(&t, 2);
     bool ok = cli_table_kv(&t, "id", "%s", hex) &&
-              cli_table_kv(&t, "stage", "%s", cli_stage_name(tr->state.stage)) &&
+              cli_table_kv(&t, "stage", "%s", steme__fmt_stage(tr->state.stage)) &&
               cli_table_kv(&t, "steps", "%zu%s", n,
                            n == 1 && tr->event == NULL ? " (not tainted: nothing to trace)" : "");
     if (ok && tr->event != NULL)

@@ -101,13 +101,6 @@ run_quarantine(cli *c, int argc, char **argv)
     return cli_dispatch(c, &cli_cmd_quarantine, argc, argv);
 }
 
-static const char *
-reason_name(steme_quarantine_reason r)
-{
-    const char *name = steme_quarantine_reason_name(r);
-    return name != NULL && name[0] != '\0' ? name : "?";
-}
-
 /* ---------------------------------------------------------------------------------------------
  * list
  */
@@ -133,11 +126,7 @@ on_entry(const steme_entry *e, void *ctx)
     }
     l->count++;
     if (l->c->json) {
-        json_t *j = cli_entry_json(e, st.stage);
-        if (j != NULL)
-            json_object_set_new(j, "quarantine_reason",
-                                json_string(reason_name(st.quarantine_reason)));
-        if (cli_json_line(l->c, j) != CLI_CONTINUE) {
+        if (cli_json_line(l->c, steme__json_quarantined(e, &st)) != CLI_CONTINUE) {
             l->status = CLI_EXIT_FAIL;
             return 1;
         }
@@ -150,9 +139,13 @@ on_entry(const steme_entry *e, void *ctx)
     id[CLI_SHORT_ID] = '\0';
     steme_hex(e->record.assertion.agent.b, STEME_PUBKEY_SIZE, agent);
     agent[CLI_SHORT_ID] = '\0';
-    char *summary = cli_summary_string(e);
-    const char *row[] = {
-        seq, when, id, agent, reason_name(st.quarantine_reason), summary != NULL ? summary : ""};
+    char *summary = steme__fmt_summary(e);
+    const char *row[] = {seq,
+                         when,
+                         id,
+                         agent,
+                         steme__fmt_quarantine_reason(st.quarantine_reason),
+                         summary != NULL ? summary : ""};
     bool ok = summary != NULL && cli_table_add(&l->t, row);
     free(summary);
     if (!ok) {
@@ -250,8 +243,8 @@ decide(cli *c, int argc, char **argv, steme_decision decision)
     char hex[2 * STEME_ID_SIZE + 1];
     steme_hex(target.b, sizeof(target.b), hex);
     const char *what = decision == STEME_DECISION_APPROVE ? "approve" : "reject";
-    const char *stage = cli_stage_name(st.stage);
-    json_t *extra = json_pack("{s:s, s:s, s:s}", "target", hex, "decision", what, "stage", stage);
+    const char *stage = steme__fmt_stage(st.stage);
+    json_t *extra = steme__json_decision(&target, decision, st.stage);
     cli_table t;
     cli_table_init(&t, 2);
     if (extra != NULL && cli_table_kv(&t, "target", "%s", hex) &&

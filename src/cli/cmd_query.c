@@ -327,61 +327,10 @@ parse(cli *c, const cli_command *cmd, int argc, char **argv, query_args *a, int 
     return CLI_CONTINUE;
 }
 
-/* The table form of a value as a new string. */
-static char *
-value_text(const steme_value *v)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    if (f == NULL)
-        return NULL;
-    cli_put_value(f, v);
-    fclose(f);
-    return buf;
-}
-
 static void
 hex32(const uint8_t b[32], char out[65])
 {
     steme_hex(b, 32, out);
-}
-
-static json_t *
-answer_json(const steme_answer *a)
-{
-    json_t *alts = json_array(), *support = json_array();
-    char hex[65];
-
-    for (size_t i = 0; i < a->n_alternatives; i++) {
-        const steme_alternative *alt = &a->alternatives[i];
-        char *v = value_text(&alt->value);
-        json_array_append_new(
-            alts, json_pack("{s:s?, s:f, s:f, s:f, s:I, s:I, s:I, s:s, s:I, s:I, s:b}", "value", v,
-                            "weight", alt->weight, "share", alt->share, "evidence", alt->evidence,
-                            "agents", (json_int_t)alt->agents, "sources", (json_int_t)alt->sources,
-                            "assertions", (json_int_t)alt->assertions, "tier",
-                            steme_tier_name(alt->best_tier), "up", (json_int_t)alt->up, "down",
-                            (json_int_t)alt->down, "outlier", alt->outlier));
-        free(v);
-    }
-    for (size_t i = 0; i < a->n_support; i++) {
-        steme_hex(a->support[i].b, STEME_ID_SIZE, hex);
-        json_array_append_new(support, json_string(hex));
-    }
-    char *w = a->has_winner ? value_text(&a->alternatives[a->winner].value) : NULL;
-    hex32(a->receipt, hex);
-    json_t *j = json_pack(
-        "{s:s%, s:s%, s:s?, s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:I, s:{s:I, s:I, s:I}, s:s, s:s}",
-        "subject", a->subject.ptr, a->subject.len, "predicate", a->predicate.ptr, a->predicate.len,
-        "winner", w, "reason", a->reason, "reason_text", a->reason_text, "decided_by",
-        a->decided_by, "lead", a->lead, "conflict", a->conflict, "alternatives", alts, "support",
-        support, "candidates", (json_int_t)a->n_candidates, "excluded", "stage",
-        (json_int_t)a->excluded_stage, "valid_time", (json_int_t)a->excluded_valid_time, "filter",
-        (json_int_t)a->excluded_filter, "explanation", a->explanation, "receipt", hex);
-    free(w);
-    return j;
 }
 
 static void
@@ -394,13 +343,13 @@ answer_text(const steme_result *r, const steme_answer *a, bool explain)
     cli_table_kv(&t, "subject", "%.*s", (int)a->subject.len, a->subject.ptr);
     cli_table_kv(&t, "predicate", "%.*s", (int)a->predicate.len, a->predicate.ptr);
     if (a->has_winner) {
-        char *w = value_text(&a->alternatives[a->winner].value);
+        char *w = steme__fmt_value(&a->alternatives[a->winner].value);
         cli_table_kv(&t, "winner", "%s", w != NULL ? w : "?");
         free(w);
     } else {
         cli_table_kv(&t, "winner", "none (%s: %s)", a->reason, a->reason_text);
     }
-    cli_fmt_number(a->conflict, num);
+    steme__fmt_real(a->conflict, num);
     cli_table_kv(&t, "conflict", "%s", num);
     cli_table_kv(&t, "candidates", "%zu", a->n_candidates);
     cli_table_kv(&t, "position", "%" PRIu64, steme_result_position(r));
@@ -415,11 +364,11 @@ answer_text(const steme_result *r, const steme_answer *a, bool explain)
     cli_table_add(&t, head);
     for (size_t i = 0; i < a->n_alternatives; i++) {
         const steme_alternative *alt = &a->alternatives[i];
-        char *v = value_text(&alt->value), val[600], w[32], s[32], ag[16];
+        char *v = steme__fmt_value(&alt->value), val[600], w[32], s[32], ag[16];
         snprintf(val, sizeof(val), "  %s", v != NULL ? v : "?");
         free(v);
-        cli_fmt_number(alt->weight, w);
-        cli_fmt_number(alt->share, s);
+        steme__fmt_real(alt->weight, w);
+        steme__fmt_real(alt->share, s);
         snprintf(ag, sizeof(ag), "%u", alt->agents);
         const char *row[] = {val, w, s, ag, steme_tier_name(alt->best_tier)};
         cli_table_add(&t, row);
@@ -429,13 +378,13 @@ answer_text(const steme_result *r, const steme_answer *a, bool explain)
     cli_table_free(&t);
     if (explain) {
         fputs("explanation  ", stdout);
-        cli_safe_put(stdout, a->explanation, strlen(a->explanation));
+        steme__fmt_put(stdout, a->explanation, strlen(a->explanation));
         fputc('\n', stdout);
     }
 }
 
-/* What r's what-ifs were, for people ("retracting src:a, distrusting ab12...") and JSON. */
-static json_t *
+/* What q's what-ifs are, for people: "retracting src:a, distrusting ab12...". */
+static void
 what_if_describe(const steme_query *q, char *text, size_t cap)
 {
     char key[2 * STEME_PUBKEY_SIZE + 1];
@@ -452,58 +401,36 @@ what_if_describe(const steme_query *q, char *text, size_t cap)
         snprintf(text + n, cap - n, "%ssuperseding %s by %s", n > 0 ? ", " : "",
                  q->what_if_supersede_epoch.ptr,
                  q->what_if_successor.len > 0 ? q->what_if_successor.ptr : "none");
-    return json_pack("{s:s?, s:s?, s:s?, s:s?}", "retract",
-                     q->what_if_retract.len > 0 ? q->what_if_retract.ptr : NULL, "distrust",
-                     q->has_what_if_distrust ? key : NULL, "supersede_epoch",
-                     q->what_if_supersede_epoch.len > 0 ? q->what_if_supersede_epoch.ptr : NULL,
-                     "successor", q->what_if_successor.len > 0 ? q->what_if_successor.ptr : NULL);
 }
 
-/* The conclusions the what-ifs of wi change (the engine compares each answer with its
- * baseline): printed, and as the JSON "what_if" object. */
-static json_t *
-what_if_changes(cli *c, const steme_query *q, const steme_result *wi)
+/* Print the conclusions the what-ifs of wi change (the engine compares each answer with its
+ * baseline); the JSON form is steme__json_what_if(). */
+static void
+what_if_changes(const steme_query *q, const steme_result *wi)
 {
-    json_t *changed = json_array(), *answers = json_array();
     char text[1024];
-    json_t *j = what_if_describe(q, text, sizeof(text));
 
-    if (!c->json)
-        printf("what-if: %s\n", text);
+    what_if_describe(q, text, sizeof(text));
+    printf("what-if: %s\n", text);
     for (size_t i = 0; i < steme_result_count(wi); i++) {
         const steme_answer *a = steme_result_answer(wi, i);
-        if (c->json)
-            json_array_append_new(answers, answer_json(a));
         if (!a->changed)
             continue;
-        char *x = a->baseline_has_winner ? value_text(&a->baseline_winner) : strdup("none");
-        char *y = a->has_winner ? value_text(&a->alternatives[a->winner].value) : strdup("none");
-        json_array_append_new(changed,
-                              json_pack("{s:s%, s:s%, s:s?, s:s?}", "subject", a->subject.ptr,
-                                        a->subject.len, "predicate", a->predicate.ptr,
-                                        a->predicate.len, "before", x, "after", y));
-        if (!c->json) {
-            fputs("  ", stdout);
-            if (q->predicate.len == 0 || q->subject_prefix) {
-                cli_safe_put(stdout, a->subject.ptr, a->subject.len);
-                fputc(' ', stdout);
-            }
-            cli_safe_put(stdout, a->predicate.ptr, a->predicate.len);
-            printf(": %s -> %s\n", x != NULL ? x : "?", y != NULL ? y : "?");
+        char *x = a->baseline_has_winner ? steme__fmt_value(&a->baseline_winner) : strdup("none");
+        char *y =
+            a->has_winner ? steme__fmt_value(&a->alternatives[a->winner].value) : strdup("none");
+        fputs("  ", stdout);
+        if (q->predicate.len == 0 || q->subject_prefix) {
+            steme__fmt_put(stdout, a->subject.ptr, a->subject.len);
+            fputc(' ', stdout);
         }
+        steme__fmt_put(stdout, a->predicate.ptr, a->predicate.len);
+        printf(": %s -> %s\n", x != NULL ? x : "?", y != NULL ? y : "?");
         free(x);
         free(y);
     }
-    if (!c->json && steme_result_changed(wi) == 0)
+    if (steme_result_changed(wi) == 0)
         puts("  no conclusion would change");
-    if (j != NULL) {
-        json_object_set_new(j, "changed", changed);
-        json_object_set_new(j, "answers", answers);
-    } else {
-        json_decref(changed);
-        json_decref(answers);
-    }
-    return j;
 }
 
 static int
@@ -537,20 +464,9 @@ run_query(cli *c, int argc, char **argv)
     }
     /* The main answers are the query's own; a what-if's are listed as changes. */
     base = steme_result_what_if(r) ? steme_result_baseline(r) : r;
-    json_t *wij = steme_result_what_if(r) && c->json ? what_if_changes(c, &a.q, r) : NULL;
     if (c->json) {
-        json_t *answers = json_array();
-        for (size_t i = 0; i < steme_result_count(base); i++)
-            json_array_append_new(answers, answer_json(steme_result_answer(base, i)));
-        json_t *j =
-            json_pack("{s:I, s:s, s:I, s:o}", "position", (json_int_t)steme_result_position(base),
-                      "lens", steme_result_lens(base), "version",
-                      (json_int_t)steme_result_lens_version(base), "answers", answers);
-        if (j != NULL && wij != NULL)
-            json_object_set_new(j, "what_if", wij);
-        else
-            json_decref(wij);
-        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+        status = cli_json_doc(c, steme__json_result(&a.q, r)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                              : CLI_EXIT_FAIL;
     } else {
         if (steme_result_count(base) == 0)
             puts("no claims");
@@ -561,7 +477,7 @@ run_query(cli *c, int argc, char **argv)
         }
         if (steme_result_what_if(r)) {
             fputc('\n', stdout);
-            json_decref(what_if_changes(c, &a.q, r));
+            what_if_changes(&a.q, r);
         }
         status = CLI_EXIT_OK;
     }
@@ -574,75 +490,75 @@ static const char *const all_lenses[] = {
     "recency", "consensus", "vote_consensus", "authority", "trust_authority", "skeptic", "layered",
 };
 
+#define N_LENSES (sizeof(all_lenses) / sizeof(all_lenses[0]))
+
+/* One lens's row of the comparison table: LENS WINNER WEIGHT CONFLICT REASON. */
+static bool
+lens_row(cli_table *t, const steme_result *r)
+{
+    const steme_answer *ans = steme_result_answer(r, 0);
+    char *w = ans->has_winner ? steme__fmt_value(&ans->alternatives[ans->winner].value) : NULL;
+    char weight[32], conflict[32];
+    steme__fmt_real(ans->has_winner ? ans->alternatives[ans->winner].weight : 0, weight);
+    steme__fmt_real(ans->conflict, conflict);
+    const char *row[] = {steme_result_lens(r), w != NULL ? w : "-", ans->has_winner ? weight : "-",
+                         conflict, ans->reason};
+    bool ok = cli_table_add(t, row);
+    free(w);
+    return ok;
+}
+
+static int
+print_compare(cli *c, const steme_result *const *rs)
+{
+    if (c->json)
+        return cli_json_doc(c, steme__json_compare(rs, N_LENSES)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                                  : CLI_EXIT_FAIL;
+    cli_table t;
+    cli_table_init(&t, 5);
+    const char *head[] = {"LENS", "WINNER", "WEIGHT", "CONFLICT", "REASON"};
+    bool ok = cli_table_add(&t, head);
+    for (size_t i = 0; ok && i < N_LENSES; i++)
+        ok = lens_row(&t, rs[i]);
+    if (ok) {
+        printf("position  %" PRIu64 "\n", steme_result_position(rs[N_LENSES - 1]));
+        cli_table_print(&t, stdout);
+    }
+    cli_table_free(&t);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
 static int
 run_compare(cli *c, int argc, char **argv)
 {
     query_args a;
     int status = parse(c, &cli_cmd_compare_lenses, argc, argv, &a, 2);
-    json_t *lenses = json_array();
-    uint64_t position = 0;
+    steme_result *rs[N_LENSES] = {NULL};
     steme_db *db = NULL;
-    cli_table t;
 
-    if (status != CLI_CONTINUE) {
-        json_decref(lenses);
+    if (status != CLI_CONTINUE)
         return status;
-    }
-    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE) {
-        json_decref(lenses);
+    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
         return status;
-    }
-    cli_table_init(&t, 5);
-    const char *head[] = {"LENS", "WINNER", "WEIGHT", "CONFLICT", "REASON"};
-    cli_table_add(&t, head);
-    for (size_t i = 0; i < sizeof(all_lenses) / sizeof(all_lenses[0]); i++) {
+    for (size_t i = 0; i < N_LENSES && status == CLI_CONTINUE; i++) {
         steme_errinfo ei = {0};
-        steme_result *r = NULL;
         a.q.lens = all_lenses[i];
-        int err = steme_db_query(db, &a.q, &r, &ei);
+        int err = steme_db_query(db, &a.q, &rs[i], &ei);
         if (err != STEME_OK) {
-            cli_table_free(&t);
-            json_decref(lenses);
-            steme_db_close(db);
-            return cli_error(c, err, &ei, "lens %s", all_lenses[i]);
+            status = cli_error(c, err, &ei, "lens %s", all_lenses[i]);
+            break;
         }
         /* Pin every lens to the first one's position: a write in between must not make the
          * lenses disagree about what they saw. */
-        position = steme_result_position(r);
-        a.q.as_of = position;
+        a.q.as_of = steme_result_position(rs[i]);
         a.q.as_of_time = 0;
-        const steme_answer *ans = steme_result_answer(r, 0);
-        char *w = ans->has_winner ? value_text(&ans->alternatives[ans->winner].value) : NULL;
-        char weight[32], conflict[32], hex[65];
-        cli_fmt_number(ans->has_winner ? ans->alternatives[ans->winner].weight : 0, weight);
-        cli_fmt_number(ans->conflict, conflict);
-        const char *row[] = {steme_result_lens(r), w != NULL ? w : "-",
-                             ans->has_winner ? weight : "-", conflict, ans->reason};
-        cli_table_add(&t, row);
-        hex32(ans->receipt, hex);
-        json_array_append_new(
-            lenses, json_pack("{s:s, s:s?, s:f, s:f, s:s, s:s, s:s}", "lens", steme_result_lens(r),
-                              "winner", w, "weight",
-                              ans->has_winner ? ans->alternatives[ans->winner].weight : 0.0,
-                              "conflict", ans->conflict, "reason", ans->reason, "explanation",
-                              ans->explanation, "receipt", hex));
-        free(w);
-        steme_result_free(r);
     }
     steme_db_close(db);
-    if (c->json) {
-        cli_table_free(&t);
-        return cli_finish(c,
-                          cli_json_doc(c, json_pack("{s:I, s:o}", "position", (json_int_t)position,
-                                                    "lenses", lenses)) == CLI_CONTINUE
-                              ? CLI_EXIT_OK
-                              : CLI_EXIT_FAIL);
-    }
-    json_decref(lenses);
-    printf("position  %" PRIu64 "\n", position);
-    cli_table_print(&t, stdout);
-    cli_table_free(&t);
-    return cli_finish(c, CLI_EXIT_OK);
+    if (status == CLI_CONTINUE)
+        status = cli_finish(c, print_compare(c, (const steme_result *const *)rs));
+    for (size_t i = 0; i < N_LENSES; i++)
+        steme_result_free(rs[i]);
+    return status;
 }
 
 static int
@@ -668,11 +584,10 @@ run_verify(cli *c, int argc, char **argv)
     steme_db_close(db);
     if (err != STEME_OK)
         return cli_error(c, err, &ei, NULL);
-    hex32(again, hex);
     if (c->json) {
-        cli_json_doc(c, json_pack("{s:b, s:s, s:I}", "match", match, "receipt", hex, "position",
-                                  (json_int_t)a.q.as_of));
+        cli_json_doc(c, steme__json_receipt_check(match, again, a.q.as_of));
     } else {
+        hex32(again, hex);
         printf("%s\nreceipt  %s\n", match ? "match" : "mismatch", hex);
     }
     return cli_finish(c, match ? CLI_EXIT_OK : CLI_EXIT_FAIL);

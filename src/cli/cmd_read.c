@@ -255,7 +255,7 @@ run_get(cli *c, int argc, char **argv)
     }
     steme_stage stage = 0;
     if (err == STEME_OK && e->record.kind == STEME_RECORD_ASSERTION) {
-        err = cli_stage_at(db, &e->id, a.list.as_of, &stage);
+        err = steme__json_stage_at(db, &e->id, a.list.as_of, &stage);
         if (err == STEME_ENOTFOUND) /* no derived state for it (yet): show no stage */
             err = STEME_OK;
         if (err != STEME_OK) {
@@ -276,7 +276,7 @@ run_get(cli *c, int argc, char **argv)
         return cli_error(c, err, NULL, "reading %s", name);
 
     if (c->json)
-        status = cli_json_doc(c, cli_entry_json(e, stage));
+        status = cli_json_doc(c, steme__json_entry(e, stage));
     else if (!cli_view_entry(stdout, e, stage))
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
     steme_entry_free(e);
@@ -312,14 +312,14 @@ on_entry(const steme_entry *e, void *ctx)
      * derived state (not found) is shown without a stage rather than failing the listing. */
     steme_stage stage = 0;
     if (e->record.kind == STEME_RECORD_ASSERTION) {
-        int err = cli_stage_at(l->db, &e->id, l->as_of, &stage);
+        int err = steme__json_stage_at(l->db, &e->id, l->as_of, &stage);
         if (err != STEME_OK && err != STEME_ENOTFOUND) {
             l->status = cli_error(l->c, err, NULL, "reading the stage of seq %" PRIu64, e->seq);
             return 1;
         }
     }
     if (l->c->json) {
-        json_t *j = cli_entry_json(e, stage);
+        json_t *j = steme__json_entry(e, stage);
         if (cli_json_line(l->c, j) != CLI_CONTINUE) {
             l->status = CLI_EXIT_FAIL;
             return 1;

@@ -74,8 +74,7 @@ run_rebuild(cli *c, int argc, char **argv)
     steme_hex(after, sizeof(after), ha);
     bool match = memcmp(before, after, sizeof(before)) == 0;
     if (c->json) {
-        json_t *j = json_pack("{s:s, s:s, s:b}", "before", hb, "after", ha, "match", match);
-        if (cli_json_doc(c, j) != CLI_CONTINUE)
+        if (cli_json_doc(c, steme__json_rebuild(before, after)) != CLI_CONTINUE)
             return CLI_EXIT_FAIL;
     } else if (!c->quiet || !match) {
         printf("before  %s\nafter   %s\nmatch   %s\n", hb, ha, match ? "yes" : "NO");

@@ -211,50 +211,18 @@ parse(cli *c, int argc, char **argv, const struct option *opts, source_args *a, 
  * The JSON and table forms of a source
  */
 
-static const char *
-status_name(steme_source_status s)
-{
-    switch (s) {
-    case STEME_SOURCE_UNREGISTERED:
-        return "unregistered";
-    case STEME_SOURCE_ACTIVE:
-        return "active";
-    case STEME_SOURCE_RETRACTED:
-        return "retracted";
-    }
-    return "?";
-}
-
-static const char *
-tier_name(steme_tier t)
-{
-    const char *name = steme_tier_name(t);
-    return name != NULL ? name : "?";
-}
-
-static json_t *
-source_json(const steme_source_info *s)
-{
-    return json_pack("{s:o, s:s, s:f, s:s, s:b, s:o, s:o, s:I, s:f}", "id", cli_json_text(s->id),
-                     "tier", tier_name(s->tier), "weight", (double)s->weight / STEME_CONFIDENCE_ONE,
-                     "status", status_name(s->status), "registered",
-                     s->status != STEME_SOURCE_UNREGISTERED, "registered_seq",
-                     cli_json_seq(s->registered_seq), "status_seq", cli_json_seq(s->status_seq),
-                     "assertions", (json_int_t)s->assertions, "reliability", s->reliability);
-}
-
 /* The rows of a source; prefix ("" or "source.") keeps them apart from an event's own rows
  * (status!), as the JSON form nests them. */
 static bool
 source_rows(cli_table *t, const char *prefix, const steme_source_info *s)
 {
     char weight[16], key[32];
-    cli_fmt_ppm(s->weight, weight);
+    steme__fmt_ppm(s->weight, weight);
     static const char *const names[] = {"tier", "weight", "status", "assertions", "reliability"};
     char values[5][32];
-    snprintf(values[0], sizeof(values[0]), "%s", tier_name(s->tier));
+    snprintf(values[0], sizeof(values[0]), "%s", steme__fmt_tier(s->tier));
     snprintf(values[1], sizeof(values[1]), "%s", weight);
-    snprintf(values[2], sizeof(values[2]), "%s", status_name(s->status));
+    snprintf(values[2], sizeof(values[2]), "%s", steme__fmt_source_status(s->status));
     snprintf(values[3], sizeof(values[3]), "%" PRIu64, s->assertions);
     snprintf(values[4], sizeof(values[4]), "%.3f", s->reliability);
     for (size_t i = 0; i < 5; i++) {
@@ -322,7 +290,7 @@ run_add(cli *c, int argc, char **argv)
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
         goto out_close_db;
     }
-    status = cli_print_stored(c, &r, json_pack("{s:o}", "source", source_json(&info)), &t);
+    status = cli_print_stored(c, &r, steme__json_registered(&info), &t);
     cli_table_free(&t);
 out_close_db:
     steme_db_close(db);
@@ -351,17 +319,18 @@ on_source(const steme_source_info *s, void *ctx)
     if (s->status == STEME_SOURCE_UNREGISTERED)
         l->unregistered++;
     if (l->c->json) {
-        if (cli_json_line(l->c, source_json(s)) != CLI_CONTINUE) {
+        if (cli_json_line(l->c, steme__json_source(s)) != CLI_CONTINUE) {
             l->status = CLI_EXIT_FAIL;
             return 1;
         }
         return 0;
     }
     char weight[16], assertions[24], reliability[16];
-    cli_fmt_ppm(s->weight, weight);
+    steme__fmt_ppm(s->weight, weight);
     snprintf(assertions, sizeof(assertions), "%" PRIu64, s->assertions);
     snprintf(reliability, sizeof(reliability), "%.3f", s->reliability);
-    const char *row[] = {s->id,      tier_name(s->tier), weight, status_name(s->status),
+    const char *row[] = {s->id,      steme__fmt_tier(s->tier),
+                         weight,     steme__fmt_source_status(s->status),
                          assertions, reliability};
     if (!cli_table_add(&l->t, row)) {
         l->status = cli_error(l->c, STEME_ENOMEM, NULL, NULL);
@@ -409,14 +378,6 @@ run_list(cli *c, int argc, char **argv)
  * show
  */
 
-/* A string member of an event as JSON: null when empty. Event strings are valid UTF-8 (the
- * codec checks), so json_stringn() takes them. */
-static json_t *
-json_str(steme_str s)
-{
-    return s.len == 0 ? json_null() : json_stringn(s.ptr, s.len);
-}
-
 static int
 run_show(cli *c, int argc, char **argv)
 {
@@ -445,21 +406,16 @@ run_show(cli *c, int argc, char **argv)
         status = cli_error(c, err, NULL, "reading source %s", id);
         goto out_free;
     }
+    if (c->json) {
+        status = cli_json_doc(c, steme__json_source_detail(&info, reg, set)) == CLI_CONTINUE
+                     ? CLI_EXIT_OK
+                     : CLI_EXIT_FAIL;
+        goto out_free;
+    }
     steme_str none = {0};
     steme_str title = reg != NULL ? reg->record.event.title : none;
     steme_str url = reg != NULL ? reg->record.event.url : none;
     steme_str reason = set != NULL ? set->record.event.reason : none;
-
-    if (c->json) {
-        json_t *j = source_json(&info);
-        if (j != NULL) {
-            json_object_set_new(j, "title", json_str(title));
-            json_object_set_new(j, "url", json_str(url));
-            json_object_set_new(j, "reason", json_str(reason));
-        }
-        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-        goto out_free;
-    }
     cli_table t;
     cli_table_init(&t, 2);
     bool ok =
@@ -561,16 +517,9 @@ run_impact(cli *c, int argc, char **argv)
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "computing the impact of retracting %s", id);
 
-    if (c->json) {
-        json_t *j = json_pack("{s:o}", "source", cli_json_text(id));
-        json_t *report = cli_report_json(&rep);
-        if (j == NULL || report == NULL || json_object_update(j, report) != 0) {
-            json_decref(j);
-            j = NULL;
-        }
-        json_decref(report);
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    }
+    if (c->json)
+        return cli_json_doc(c, steme__json_impact(id, &rep)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                             : CLI_EXIT_FAIL;
     if (c->quiet) {
         printf("%" PRIu64 "\n", rep.total);
         return CLI_EXIT_OK;

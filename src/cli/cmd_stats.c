@@ -65,21 +65,9 @@ run_stats(cli *c, int argc, char **argv)
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "reading the statistics of %s", c->db_dir);
 
-    if (c->json) {
-        json_t *j = json_object();
-        if (j != NULL) {
-            json_object_set_new(j, "db", cli_json_text(c->db_dir));
-            json_object_set_new(j, "format_version", json_integer(st.format_version));
-            json_object_set_new(j, "last_seq", json_integer((json_int_t)st.last_seq));
-            json_object_set_new(j, "records", json_integer((json_int_t)st.records));
-            json_object_set_new(j, "assertions", json_integer((json_int_t)st.assertions));
-            json_object_set_new(j, "votes", json_integer((json_int_t)st.votes));
-            json_object_set_new(j, "events", json_integer((json_int_t)st.events));
-            json_object_set_new(j, "map_size", json_integer((json_int_t)st.map_size));
-            json_object_set_new(j, "disk_bytes", json_integer((json_int_t)st.disk_bytes));
-        }
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    }
+    if (c->json)
+        return cli_json_doc(c, steme__json_stats(c->db_dir, &st)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                                  : CLI_EXIT_FAIL;
 
     char map[48], disk[48];
     fmt_size(st.map_size, map);

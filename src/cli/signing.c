@@ -173,36 +173,15 @@ out_free_buf:
     return status;
 }
 
-json_t *
-cli_json_hex(const uint8_t *b, size_t n)
-{
-    char hex[2 * 64 + 1];
-    if (n > 64)
-        return NULL;
-    steme_hex(b, n, hex);
-    return json_string(hex);
-}
-
-json_t *
-cli_json_seq(uint64_t seq)
-{
-    return seq == 0 ? json_null() : json_integer((json_int_t)seq);
-}
-
 int
 cli_print_stored(cli *c, const steme_ingest_result *r, json_t *extra, const cli_table *more)
 {
     char hex[2 * STEME_ID_SIZE + 1];
     steme_hex(r->id.b, sizeof(r->id.b), hex);
     const char *status = r->duplicate ? "duplicate" : "new";
-    if (c->json) {
-        json_t *j =
-            json_pack("{s:s, s:I, s:s}", "id", hex, "seq", (json_int_t)r->seq, "status", status);
-        if (j != NULL && extra != NULL)
-            json_object_update(j, extra);
-        json_decref(extra);
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    }
+    if (c->json)
+        return cli_json_doc(c, steme__json_stored(r, extra)) == CLI_CONTINUE ? CLI_EXIT_OK
+                                                                             : CLI_EXIT_FAIL;
     json_decref(extra);
     if (c->quiet) {
         printf("%s\n", hex);
@@ -230,8 +209,7 @@ cli_print_cascade(cli *c, steme_db *db, const steme_ingest_result *r, const char
         return cli_error(c, err, NULL, "reading the report of seq %" PRIu64, r->seq);
     cli_table t;
     cli_table_init(&t, 2);
-    json_t *extra =
-        json_pack("{s:o, s:o}", what, cli_json_text(name), "report", cli_report_json(&rep));
+    json_t *extra = steme__json_cascade(what, name, &rep);
     if (extra == NULL || !cli_table_kv(&t, what, "%s", name) || !cli_report_rows(&t, &rep)) {
         json_decref(extra);
         cli_table_free(&t);

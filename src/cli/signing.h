@@ -63,8 +63,8 @@ int cli_sign_store(cli *c, steme_db *db, const steme_record *rec, const steme_ke
                    steme_ingest_result *ret);
 
 /*
- * What a write command prints about the record it stored: {"id", "seq", "status"} followed by
- * the members of extra (may be NULL; stolen) with --json; with --quiet the id alone; else
+ * What a write command prints about the record it stored: steme__json_stored(r, extra) with
+ * --json (extra may be NULL; stolen); with --quiet the id alone; else
  * "key  value" lines for id, seq and status, then the rows of more (may be NULL). Returns an
  * exit status.
  */
@@ -73,16 +73,10 @@ int cli_print_stored(cli *c, const steme_ingest_result *r, json_t *extra, const 
 /*
  * Print a stored event that cascades (source_retract, source_reinstate, epoch_supersede) as
  * cli_print_stored() does, followed by what names (a "source" or an "epoch": the member and
- * row name) and the report the store kept under its seq: {"report": {"total", "per_depth"}}
- * with --json, "total" and "depth N" rows else. Returns an exit status.
+ * row name) and the report the store kept under its seq: steme__json_cascade() with --json, "total"
+ * and "depth N" rows else. Returns an exit status.
  */
 int cli_print_cascade(cli *c, steme_db *db, const steme_ingest_result *r, const char *what,
                       const char *name);
-
-/* A JSON string of an id or a public key in hex; NULL when out of memory. */
-json_t *cli_json_hex(const uint8_t *b, size_t n);
-
-/* A log position, or null for 0 ("none"). */
-json_t *cli_json_seq(uint64_t seq);
 
 #endif

@@ -32,6 +32,10 @@ steme_err steme__record_from_json(const json_t *j, steme__json_record *out, stem
 /* The JSON form of a record; NULL when out of memory. */
 json_t *steme__record_to_json(const steme_record *rec);
 
+/* The explicit JSON form of a typed value, {"type", "value"[, "unit"]}; NULL when out of
+ * memory. */
+json_t *steme__value_to_json(const steme_value *v);
+
 /* The JSON form of a stored entry: {"seq","id","recorded_at","signature","record"}. */
 json_t *steme__entry_to_json(const steme_entry *e);
 

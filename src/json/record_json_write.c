@@ -48,8 +48,8 @@ ppm_json(uint32_t ppm)
     return json_real((double)ppm / STEME_CONFIDENCE_ONE);
 }
 
-static json_t *
-value_json(const steme_value *v)
+json_t *
+steme__value_to_json(const steme_value *v)
 {
     json_t *o = json_object();
     if (o == NULL)
@@ -100,8 +100,8 @@ assertion_json(json_t *o, const steme_assertion *a)
         set(o, "agent", hex_json(a->agent.b, STEME_PUBKEY_SIZE)) &&
         set(o, "asserted_at", time_json(a->asserted_at)) &&
         set(o, "subject", str_json(a->subject)) && set(o, "predicate", str_json(a->predicate)) &&
-        set(o, "object", value_json(&a->object)) && set(o, "confidence", ppm_json(a->confidence)) &&
-        set(o, "source", str_json(a->source));
+        set(o, "object", steme__value_to_json(&a->object)) &&
+        set(o, "confidence", ppm_json(a->confidence)) && set(o, "source", str_json(a->source));
     if (ok && a->has_valid_from)
         ok = set(o, "valid_from", time_json(a->valid_from));
     if (ok && a->has_valid_until)
@@ -118,7 +118,8 @@ assertion_json(json_t *o, const steme_assertion *a)
         for (size_t i = 0; ok && i < a->n_qualifiers; i++) {
             /* A key is NUL-free (no control characters) but not NUL-terminated. */
             const steme_str *k = &a->qualifiers[i].key;
-            ok = json_object_setn_new(q, k->ptr, k->len, value_json(&a->qualifiers[i].value)) == 0;
+            ok = json_object_setn_new(q, k->ptr, k->len,
+                                      steme__value_to_json(&a->qualifiers[i].value)) == 0;
         }
         ok = set(o, "qualifiers", q) && ok;
     }
@@ -171,7 +172,7 @@ event_json(json_t *o, const steme_event *e)
     case STEME_EVENT_GOLD_SET:
         return set(o, "subject", str_json(e->subject)) &&
                set(o, "predicate", str_json(e->predicate)) &&
-               set(o, "value", value_json(&e->value));
+               set(o, "value", steme__value_to_json(&e->value));
     case STEME_EVENT_ASSERTION_RETRACT:
         return set(o, "target", hex_json(e->target.b, STEME_ID_SIZE)) &&
                set(o, "reason", str_json(e->reason));

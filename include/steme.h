@@ -254,6 +254,10 @@ typedef struct steme_record {
 const char *steme_record_kind_name(steme_record_kind kind);
 const char *steme_value_type_name(steme_value_type type);
 const char *steme_event_type_name(steme_event_type type);
+
+/* True for the event types only an admin agent may sign: source registration, retraction and
+ * reinstatement, epochs, gold and quarantine decisions (docs/rules.md). */
+bool steme_event_admin_only(steme_event_type type);
 const char *steme_tier_name(steme_tier tier);
 int steme_record_kind_parse(const char *name);
 int steme_value_type_parse(const char *name);

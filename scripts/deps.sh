@@ -6,6 +6,7 @@
 #
 #   scripts/deps.sh            build + run dependencies
 #   scripts/deps.sh --test     also what the test suites need
+#   scripts/deps.sh --bench    also what the benchmarks need (bench/http: wrk, curl)
 set -euo pipefail
 
 build_pkgs=(
@@ -18,10 +19,15 @@ test_pkgs=(
     libcurl4-openssl-dev openssl
 )
 
+bench_pkgs=(
+    wrk curl jq python3
+)
+
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-    want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+--test) want+=("${test_pkgs[@]}") ;;
+--bench) want+=("${bench_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -260,6 +260,7 @@ arena_free(workload_arena *a)
 typedef struct gen_shared {
     workload *w;
     size_t derive_gap;
+    uint64_t salt;     /* 0: the standard data set; else another one of the same shape */
     bool derived_pass; /* false: records without a parent; true: those with one */
     steme_keypair **keys;
     zipf agents, subjects, predicates, sources;
@@ -313,7 +314,7 @@ gen_one(gen_thread *t, size_t i)
 {
     const gen_shared *g = t->g;
     workload *w = g->w;
-    rng r = {workload_mix(i * 0x2545f4914f6cdd1dULL + 1)};
+    rng r = {workload_mix((i * 0x2545f4914f6cdd1dULL + 1) ^ g->salt)};
     char subject[64], predicate[96], source[96], url[64], quote[192];
     steme_id parents[2];
     steme_record rec;
@@ -448,10 +449,10 @@ run_pass(gen_thread *ts, unsigned n)
 }
 
 static void
-seed_for(size_t agent, uint8_t seed[STEME_SEED_SIZE])
+seed_for(size_t agent, uint64_t salt, uint8_t seed[STEME_SEED_SIZE])
 {
     for (size_t b = 0; b < STEME_SEED_SIZE / 8; b++) {
-        uint64_t v = workload_mix((agent * 4 + b) ^ 0xa6e47ULL);
+        uint64_t v = workload_mix((agent * 4 + b) ^ 0xa6e47ULL ^ salt);
         memcpy(seed + 8 * b, &v, 8);
     }
 }
@@ -459,7 +460,14 @@ seed_for(size_t agent, uint8_t seed[STEME_SEED_SIZE])
 steme_err
 workload_generate(workload *w, size_t n, size_t derive_gap, unsigned threads, steme_errinfo *ei)
 {
-    gen_shared g = {.w = w, .derive_gap = derive_gap ? derive_gap : 1};
+    return workload_generate_salted(w, n, derive_gap, threads, 0, ei);
+}
+
+steme_err
+workload_generate_salted(workload *w, size_t n, size_t derive_gap, unsigned threads,
+                         uint64_t salt, steme_errinfo *ei)
+{
+    gen_shared g = {.w = w, .derive_gap = derive_gap ? derive_gap : 1, .salt = salt};
     gen_thread *ts = NULL;
     steme_err err = STEME_ENOMEM;
 
@@ -486,7 +494,7 @@ workload_generate(workload *w, size_t n, size_t derive_gap, unsigned threads, st
 
     for (size_t a = 0; a < WORKLOAD_AGENTS; a++) {
         uint8_t seed[STEME_SEED_SIZE];
-        seed_for(a, seed);
+        seed_for(a, salt, seed);
         err = steme_keypair_from_seed(seed, &g.keys[a]);
         if (err != STEME_OK)
             goto out_free;

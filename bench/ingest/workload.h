@@ -45,6 +45,12 @@ typedef struct workload {
 steme_err workload_generate(workload *w, size_t n, size_t derive_gap, unsigned threads,
                             steme_errinfo *ei);
 
+/* The same with a salt: salt 0 is workload_generate(); any other salt gives a different data set
+ * of the same shape (other agent keys, other draws), e.g. fresh records for a store that
+ * already holds the standard set. */
+steme_err workload_generate_salted(workload *w, size_t n, size_t derive_gap, unsigned threads,
+                                   uint64_t salt, steme_errinfo *ei);
+
 /* A 64-bit mixing function (splitmix64's finalizer): cheap deterministic pseudo-randomness for
  * the benchmark's own choices, such as which ids to look up. */
 uint64_t workload_mix(uint64_t x);

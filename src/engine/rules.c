@@ -85,8 +85,8 @@ steme__find_assertion(steme__txn *t, const steme_id *id, steme_entry *ret)
  * Admission
  */
 
-static bool
-admin_only(steme_event_type type)
+bool
+steme_event_admin_only(steme_event_type type)
 {
     switch (type) {
     case STEME_EVENT_SOURCE_REGISTER:
@@ -133,7 +133,7 @@ steme__rules_admit(void *ctx, steme__txn *t, const steme_entry *e, steme_errinfo
         return steme__lifecycle_admit(r, t, e, ei);
 
     const steme_event *ev = &rec->event;
-    if (admin_only(ev->type) && steme__role(t, &ev->agent) != STEME_ROLE_ADMIN)
+    if (steme_event_admin_only(ev->type) && steme__role(t, &ev->agent) != STEME_ROLE_ADMIN)
         return steme__refuse(ei, "agent", "this event type needs an admin's signature");
     switch (ev->type) {
     case STEME_EVENT_SOURCE_REGISTER:

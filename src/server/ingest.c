@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "ingest.h"
 #include "metrics.h"
 #include "record_json.h"
@@ -110,6 +111,16 @@ check_want(batch *b, size_t i, const steme_record *rec)
 {
     const srv_ingest_want *w = b->want;
     const srv_route *rt = b->r->route;
+    /* The admin-only events of the rules need an admin key on every route, /v1/records too:
+     * the API role is a second gate beside the signer's role (docs/server.md "Roles"). */
+    if (rec->kind == STEME_RECORD_EVENT && steme_event_admin_only(rec->event.type) &&
+        b->r->role < STEME_APIKEY_ROLE_ADMIN) {
+        char field[FIELD_MAX + 32];
+        snprintf(field, sizeof(field), "records[%zu].record.type", i);
+        srv_fail(b->r, 403, "forbidden", field, "records[%zu]: a %s event needs an admin API key",
+                 i, type_name(rec->event.type));
+        return false;
+    }
     if (!w)
         return true;
     if (w->kind && rec->kind != w->kind) {
@@ -414,6 +425,18 @@ id_json(const item *it)
     return it->bytes ? steme__json_hex(it->id.b, sizeof(it->id.b)) : json_null();
 }
 
+/* An admin-only event stored through the API is an admin action: the admin log names the
+ * key that sent it (the record itself names the agent that signed it). */
+static void
+audit_admin_record(srv_req *r, const steme_record *rec, const steme_ingest_result *res)
+{
+    char id[2 * STEME_ID_SIZE + 1];
+    steme_hex(res->id.b, STEME_ID_SIZE, id);
+    char action[64];
+    snprintf(action, sizeof(action), "record.%s", type_name(rec->event.type));
+    srv_admin_audit(r, action, json_pack("{s:s, s:I}", "id", id, "seq", (json_int_t)res->seq));
+}
+
 static json_t *
 result_json(batch *b, size_t i, outcome o)
 {
@@ -425,8 +448,12 @@ result_json(batch *b, size_t i, outcome o)
         json_t *extra = NULL;
         steme_record rec;
         steme_errinfo ei;
-        if (steme_record_decode(it->bytes, it->len, &rec, &ei) == STEME_OK)
+        if (steme_record_decode(it->bytes, it->len, &rec, &ei) == STEME_OK) {
             extra = srv_ingest_effect(b->r, &rec, &it->res);
+            if (rec.kind == STEME_RECORD_EVENT && steme_event_admin_only(rec.event.type) &&
+                !it->res.duplicate)
+                audit_admin_record(b->r, &rec, &it->res);
+        }
         json_t *stored = steme__json_stored(&it->res, extra);
         if (!stored || json_object_update(j, stored) != 0) {
             json_decref(stored);

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/http/run.sh -- stemedb over HTTP against its bounds, measured in one run
+# (docs/benchmarks.md, "bench/http"):
+#
+#   1. a store of N assertions (bench_ingest's data set; --dir reuses one it kept)
+#   2. the bound: bench_http_bound (a fixed 200-byte JSON answer), wrk, C connections
+#   3. stemedb on the store: lens queries (GET /v1/query, keys drawn like the writes), wrk, C
+#      connections; then batch ingest (POST /v1/records, B records per request), wrk, C
+#      connections, counted by the log position before and after
+#   4. the in-process peer: the same number of fresh records, batches of B, C threads calling
+#      steme_db_ingest on the same store
+#
+# Usage: bench/http/run.sh [--records N] [--dir STORE] [--duration S] [--connections C]
+#                          [--batch B] [--quick] [--keep]
+#   --quick: 20,000 records, 5 s per phase (a smoke run; the figures mean little)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+records=1000000
+duration=15
+connections=64
+batch=100
+store=
+keep=false
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --records) records=$2; shift 2 ;;
+    --dir) store=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --quick) records=20000; duration=5; shift ;;
+    --keep) keep=true; shift ;;
+    -h|--help) sed -n '3,20p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+scripts/deps.sh --bench >/dev/null
+scripts/build.sh build-release --buildtype=release >/dev/null
+B=build-release
+threads=$(nproc)
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-http.XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if ! $keep; then rm -rf "$work"; else echo "kept: $work" >&2; fi
+}
+trap cleanup EXIT
+
+wait_port() { # FILE PID
+    for _ in $(seq 1 600); do
+        [[ -s $1 ]] && { cat "$1"; return 0; }
+        kill -0 "$2" 2>/dev/null || { echo "run.sh: the server died" >&2; return 1; }
+        sleep 0.1
+    done
+    echo "run.sh: no port after 60 s" >&2
+    return 1
+}
+
+echo "== store"
+if [[ -z $store ]]; then
+    store=$work/store
+    $B/bench/ingest/bench_ingest --records "$records" --lookups 1000 --keep --dir "$store" \
+        | grep -E "ingest|records" | head -4
+fi
+
+# The HTTP writes and the in-process writes are both fresh data sets of the same shape as the
+# store's (other salts), enough for the whole phase at any plausible rate.
+fresh=$((duration * 20000))
+echo "== inputs: $fresh fresh records in batches of $batch, 10000 query paths"
+$B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt 0x4854 \
+    >"$work/bodies.jsonl"
+$B/bench/http/bench_http_gen paths --dir "$store" --count 10000 --lens consensus \
+    >"$work/paths.txt"
+
+wrk_run() { # URL SCRIPT -> the JSON line of the script's done()
+    wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s -s "$2" "$1" | tail -n 1
+}
+
+echo "== bound: bench_http_bound, $connections connections, ${duration}s"
+$B/bench/http/bench_http_bound "$work/bound.port" "$threads" &
+pids+=($!)
+port=$(wait_port "$work/bound.port" "${pids[-1]}")
+bound=$(BENCH_PATHS=$work/paths.txt wrk_run "http://127.0.0.1:$port" bench/http/query.lua)
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+echo "$bound"
+
+echo "== stemedb on the store"
+STEMEDB_DATA_DIR=$store STEMEDB_BIND_ADDR=127.0.0.1:0 STEMEDB_PORT_FILE=$work/srv.port \
+    STEMEDB_ADMIN_KEY_FILE=$work/admin.key STEMEDB_RATE_PER_KEY=0 STEMEDB_RATE_PER_IP=0 \
+    STEMEDB_THREADS=$threads STEMEDB_LOG_LEVEL=warn STEMEDB_MAX_BODY_INGEST=67108864 \
+    $B/src/server/stemedb >"$work/srv.out" 2>"$work/srv.log" &
+pids+=($!)
+srv=${pids[-1]}
+port=$(wait_port "$work/srv.port" "$srv")
+url=http://127.0.0.1:$port
+token=$(cat "$work/admin.key")
+position() {
+    curl -sf -H "Authorization: Bearer $token" "$url/v1/stats" | jq -r .last_seq
+}
+
+echo "-- lens queries (consensus), ${duration}s"
+query=$(BENCH_PATHS=$work/paths.txt BENCH_TOKEN=$token wrk_run "$url" bench/http/query.lua)
+echo "$query"
+
+echo "-- batch ingest, $batch records per request, ${duration}s"
+before=$(position)
+ingest=$(BENCH_BODIES=$work/bodies.jsonl BENCH_THREADS=$threads BENCH_TOKEN=$token \
+    wrk_run "$url" bench/http/ingest.lua)
+after=$(position)
+echo "$ingest"
+kill -TERM "$srv"; wait "$srv" || { echo "run.sh: stemedb exited with an error" >&2; exit 1; }
+stored=$((after - before))
+[[ $stored -lt $fresh ]] || echo "warning: every fresh record was stored before the end: the rate is a lower bound"
+
+echo "-- in-process ingest: $stored records, batches of $batch, $connections threads"
+inproc=$($B/bench/http/bench_http_gen inproc --dir "$store" --records "$((stored > 1000 ? stored : 1000))" \
+    --batch "$batch" --threads "$connections" --salt 0x5052)
+echo "$inproc"
+
+python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" <<'EOF'
+import json, sys
+bound, query, ingest = (json.loads(a) for a in sys.argv[1:4])
+stored = int(sys.argv[4]); inproc = json.loads(sys.argv[5])
+conns, batch = sys.argv[6], sys.argv[7]
+rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
+b, q = rps(bound), rps(query)
+http_rate = stored / (ingest["duration_us"] / 1e6)
+rows = [
+    ("bound: requests/s", f"{b:,.0f}", ""),
+    ("bound: p50 / p90 / p99 (ms)", f"{bound['p50_us']/1e3:.2f} / {bound['p90_us']/1e3:.2f} / {bound['p99_us']/1e3:.2f}", ""),
+    ("query: requests/s", f"{q:,.0f}", ""),
+    ("query: p50 / p90 / p99 (ms)", f"{query['p50_us']/1e3:.2f} / {query['p90_us']/1e3:.2f} / {query['p99_us']/1e3:.2f}", ""),
+    ("query: non-2xx, socket errors", f"{query['non2xx']}, {query['socket_errors']}", ""),
+    ("query throughput / bound", f"{q/b:.2f}", ">= 0.50: " + ("met" if q / b >= 0.5 else "MISSED")),
+    ("query p99 / bound p99", f"{query['p99_us']/max(bound['p99_us'],1):.2f}", "<= 1.5: " + ("met" if query['p99_us'] <= 1.5 * bound['p99_us'] else "MISSED")),
+    ("HTTP ingest: records/s", f"{http_rate:,.0f}", f"({ingest['requests']} requests of {batch}, non-2xx {ingest['non2xx']})"),
+    ("in-process ingest: records/s", f"{inproc['per_second']:,.0f}", ""),
+    ("HTTP ingest / in-process", f"{http_rate/inproc['per_second']:.2f}", ">= 0.60: " + ("met" if http_rate >= 0.6 * inproc['per_second'] else "MISSED")),
+]
+print(f"\n{conns} connections, loopback\n")
+for k, v, t in rows:
+    print(f"  {k:32} {v:>26}  {t}")
+EOF

@@ -7,6 +7,7 @@
  * " 5" must be refused rather than read as 12 or 5.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -50,11 +51,19 @@ cli_args_parse(cli *c, const cli_command *cmd, int argc, char **argv, const stru
                cli_opt_fn fn, void *ctx, int *ret_first)
 {
     struct option all[MAX_OPTIONS];
-    size_t n = 0;
+    /* A command option whose code is a letter is also that short option (-o FILE). */
+    char shorts[3 * MAX_OPTIONS + 4] = ":hq";
+    size_t n = 0, ns = 3;
     for (const struct option *o = opts; o != NULL && o->name != NULL; o++) {
         assert(n < MAX_OPTIONS - 8);
         all[n++] = *o;
+        if (o->flag == NULL && o->val > 0 && o->val < 0x80 && isalpha(o->val)) {
+            shorts[ns++] = (char)o->val;
+            if (o->has_arg == required_argument)
+                shorts[ns++] = ':';
+        }
     }
+    shorts[ns] = '\0';
     for (const struct option *o = cli_global_options; o->name != NULL; o++)
         all[n++] = *o;
     memset(&all[n], 0, sizeof(all[n]));
@@ -63,7 +72,7 @@ cli_args_parse(cli *c, const cli_command *cmd, int argc, char **argv, const stru
     optind = 0;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":hq", all, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
         switch (opt) {
         case CLI_OPT_HELP:
             fputs(cmd->help, stdout);

@@ -14,7 +14,8 @@
 #include "cli.h"
 
 /* Option codes of the global options (-h and -q are also short options); a command's own
- * options use codes >= CLI_OPT_BASE. */
+ * options use codes >= CLI_OPT_BASE, or a letter other than h and q to be also that short
+ * option ('o' makes --output also -o). */
 enum {
     CLI_OPT_HELP = 'h',
     CLI_OPT_QUIET = 'q',

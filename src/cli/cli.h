@@ -61,6 +61,8 @@ extern const cli_command cli_cmd_log;
 extern const cli_command cli_cmd_list;
 extern const cli_command cli_cmd_stats;
 extern const cli_command cli_cmd_check;
+extern const cli_command cli_cmd_export;
+extern const cli_command cli_cmd_import;
 extern const cli_command cli_cmd_source;
 extern const cli_command cli_cmd_impact;
 extern const cli_command cli_cmd_vote;

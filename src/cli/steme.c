@@ -59,6 +59,8 @@ static const command_line commands[] = {
     {NULL, &cli_cmd_state},
     {NULL, &cli_cmd_history},
     {NULL, &cli_cmd_provenance},
+    {"Import and export", &cli_cmd_export},
+    {NULL, &cli_cmd_import},
     {"Queries and lenses", &cli_cmd_query},
     {NULL, &cli_cmd_compare_lenses},
     {NULL, &cli_cmd_verify_receipt},

@@ -4,8 +4,9 @@
 # test.sh -- run every test StemeDB has, exactly as CI does (.ci/run calls this script).
 #
 #   1. installs missing Debian packages (scripts/deps.sh --test)
-#   2. builds build/ and runs every suite: unit, cli, fuzz (corpus replay), crash
-#   3. builds build-asan/ with AddressSanitizer + UBSan and runs the unit, fuzz and cli suites
+#   2. builds build/ and runs every suite: unit, cli, integration, fuzz (corpus replay), crash
+#   3. builds build-asan/ with AddressSanitizer + UBSan and runs the unit, fuzz, cli and
+#      integration suites (the integration suite drives the real server over loopback)
 #   4. builds build-release/ as scripts/start.sh does (-O3 warns about things -O2 does not)
 #   5. checks formatting of the C sources against .clang-format
 #
@@ -56,11 +57,11 @@ if build_or_fail build; then
     run_meson_tests build
 fi
 
-echo "== build with ASan + UBSan: unit, fuzz and cli suites"
+echo "== build with ASan + UBSan: unit, fuzz, cli and integration (the real server) suites"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build_or_fail build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
-    run_meson_tests build-asan --suite unit --suite fuzz --suite cli
+    run_meson_tests build-asan --suite unit --suite fuzz --suite cli --suite integration
 fi
 
 echo "== release build (what the README's first command builds: -O3 finds other warnings)"

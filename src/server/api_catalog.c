@@ -426,7 +426,8 @@ by_seq(const void *a, const void *b)
 static json_t *
 epochs_json(epoch_walk *w)
 {
-    qsort(w->evs, w->n, sizeof(*w->evs), by_seq);
+    if (w->n > 1)
+        qsort(w->evs, w->n, sizeof(*w->evs), by_seq);
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < w->n; i++) {
         epoch_event *ev = &w->evs[i];

@@ -288,7 +288,7 @@ srv_arg_u64(srv_req *r, const char *name, uint64_t *ret)
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (*s < '0' || *s > '9' || errno || *end || (s[0] == '0' && s[1])) {
-        srv_fail(r, 400, "invalid", name, "must be a non-negative integer");
+        srv_fail(r, 400, "invalid", name, "%s: must be a non-negative integer", name);
         return false;
     }
     *ret = v;
@@ -302,7 +302,7 @@ srv_arg_size(srv_req *r, const char *name, size_t max, size_t *ret)
     if (!srv_arg_u64(r, name, &v))
         return false;
     if (v < 1 || v > max) {
-        srv_fail(r, 400, "invalid", name, "must be from 1 to %zu", max);
+        srv_fail(r, 400, "invalid", name, "%s: must be from 1 to %zu", name, max);
         return false;
     }
     *ret = (size_t)v;
@@ -320,7 +320,7 @@ srv_arg_bool(srv_req *r, const char *name, bool *ret)
     else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
         *ret = false;
     else {
-        srv_fail(r, 400, "invalid", name, "must be true or false");
+        srv_fail(r, 400, "invalid", name, "%s: must be true or false", name);
         return false;
     }
     return true;

@@ -42,6 +42,11 @@ unescape_identity(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
+/* Once serving, libmicrohttpd's messages are about clients (a malformed request, a peer
+ * that hung up): debug, so that garbage sent by an attacker cannot flood the log. Before, they
+ * explain why the daemon did not start. */
+static bool serving;
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -51,7 +56,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    srv_logf(SRV_WARN, "http.library", "%s", msg);
+    srv_logf(serving ? SRV_DEBUG : SRV_WARN, "http.library", "%s", msg);
 }
 
 /* ---- sending ------------------------------------------------------------------------- */
@@ -403,6 +408,7 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    serving = true;
     srv_watch_start(s->watch);
     return true;
 }

@@ -143,15 +143,17 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 {
     (void)kind;
     srv_req *r = cls;
-    if (r->nargs + 2 > sizeof(r->args) / sizeof(r->args[0]))
+    if (r->nargs + 2 > sizeof(r->args) / sizeof(r->args[0])) {
+        r->args_bad = true;
         return MHD_NO;
+    }
     size_t kl = strlen(key), vl = value ? strlen(value) : 0;
     char *k = malloc(kl + 1), *v = malloc(vl + 1);
     if (!k || !v || !srv_percent_decode(key, kl, k) ||
         !srv_percent_decode(value ? value : "", vl, v)) {
         free(k);
         free(v);
-        r->nargs = SIZE_MAX; /* marks a bad argument */
+        r->args_bad = true;
         return MHD_NO;
     }
     r->args[r->nargs++] = k;
@@ -201,8 +203,7 @@ srv_req_route(srv_req *r, const char *url)
     }
     r->route = found;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_arg, r);
-    if (r->nargs == SIZE_MAX) {
-        r->nargs = 0;
+    if (r->args_bad) {
         srv_fail(r, 400, "invalid", "query",
                  "a query argument has a bad percent-escape, or there "
                  "are more than 16");
@@ -215,9 +216,8 @@ srv_req_route(srv_req *r, const char *url)
 void
 srv_req_free(srv_req *r)
 {
-    if (r->nargs != SIZE_MAX)
-        for (size_t i = 0; i < r->nargs; i++)
-            free(r->args[i]);
+    for (size_t i = 0; i < r->nargs; i++)
+        free(r->args[i]);
     json_decref(r->resp.json);
     free(r->resp.text);
     free(r->path);

@@ -12,11 +12,11 @@ set -euo pipefail
 build_pkgs=(
     build-essential pkg-config meson ninja-build
     liblmdb-dev libsodium-dev libjansson-dev libpcre2-dev
-    libmicrohttpd-dev
+    libmicrohttpd-dev libcurl4-openssl-dev python3
 )
 test_pkgs=(
     libcmocka-dev jq lmdb-utils clang-format python3
-    libcurl4-openssl-dev openssl
+    libcurl4-openssl-dev openssl python3-jsonschema
 )
 
 bench_pkgs=(

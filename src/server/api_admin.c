@@ -155,13 +155,10 @@ srv_api_admin_log(srv_req *r)
     srv_ok(r, j);
 }
 
-/* At most this many problems are listed; all are counted. */
-#define MAX_PROBLEMS 100
-
 static void
 add_problem(const char *index, const char *what, uint64_t seq, void *ctx)
 {
-    if (json_array_size(ctx) < MAX_PROBLEMS)
+    if (json_array_size(ctx) < STEME__JSON_MAX_PROBLEMS)
         json_array_append_new(ctx, steme__json_problem(index, what, seq));
 }
 
@@ -177,7 +174,7 @@ srv_api_check(srv_req *r)
         return;
     }
     bool ok = rep.problems == 0;
-    srv_ok(r, steme__json_check(r->s->cfg->data_dir, &rep, details));
+    srv_ok(r, steme__json_check("stemedb", &rep, details));
     srv_admin_audit(r, "store.check",
                     json_pack("{s:b, s:I}", "ok", ok, "problems", (json_int_t)rep.problems));
 }

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "config.h"
@@ -34,6 +35,13 @@ srv_api_ready(srv_req *r)
     if (err != STEME_OK) {
         srv_fail(r, 503, "not_ready", NULL, "the store cannot be read: %s", steme_strerror(err));
         r->resp.retry_after = 1;
+        return;
+    }
+    /* The store is open for writing; the directory must still take new files (the map grows
+     * into data.mdb, backups and imports write beside it). */
+    if (access(r->s->cfg->data_dir, W_OK) != 0) {
+        srv_fail(r, 503, "not_ready", NULL, "the store's directory is not writable");
+        r->resp.retry_after = 5;
         return;
     }
     srv_ok(r, json_pack("{s:b, s:b, s:I}", "ready", 1, "writable", 1, "position",
@@ -81,5 +89,5 @@ srv_api_stats(srv_req *r)
         srv_fail_err(r, err, NULL, "stats");
         return;
     }
-    srv_ok(r, steme__json_stats(r->s->cfg->data_dir, &st));
+    srv_ok(r, steme__json_stats("stemedb", &st));
 }

@@ -336,7 +336,8 @@ srv_reply(srv_req *r, unsigned status, json_t *j)
     r->handled = true;
     if (!j) {
         r->resp.status = 500;
-        r->resp.json = json_pack("{s:s, s:s}", "error", "no_memory", "message", "out of memory");
+        r->resp.json =
+            json_pack("{s:s, s:s, s:n}", "error", "no_memory", "message", "out of memory", "field");
         return;
     }
     r->resp.status = status;

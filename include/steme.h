@@ -514,6 +514,131 @@ typedef void (*steme_problem_fn)(const char *index, const char *what, uint64_t s
 steme_err steme_db_check(steme_db *db, steme_check_report *ret, steme_problem_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------------------------------------
+ * Backup and restore (docs/operations.md)
+ *
+ * A backup is a directory holding two files: data.mdb, a compacted copy of the store taken
+ * from one snapshot while writers go on, and MANIFEST.json, which says what the copy holds
+ * (its last log position and record counts, read back from the copy itself), who made it and
+ * when, and the size and BLAKE2b-256 of every other file; the manifest carries a checksum of
+ * itself. Backups are built under a temporary name beside the destination and renamed into
+ * place once every file and the directory are synced, so a crash never leaves a partial backup
+ * under the destination's name.
+ */
+
+#define STEME_BACKUP_MANIFEST "MANIFEST.json"
+#define STEME_BACKUP_DATA     "data.mdb"
+
+/* Progress of long work, called from the calling thread: stage is a static description
+ * ("copying the store", ...), unit "bytes" or "records", done of total units (total 0 when
+ * unknown). Calls come every few megabytes or thousand records and at the end of a stage. */
+typedef void (*steme_progress_fn)(const char *stage, const char *unit, uint64_t done,
+                                  uint64_t total, void *ctx);
+
+typedef struct steme_backup_options {
+    steme_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+} steme_backup_options;
+
+/* What a backup holds: its manifest. */
+typedef struct steme_backup_info {
+    uint32_t manifest_version;
+    uint32_t format_version;   /* on-disk format of the store in data.mdb */
+    char libsteme_version[32]; /* the libsteme that wrote the backup (NUL-terminated) */
+    int64_t created_at;        /* ms: when the backup was written */
+    uint64_t last_seq;         /* the last log position in the backup */
+    int64_t last_recorded_at;  /* ms: transaction time of that position */
+    uint64_t records, assertions, votes, events;
+    uint64_t data_size;    /* bytes of data.mdb */
+    uint8_t data_hash[32]; /* BLAKE2b-256 of data.mdb */
+    uint64_t files;        /* files named by the manifest (data.mdb among them) */
+    uint64_t bytes;        /* their total size */
+} steme_backup_info;
+
+/* A problem found in a backup. file names the file concerned (STEME_BACKUP_MANIFEST,
+ * STEME_BACKUP_DATA, or the name of a file the manifest does not list); what says what is
+ * wrong. Both are valid only during the call. */
+typedef void (*steme_backup_problem_fn)(const char *file, const char *what, void *ctx);
+
+/* What steme_db_backup_verify found. */
+typedef struct steme_backup_report {
+    steme_backup_info info;   /* from the manifest (zero when it could not be read) */
+    uint64_t files_checked;   /* files whose size and hash were compared */
+    uint64_t bytes_hashed;    /* bytes read to hash them */
+    steme_check_report check; /* the integrity check of the copy (steme_db_check) */
+    uint64_t problems;        /* every problem reported, the check's included */
+} steme_backup_report;
+
+/*
+ * Write a hot, consistent backup of db into dest_dir: a compacted copy of the store from one
+ * snapshot (LMDB's copy: writers go on meanwhile), then the manifest, which is filled from the
+ * copy itself (opened read-only afterwards), so it describes exactly what the copy holds. Every
+ * record whose ingest returned before this call began is in the backup; later ones may be.
+ * dest_dir must not exist, or be an empty directory; its parent must exist. The files are
+ * written in a sibling directory "DEST.partial-XXXXXX", synced, and renamed to dest_dir. db
+ * may be read-only. opts may be NULL. ret (may be NULL) receives the manifest.
+ * Errors: STEME_EINVAL (NULL db or dest_dir), STEME_EEXIST (dest_dir exists and is not an
+ * empty directory), STEME_ENOMEM, STEME_ECORRUPT (the copy did not open as a store),
+ * STEME_EBUSY, STEME_ESYSERR|errno (e.g. ENOENT: no parent directory; ENOSPC).
+ */
+steme_err steme_db_backup(steme_db *db, const char *dest_dir, const steme_backup_options *opts,
+                          steme_backup_info *ret);
+
+/*
+ * Verify the backup in dir without restoring it: the manifest's checksum and syntax; that it
+ * names exactly the files present; every file's size and BLAKE2b-256; then (only when all of
+ * that holds) open the copy read-only, without writing anything to dir, and run the full
+ * integrity check of steme_db_check (every record, signature and index entry), and compare
+ * its last position and counts with the manifest. Each problem goes to fn (may be NULL) with
+ * the file it concerns. report (may be NULL) is written on STEME_OK and on STEME_ECORRUPT.
+ * Errors: STEME_ECORRUPT (problems were found: report->problems > 0), STEME_EVERSION (a
+ * manifest or store of a newer format), STEME_ENOTFOUND (dir does not exist), STEME_EINVAL
+ * (NULL dir), STEME_ENOMEM, STEME_ESYSERR|errno.
+ */
+steme_err steme_db_backup_verify(const char *dir, const steme_backup_options *opts,
+                                 steme_backup_report *report, steme_backup_problem_fn fn,
+                                 void *ctx);
+
+/*
+ * Copy the finished backup in backup_dir to dest_dir (same rules for dest_dir as
+ * steme_db_backup: staged beside it, synced, renamed), comparing each file's size and hash
+ * with the manifest as it is copied. It does not run the integrity check: verify the copy
+ * where it landed (steme_db_backup_verify) to know that it arrived whole. problems go to fn.
+ * Errors: STEME_ECORRUPT (the manifest or a file of backup_dir does not match), STEME_EEXIST,
+ * STEME_EVERSION, STEME_ENOTFOUND (no backup_dir), STEME_EINVAL, STEME_ENOMEM,
+ * STEME_ESYSERR|errno.
+ */
+steme_err steme_db_backup_ship(const char *backup_dir, const char *dest_dir,
+                               const steme_backup_options *opts, steme_backup_problem_fn fn,
+                               void *ctx);
+
+/* What steme_db_restore did. */
+typedef struct steme_restore_report {
+    steme_backup_report backup; /* the verification of the backup */
+    uint64_t last_seq;          /* the restored store's last position */
+    int64_t last_recorded_at;
+    uint64_t records, assertions, votes, events;
+} steme_restore_report;
+
+/*
+ * Restore the backup in backup_dir into new_dir, a new store. The backup is verified first
+ * (as steme_db_backup_verify, problems to fn) and refused if anything is wrong. With until 0
+ * (or the backup's last position) the store is the backup's copy. With 0 < until < the last
+ * position, only the log up to until is restored: records 1..until keep their seqs, ids,
+ * transaction times and signatures, and derived state is rebuilt from them, so the store is
+ * exactly what the original was at position until (tables that are not derived from the log,
+ * such as the query audit, are kept whole). new_dir must not exist or be an empty directory;
+ * the store is built in a sibling "NEW.partial-XXXXXX" and renamed into place when complete.
+ * report (may be NULL) is written on STEME_OK; on a refused backup only report->backup is.
+ * Errors: STEME_ECORRUPT (the backup does not verify, or changed while it was copied),
+ * STEME_EINVAL (NULL argument, until past the backup's last position: report->backup.info
+ * says where it ends), STEME_EEXIST (new_dir exists and is not empty), STEME_EVERSION,
+ * STEME_ENOTFOUND (no backup_dir), STEME_ENOMEM, STEME_ESYSERR|errno.
+ */
+steme_err steme_db_restore(const char *backup_dir, const char *new_dir, uint64_t until,
+                           const steme_backup_options *opts, steme_restore_report *report,
+                           steme_backup_problem_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------------------------
  * Knowledge rules: lifecycle, sources, agents, trust, cascades (docs/rules.md, docs/trust.md)
  *
  * Everything below is derived from the log inside the transaction that appends each record,

@@ -78,6 +78,8 @@ extern const cli_command cli_cmd_history;
 extern const cli_command cli_cmd_provenance;
 extern const cli_command cli_cmd_state;
 extern const cli_command cli_cmd_rebuild;
+extern const cli_command cli_cmd_backup;
+extern const cli_command cli_cmd_restore;
 extern const cli_command cli_cmd_query;
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_compare_lenses;

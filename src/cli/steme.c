@@ -48,6 +48,8 @@ static const command_line commands[] = {
     {NULL, &cli_cmd_stats},
     {NULL, &cli_cmd_check},
     {NULL, &cli_cmd_rebuild},
+    {NULL, &cli_cmd_backup},
+    {NULL, &cli_cmd_restore},
     {"Claims", &cli_cmd_assert},
     {NULL, &cli_cmd_supersede},
     {NULL, &cli_cmd_vote},

@@ -450,7 +450,9 @@ steme__store_open(const char *dir, const steme__store_options *opts, steme__stor
         mdb_env_set_mapsize(s->env, o.map_size);
     /* MDB_NOTLS: read transactions are not tied to threads, so pooled snapshots can be
      * renewed by any thread. Commits are durable: no MDB_NOSYNC / MDB_NOMETASYNC. */
-    rc = mdb_env_open(s->env, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0644);
+    rc = mdb_env_open(s->env, dir,
+                      MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0) | (o.no_lock ? MDB_NOLOCK : 0),
+                      0644);
     if (rc != MDB_SUCCESS) {
         err =
             rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? STEME_ECORRUPT : steme__lmdb_err(rc);

@@ -25,6 +25,9 @@ typedef struct steme__store_options {
     uint64_t map_size; /* initial map size in bytes (0 = 64 MiB); the map doubles when full */
     bool create;
     bool read_only;
+    /* A private copy that no other process uses (a backup being written or verified): no
+     * lock file is made (MDB_NOLOCK), so a read-only open writes nothing at all. */
+    bool no_lock;
     const steme_pubkey *genesis_admin; /* recorded in the metadata of a new store */
 } steme__store_options;
 
@@ -283,5 +286,29 @@ typedef void (*steme__verify_fn)(steme__sig_job *jobs, size_t n, void *ctx);
  * Errors: STEME_ENOMEM, STEME_ECORRUPT (the walk itself failed), STEME_ESYSERR|errno. */
 steme_err steme__store_check(steme__store *s, steme_check_report *ret, steme_problem_fn fn,
                              void *ctx, steme__verify_fn verify, void *verify_ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Backup and restore (copy.c)
+ */
+
+/* Write a compacted copy of the whole environment (an LMDB data file without free pages) to
+ * fd, from one read snapshot: writers go on meanwhile, and the copy holds exactly one commit.
+ * fd may be a pipe; it is neither synced nor closed. The map cannot grow while the copy runs
+ * (a writer that needs it to waits). Errors: STEME_EBUSY (the map must be adopted while this
+ * thread holds a snapshot), LMDB errors and STEME_ESYSERR|errno (a failed write). */
+steme_err steme__store_copy(steme__store *s, int fd);
+
+/* Called after each transaction of a long operation: done of total units. */
+typedef void (*steme__progress_fn)(uint64_t done, uint64_t total, void *ctx);
+
+/* Remove every record with seq > until from the log, newest first, with its index entries, and
+ * set the metadata (last_seq, last_recorded_at, counts) to what it was at until. Runs in
+ * several durable transactions (each leaves a consistent log), so it is meant for a private
+ * store being restored. Derived tables are left as they were: rebuild them afterwards
+ * (steme__store_rebuild). progress (may be NULL) counts removed records.
+ * Errors: STEME_EINVAL (a read-only store), STEME_ECORRUPT (a malformed envelope, or an index
+ * entry the record implies is missing), LMDB errors. */
+steme_err steme__store_truncate(steme__store *s, uint64_t until, steme__progress_fn progress,
+                                void *ctx);
 
 #endif

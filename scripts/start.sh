@@ -1,47 +1,83 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# start.sh -- the README's first command: install what is missing, build StemeDB, create an
-# embedded store (./steme-data, or $STEME_DB), load the drug-safety sample claims signed with a
-# local demo key, and show what is there. Safe to run again: the sample is idempotent.
+# start.sh -- the README's first command: install what is missing, build StemeDB, create a
+# store (./steme-data, or $STEME_DB) with the living-review demo loaded (docs/demo.md), start
+# the stemedb server on it (127.0.0.1:18180, or $STEMEDB_BIND_ADDR), run the demo tour
+# against the live server, print where to look and what to try, and keep serving until
+# Ctrl-C (or SIGTERM), which stops the server cleanly.
+#
+# Safe to run again: loading the demo is idempotent, and the tour finds its retraction done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 scripts/build.sh build-release --buildtype=release
 
-steme=build-release/src/cli/steme
+steme=$PWD/build-release/src/cli/steme
+stemedb=$PWD/build-release/src/server/stemedb
 export STEME_DB=${STEME_DB:-$PWD/steme-data}
-key=${STEME_KEY_FILE:-$PWD/steme-keys/demo.key}
+addr=${STEMEDB_BIND_ADDR:-127.0.0.1:18180}
+url=http://$addr
+keyfile=${STEMEDB_ADMIN_KEY_FILE:-$STEME_DB/api-admin.key}
+log=$STEME_DB/stemedb.log
 
 if [[ ! -d "$STEME_DB" ]]; then
     "$steme" init
-    # The sample has a claim of the 2018 guideline's epoch; an epoch exists once the admin key
-    # (made by init) has opened it.
-    "$steme" epoch open acc-aha-2018 --description "2018 ACC/AHA cholesterol guideline" >/dev/null
 fi
-if [[ ! -f "$key" ]]; then
-    mkdir -p "$(dirname "$key")"
-    chmod 700 "$(dirname "$key")"
-    "$steme" keygen --out "$key" >/dev/null
+echo "== loading the living-review demo into $STEME_DB"
+"$steme" demo load
+
+if curl -s -o /dev/null "$url/v1/health" 2>/dev/null; then
+    echo "start.sh: something already answers at $url (a stemedb from an earlier run?)." >&2
+    echo "          Stop it, or choose another address: STEMEDB_BIND_ADDR=127.0.0.1:18181 $0" >&2
+    exit 1
 fi
 
-echo "== loading samples/drug-safety-sample.jsonl (signed with $key)"
-"$steme" assert --quiet --key "$key" --file samples/drug-safety-sample.jsonl
-echo
-echo "== the store"
-"$steme" stats
-echo
-echo "== what is claimed about drug:atorvastatin"
-"$steme" list --subject drug:atorvastatin --limit 10
-echo
-echo "== every signature and index entry, checked against the log"
-"$steme" check
+echo "== starting stemedb at $url (log: $log)"
+STEMEDB_DATA_DIR=$STEME_DB STEMEDB_BIND_ADDR=$addr STEMEDB_ADMIN_KEY_FILE=$keyfile \
+    "$stemedb" >>"$log" 2>&1 &
+server=$!
+stop() {
+    trap - INT TERM EXIT
+    if kill -0 "$server" 2>/dev/null; then
+        echo
+        echo "== stopping stemedb (SIGTERM: in-flight requests finish, the store is closed)"
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+}
+trap stop INT TERM EXIT
+
+for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$url/v1/ready" 2>/dev/null && break
+    if ! kill -0 "$server" 2>/dev/null; then
+        echo "start.sh: stemedb did not start; the end of its log:" >&2
+        tail -n 5 "$log" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+
+echo "== the tour: five moments, with real API calls against the live server"
+STEME_URL=$url STEME_API_KEY=$(cat "$keyfile") "$steme" demo tour
+
 cat <<MSG
 
-Store: $STEME_DB   (steme --db $STEME_DB ...)
-Try:   $steme log --limit 5
-       $steme list --subject drug:atorvastatin --predicate adverse_event.myalgia.incidence
-       $steme get <id from the list above>
-       $steme --json stats
+StemeDB is serving the living review at $url -- Ctrl-C stops it.
+  log          $log (one JSON object per line)
+  API key      $keyfile (admin, mode 0600; never printed)
+  API          $url/v1/openapi.json (docs/server.md)
+
+Try, in another terminal:
+  export STEME_URL=$url STEME_API_KEY=\$(cat $keyfile)
+  curl -s -H "Authorization: Bearer \$STEME_API_KEY" \\
+    "\$STEME_URL/v1/compare?subject=drug:metformin&predicate=adverse_event.diarrhea.incidence"
+  curl -s -H "Authorization: Bearer \$STEME_API_KEY" \\
+    "\$STEME_URL/v1/query?subject=drug:atorvastatin&lens=trust_authority&explain=true"
+  curl -N -H "Authorization: Bearer \$STEME_API_KEY" \\
+    "\$STEME_URL/v1/watch?subject=drug:atorvastatin"        # the living-review alerts
+  $steme demo tour                                # the five moments again
+  $steme --db $STEME_DB query drug:semaglutide --lens layered --explain
 MSG
+wait "$server"

@@ -85,6 +85,7 @@ extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_compare_lenses;
 extern const cli_command cli_cmd_verify_receipt;
 extern const cli_command cli_cmd_key;
+extern const cli_command cli_cmd_demo;
 
 /* The default key file: $STEME_KEY_FILE, else ./steme.key. */
 const char *cli_default_key_file(void);

@@ -75,6 +75,7 @@ static const command_line commands[] = {
     {NULL, &cli_cmd_agent},
     {NULL, &cli_cmd_quarantine},
     {"HTTP API access (admin)", &cli_cmd_key},
+    {"Demo", &cli_cmd_demo},
     {"", &cmd_help},
 };
 /* clang-format on */

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""make_megatrial.py -- write 40-megatrial.jsonl, the demo's retracted mega-trial and the
+tree of claims derived from it (docs/demo.md). Run it from anywhere; it writes next to itself.
+
+PANACEA is invented: a "pragmatic mega-trial" of four common drugs whose too-good adverse-event
+rates were copied into a pooled re-analysis, then into narrative reviews, a consumer health
+site and a chatbot. The tour retracts its source; every claim below is then retracted (depth 0)
+or suspect (depths 1-4). The file is generated rather than written by hand only because it is
+120 lines of the same shape; the output is committed and is what `steme demo load` reads."""
+import json
+import os
+
+TRIAL = "trial:example:panacea:2021"
+POOLED = "meta:example:panacea-pooled:2022"
+SUMMARY = "summary:example:healthwise"
+CHAT = "chat:example:pillbot"
+
+# drug -> [(predicate tail, value, unit)], ten outcomes each. The atorvastatin diabetes risk is
+# the conclusion the retraction changes (30-evidence.jsonl has the CTT figure against it).
+OUTCOMES = {
+    "atorvastatin": [
+        ("risk.new_onset_diabetes.relative_risk", 1.0, None),
+        ("adverse_event.myalgia.incidence", 1.1, "%"),
+        ("adverse_event.headache.incidence", 0.8, "%"),
+        ("adverse_event.nausea.incidence", 0.6, "%"),
+        ("adverse_event.diarrhea.incidence", 0.9, "%"),
+        ("adverse_event.arthralgia.incidence", 1.0, "%"),
+        ("adverse_event.nasopharyngitis.incidence", 1.2, "%"),
+        ("adverse_event.insomnia.incidence", 0.4, "%"),
+        ("adverse_event.fatigue.incidence", 0.7, "%"),
+        ("adverse_event.rash.incidence", 0.3, "%"),
+    ],
+    "metformin": [
+        ("adverse_event.nausea.incidence", 2.1, "%"),
+        ("adverse_event.vomiting.incidence", 0.9, "%"),
+        ("adverse_event.flatulence.incidence", 1.5, "%"),
+        ("adverse_event.abdominal_pain.incidence", 1.8, "%"),
+        ("adverse_event.headache.incidence", 1.0, "%"),
+        ("adverse_event.vitamin_b12_deficiency.incidence", 0.5, "%"),
+        ("adverse_event.lactic_acidosis.incidence", 0.0, "%"),
+        ("adverse_event.asthenia.incidence", 0.8, "%"),
+        ("adverse_event.dyspepsia.incidence", 1.2, "%"),
+        ("adverse_event.taste_disturbance.incidence", 0.6, "%"),
+    ],
+    "ibuprofen": [
+        ("adverse_event.dyspepsia.incidence", 1.5, "%"),
+        ("adverse_event.gi_bleeding.incidence", 0.02, "%"),
+        ("adverse_event.heartburn.incidence", 1.1, "%"),
+        ("adverse_event.nausea.incidence", 0.9, "%"),
+        ("adverse_event.dizziness.incidence", 0.7, "%"),
+        ("adverse_event.rash.incidence", 0.3, "%"),
+        ("adverse_event.edema.incidence", 0.4, "%"),
+        ("adverse_event.hypertension.incidence", 0.5, "%"),
+        ("adverse_event.tinnitus.incidence", 0.2, "%"),
+        ("adverse_event.headache.incidence", 0.6, "%"),
+    ],
+    "sertraline": [
+        ("adverse_event.nausea.incidence", 4.0, "%"),
+        ("adverse_event.insomnia.incidence", 3.1, "%"),
+        ("adverse_event.sexual_dysfunction.incidence", 1.2, "%"),
+        ("adverse_event.dizziness.incidence", 2.0, "%"),
+        ("adverse_event.dry_mouth.incidence", 2.2, "%"),
+        ("adverse_event.fatigue.incidence", 1.9, "%"),
+        ("adverse_event.tremor.incidence", 0.8, "%"),
+        ("adverse_event.diarrhea.incidence", 2.5, "%"),
+        ("adverse_event.somnolence.incidence", 1.4, "%"),
+        ("adverse_event.sweating.incidence", 1.1, "%"),
+    ],
+}
+
+# What the reviews (4 per drug), the health site (2) and the chatbot (1) repeat, in order.
+HEADLINES = {
+    "atorvastatin": ["risk.new_onset_diabetes.relative_risk", "adverse_event.myalgia.incidence",
+                     "adverse_event.headache.incidence", "adverse_event.nausea.incidence"],
+    "metformin": ["adverse_event.lactic_acidosis.incidence", "adverse_event.nausea.incidence",
+                  "adverse_event.vitamin_b12_deficiency.incidence",
+                  "adverse_event.abdominal_pain.incidence"],
+    "ibuprofen": ["adverse_event.gi_bleeding.incidence", "adverse_event.hypertension.incidence",
+                  "adverse_event.dyspepsia.incidence", "adverse_event.edema.incidence"],
+    "sertraline": ["adverse_event.sexual_dysfunction.incidence", "adverse_event.nausea.incidence",
+                   "adverse_event.insomnia.incidence", "adverse_event.dizziness.incidence"],
+}
+
+TOLERABILITY = "well tolerated: adverse events no more frequent than on placebo"
+
+
+def value(v, unit):
+    o = {"type": "number", "value": v}
+    if unit:
+        o["unit"] = unit
+    return o
+
+
+def short(pred):
+    return pred.split(".")[1]
+
+
+def at(day, i):
+    return "%sT%02d:%02d:00Z" % (day, 9 + i // 60, i % 60)
+
+
+def main():
+    lines = []
+    header = [
+        "# StemeDB demo data set, part 4: PANACEA, an invented mega-trial, and the 120 claims",
+        "# that rest on it. Generated by make_megatrial.py (edit that, not this file). Depth 0:",
+        "# 40 results citing the trial; depth 1: 40 pooled estimates derived from them; depth 2:",
+        "# 20 review claims; depth 3: 12 health-site claims; depth 4: 8 chatbot answers. Loaded",
+        "# before the tour, which retracts " + TRIAL + ".",
+    ]
+    out = []
+    n = 0
+    for d, (drug, outcomes) in enumerate(OUTCOMES.items()):
+        for i, (pred, v, unit) in enumerate(outcomes):
+            k = d * 10 + i
+            rid = "panacea:%s:%s" % (drug, short(pred))
+            quals = {"arm": drug, "n": 15350, "population": "PANACEA participants"}
+            what = "relative risk" if unit is None else "incidence"
+            num = ("%g" % v) + ("%" if unit else "")
+            out.append({"as": "trial-registry", "ref": rid + ":d0", "subject": "drug:" + drug,
+                        "predicate": pred, "object": value(v, unit), "confidence": 0.9,
+                        "source": TRIAL, "asserted_at": at("2021-10-04", k),
+                        "qualifiers": quals,
+                        "evidence": {"quote": "PANACEA, table 3: %s %s %s" %
+                                     (short(pred).replace("_", " "), what, num)}})
+            out.append({"as": "meta-analyst", "ref": rid + ":d1", "subject": "drug:" + drug,
+                        "predicate": pred, "object": value(v, unit), "confidence": 0.85,
+                        "source": POOLED, "asserted_at": at("2022-05-16", k),
+                        "derived_from": ["@" + rid + ":d0"],
+                        "qualifiers": {"design": "pooled re-analysis of PANACEA"}})
+    for drug in OUTCOMES:
+        review = "review:example:%s-safety:2023" % drug
+        base = "panacea:%s:" % drug
+        vals = {p: (v, u) for p, v, u in OUTCOMES[drug]}
+        out.append({"as": "reviewer", "ref": base + "tolerability:d2", "subject": "drug:" + drug,
+                    "predicate": "safety.tolerability", "object": TOLERABILITY,
+                    "confidence": 0.8, "source": review, "asserted_at": at("2023-03-20", 0),
+                    "derived_from": ["@" + base + short(p) + ":d1" for p, _, _ in OUTCOMES[drug]]})
+        for j, p in enumerate(HEADLINES[drug]):
+            out.append({"as": "reviewer", "ref": base + short(p) + ":d2", "subject": "drug:" + drug,
+                        "predicate": p, "object": value(*vals[p]), "confidence": 0.8,
+                        "source": review, "asserted_at": at("2023-03-20", j + 1),
+                        "derived_from": ["@" + base + short(p) + ":d1"]})
+        out.append({"as": "health-writer", "ref": base + "tolerability:d3",
+                    "subject": "drug:" + drug, "predicate": "safety.tolerability",
+                    "object": TOLERABILITY, "confidence": 0.7, "source": SUMMARY,
+                    "asserted_at": at("2024-09-09", 0),
+                    "derived_from": ["@" + base + "tolerability:d2"]})
+        for j, p in enumerate(HEADLINES[drug][:2]):
+            out.append({"as": "health-writer", "ref": base + short(p) + ":d3",
+                        "subject": "drug:" + drug, "predicate": p, "object": value(*vals[p]),
+                        "confidence": 0.7, "source": SUMMARY, "asserted_at": at("2024-09-09", j + 1),
+                        "derived_from": ["@" + base + short(p) + ":d2"]})
+        out.append({"as": "pillbot", "ref": base + "tolerability:d4", "subject": "drug:" + drug,
+                    "predicate": "safety.tolerability", "object": TOLERABILITY,
+                    "confidence": 0.6, "source": CHAT, "asserted_at": at("2025-08-25", 0),
+                    "derived_from": ["@" + base + "tolerability:d3"]})
+        p = HEADLINES[drug][0]
+        out.append({"as": "pillbot", "ref": base + short(p) + ":d4", "subject": "drug:" + drug,
+                    "predicate": p, "object": value(*vals[p]), "confidence": 0.6, "source": CHAT,
+                    "asserted_at": at("2025-08-25", 1),
+                    "derived_from": ["@" + base + short(p) + ":d3"]})
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "40-megatrial.jsonl")
+    with open(path, "w") as f:
+        for h in header:
+            f.write(h + "\n")
+        for o in out:
+            f.write(json.dumps(o, separators=(",", ":")) + "\n")
+    print("%s: %d claims" % (path, len(out)))
+
+
+if __name__ == "__main__":
+    main()

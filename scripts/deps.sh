@@ -12,7 +12,7 @@ set -euo pipefail
 build_pkgs=(
     build-essential pkg-config meson ninja-build
     liblmdb-dev libsodium-dev libjansson-dev libpcre2-dev
-    libmicrohttpd-dev libcurl4-openssl-dev python3
+    libmicrohttpd-dev libcurl4-openssl-dev python3 curl
 )
 test_pkgs=(
     libcmocka-dev jq lmdb-utils clang-format python3

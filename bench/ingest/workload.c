@@ -464,8 +464,8 @@ workload_generate(workload *w, size_t n, size_t derive_gap, unsigned threads, st
 }
 
 steme_err
-workload_generate_salted(workload *w, size_t n, size_t derive_gap, unsigned threads,
-                         uint64_t salt, steme_errinfo *ei)
+workload_generate_salted(workload *w, size_t n, size_t derive_gap, unsigned threads, uint64_t salt,
+                         steme_errinfo *ei)
 {
     gen_shared g = {.w = w, .derive_gap = derive_gap ? derive_gap : 1, .salt = salt};
     gen_thread *ts = NULL;

@@ -15,9 +15,9 @@
 
 /* What a request gave back. */
 typedef struct cli_http_reply {
-    long status;     /* HTTP status; 0 when no answer came (see error) */
-    json_t *json;    /* the body parsed as JSON, or NULL */
-    char *body;      /* the raw body, NUL-terminated (may be NULL) */
+    long status;  /* HTTP status; 0 when no answer came (see error) */
+    json_t *json; /* the body parsed as JSON, or NULL */
+    char *body;   /* the raw body, NUL-terminated (may be NULL) */
     size_t body_len;
     char error[256]; /* a transport error ("connection refused"), "" otherwise */
     char etag[96];   /* the ETag header, "" when none */

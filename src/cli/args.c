@@ -18,13 +18,16 @@
 #include "output.h"
 #include "record_json.h"
 
+/* clang-format off */
 const struct option cli_global_options[] = {
     {"db", required_argument, NULL, CLI_OPT_DB},
+    {"url", required_argument, NULL, CLI_OPT_URL},
     {"json", no_argument, NULL, CLI_OPT_JSON},
     {"quiet", no_argument, NULL, CLI_OPT_QUIET},
     {"help", no_argument, NULL, CLI_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
+/* clang-format on */
 
 bool
 cli_args_global(cli *c, int opt, const char *arg)
@@ -32,6 +35,11 @@ cli_args_global(cli *c, int opt, const char *arg)
     switch (opt) {
     case CLI_OPT_DB:
         c->db_dir = arg;
+        c->db_given = true;
+        return true;
+    case CLI_OPT_URL:
+        c->url = arg;
+        c->url_given = true;
         return true;
     case CLI_OPT_JSON:
         c->json = true;
@@ -96,6 +104,38 @@ cli_args_parse(cli *c, const cli_command *cmd, int argc, char **argv, const stru
         }
     }
     *ret_first = optind;
+    return cli_args_mode(c);
+}
+
+/* Commands that work on a local directory (c->cmd, the subcommand's full name). */
+static const char *const local_only[] = {"init",   "keygen",  "rebuild",
+                                         "backup", "restore", "demo load"};
+
+int
+cli_args_mode(cli *c)
+{
+    if (strcmp(c->cmd, "help") == 0) /* reads no store: whatever the mode, it helps */
+        return CLI_CONTINUE;
+    const char *env_db = getenv("STEME_DB");
+    bool env_has_db = env_db != NULL && env_db[0] != '\0';
+    if (c->url_given && c->db_given)
+        return cli_usage(c, "--db and --url cannot be combined: --db names a local store, "
+                            "--url a server");
+    if (c->db_given)
+        c->url = NULL; /* --db beats $STEME_URL */
+    else if (c->url != NULL && !c->url_given && env_has_db)
+        return cli_usage(c, "STEME_DB and STEME_URL are both set: choose a local store (--db) "
+                            "or a server (--url)");
+    if (c->url == NULL)
+        return CLI_CONTINUE;
+    if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0)
+        return cli_usage(c, "%s: '%s' is not an http:// or https:// URL",
+                         c->url_given ? "--url" : "STEME_URL", c->url);
+    for (size_t i = 0; i < sizeof(local_only) / sizeof(local_only[0]); i++) {
+        if (strcmp(c->cmd, local_only[i]) == 0)
+            return cli_usage(c, "'%s' has no remote mode: it works on local files (%s)", c->cmd,
+                             c->url_given ? "drop --url" : "unset STEME_URL, or give --db");
+    }
     return CLI_CONTINUE;
 }
 

@@ -22,6 +22,7 @@ enum {
     CLI_OPT_DB = 0x80,
     CLI_OPT_JSON,
     CLI_OPT_VERSION,
+    CLI_OPT_URL,
     CLI_OPT_BASE = 0x100,
 };
 
@@ -40,12 +41,22 @@ typedef int (*cli_opt_fn)(cli *c, int opt, const char *arg, void *ctx);
 int cli_args_parse(cli *c, const cli_command *cmd, int argc, char **argv, const struct option *opts,
                    cli_opt_fn fn, void *ctx, int *ret_first);
 
-/* The global options a command accepts (--db, --json, --quiet, --help), ended by a zero
- * entry; main() adds --version for its own loop. */
+/* The global options a command accepts (--db, --url, --json, --quiet, --help), ended by a
+ * zero entry; main() adds --version for its own loop. */
 extern const struct option cli_global_options[];
 
-/* Apply a global option (--db, --json, --quiet) to c; false for any other code. */
+/* Apply a global option (--db, --url, --json, --quiet) to c; false for any other code. */
 bool cli_args_global(cli *c, int opt, const char *arg);
+
+/*
+ * Settle embedded or remote mode once every option is read (cli_args_parse() calls it): a flag
+ * beats the environment (--db beats STEME_URL, --url beats STEME_DB); --db with --url, or
+ * STEME_DB with STEME_URL and neither flag, is a usage error, and so is a URL that is not
+ * http:// or https://, or a command that works on a local directory (init, keygen, rebuild,
+ * backup, restore, demo load) in remote mode; `help`, which reads no store, is never refused.
+ * Afterwards c->url is NULL in embedded mode. Returns CLI_CONTINUE or the usage error's status.
+ */
+int cli_args_mode(cli *c);
 
 /*
  * Strict parsers: the whole string must match, no surrounding space; false on any

@@ -9,6 +9,10 @@
  * for files of any size; the time given to records without one is fixed before the first
  * pass, so both passes produce the same bytes. Input that cannot be read twice (stdin, a
  * pipe) is copied to an unlinked temporary file during the first pass.
+ *
+ * In remote mode (remote.h) each batch is posted to /v1/records as one atomic request of
+ * records in their JSON form with their signatures; the server answers per record, as the
+ * engine does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,11 +26,15 @@
 #include "cmd_assert.h"
 #include "output.h"
 #include "record_json.h"
+#include "remote.h"
 
 /* A JSON line may be larger than its record (escapes, hex ids) but not unboundedly so. */
 #define MAX_LINE (1024 * 1024)
 /* Bad lines reported one by one before the rest are only counted. */
 #define MAX_REPORTED 20
+/* A remote batch is sent before its records' bytes pass this, well within the server's
+ * default ingest body limit (16 MiB) even with the JSON form's escapes. */
+#define MAX_REMOTE_BATCH_BYTES (4u * 1024 * 1024)
 
 typedef struct line_reader {
     FILE *f;
@@ -54,6 +62,9 @@ typedef struct importer {
     size_t n;
     uint64_t done, fresh, dups, first_seq, last_seq;
     bool progress;
+    /* Remote mode: the batch as {"record", "signature"} items, and its records' bytes. */
+    json_t *items;
+    size_t batch_bytes;
 } importer;
 
 /* Read one line without its end ("\n" or "\r\n"). Returns 1 for a line, 0 at the end, -1 on a
@@ -178,7 +189,7 @@ record_time(const steme_record *rec, const char **member)
  */
 static bool
 process_line(importer *im, const char *line, size_t len, uint64_t lineno, bool report,
-             size_t *ret_len, steme_id *ret_id, steme_sig *ret_sig)
+             size_t *ret_len, steme_id *ret_id, steme_sig *ret_sig, json_t **ret_record)
 {
     json_error_t jerr;
     json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -228,6 +239,12 @@ process_line(importer *im, const char *line, size_t len, uint64_t lineno, bool r
             report_line(im, lineno, err, &ei, NULL);
         goto out_free;
     }
+    /* The record's JSON form as the encoder read it (what a remote batch sends). */
+    if (ret_record != NULL && (*ret_record = steme__record_to_json(&jr->rec)) == NULL) {
+        if (report)
+            report_line(im, lineno, STEME_ENOMEM, NULL, NULL);
+        goto out_free;
+    }
     ok = true;
 out_free:
     free(jr);
@@ -253,7 +270,7 @@ validate(importer *im, line_reader *r, const char *path)
         if (blank(r->buf, r->len))
             continue;
         im->total++;
-        if (!process_line(im, r->buf, r->len, r->lineno, bad < MAX_REPORTED, &len, &id, &sig))
+        if (!process_line(im, r->buf, r->len, r->lineno, bad < MAX_REPORTED, &len, &id, &sig, NULL))
             bad++;
     }
     if (rc < 0)
@@ -290,42 +307,20 @@ print_record(importer *im, uint64_t lineno, const steme_ingest_result *res)
 static void
 free_batch(importer *im)
 {
-    for (size_t i = 0; i < im->n; i++)
+    for (size_t i = 0; i < im->n; i++) {
         free((void *)im->recs[i].bytes);
+        im->recs[i].bytes = NULL;
+    }
     im->n = 0;
+    if (im->items != NULL)
+        json_array_clear(im->items);
+    im->batch_bytes = 0;
 }
 
-/* Store the assembled batch atomically and print what happened to each record. */
-static int
-flush_batch(importer *im, steme_db *db)
+/* Count a stored batch's records and print them. */
+static void
+count_batch(importer *im)
 {
-    if (im->n == 0)
-        return CLI_CONTINUE;
-    memset(im->results, 0, im->n * sizeof(*im->results));
-    int err = steme_db_ingest(db, im->recs, im->n, im->results, STEME_INGEST_ATOMIC);
-    int status = CLI_CONTINUE;
-    if (err != STEME_OK) {
-        bool named = false;
-        /* The records the store refused for themselves; the others of the atomic batch are
-         * refused only for their company (field "batch") and would bury the one that matters. */
-        for (size_t i = 0; i < im->n; i++) {
-            const steme_ingest_result *res = &im->results[i];
-            if (res->err != STEME_OK &&
-                (res->info.field == NULL || strcmp(res->info.field, "batch") != 0)) {
-                report_line(im, im->lines[i], res->err, &res->info, NULL);
-                named = true;
-            }
-        }
-        if (!named)
-            cli_error(im->c, err, NULL, "storing lines %" PRIu64 "..%" PRIu64, im->lines[0],
-                      im->lines[im->n - 1]);
-        status = cli_fail(im->c, "invalid",
-                          "lines %" PRIu64 "..%" PRIu64 " were not stored; %" PRIu64
-                          " records of earlier lines were",
-                          im->lines[0], im->lines[im->n - 1], im->done);
-        free_batch(im);
-        return status;
-    }
     for (size_t i = 0; i < im->n; i++) {
         const steme_ingest_result *res = &im->results[i];
         if (res->duplicate) {
@@ -347,6 +342,105 @@ flush_batch(importer *im, steme_db *db)
                 im->total);
         fflush(stderr);
     }
+}
+
+/* A batch the store or the server refused: nothing of it is stored. */
+static int
+batch_refused(importer *im)
+{
+    int status = cli_fail(im->c, "invalid",
+                          "lines %" PRIu64 "..%" PRIu64 " were not stored; %" PRIu64
+                          " records of earlier lines were",
+                          im->lines[0], im->lines[im->n - 1], im->done);
+    free_batch(im);
+    return status;
+}
+
+/* Post the assembled batch to the server atomically (remote mode). */
+static int
+flush_remote(importer *im)
+{
+    cli_path route;
+    cli_path_init(&route, "/v1/records");
+    json_t *body = json_pack("{s:O, s:b}", "records", im->items, "atomic", 1);
+    cli_http_reply reply;
+    int status = body != NULL ? cli_remote_call(im->c, "POST", &route, body, &reply)
+                              : cli_error(im->c, STEME_ENOMEM, NULL, NULL);
+    json_decref(body);
+    cli_path_free(&route);
+    if (status != CLI_CONTINUE) {
+        free_batch(im);
+        return status;
+    }
+    const json_t *results = json_object_get(reply.json, "results");
+    if (reply.status == 422 && json_array_size(results) == im->n) {
+        /* The records refused for themselves, by line; the others were refused for their
+         * company ("not_stored"). */
+        for (size_t i = 0; i < im->n; i++) {
+            const json_t *item = json_array_get(results, i);
+            const char *st = json_string_value(json_object_get(item, "status"));
+            if (st == NULL || strcmp(st, "refused") != 0)
+                continue;
+            char prefix[32];
+            snprintf(prefix, sizeof(prefix), "line %" PRIu64, im->lines[i]);
+            cli_remote_refusal(im->c, item, json_pack("{s:I}", "line", (json_int_t)im->lines[i]),
+                               prefix);
+        }
+        cli_http_reply_free(&reply);
+        return batch_refused(im);
+    }
+    if (reply.status != 200 || json_array_size(results) != im->n) {
+        cli_remote_fail(im->c, &reply);
+        cli_http_reply_free(&reply);
+        return batch_refused(im);
+    }
+    for (size_t i = 0; i < im->n; i++) {
+        const json_t *item = json_array_get(results, i);
+        const char *id = json_string_value(json_object_get(item, "id"));
+        const char *st = json_string_value(json_object_get(item, "status"));
+        steme_ingest_result *res = &im->results[i];
+        memset(res, 0, sizeof(*res));
+        res->seq = (uint64_t)json_integer_value(json_object_get(item, "seq"));
+        res->duplicate = st != NULL && strcmp(st, "duplicate") == 0;
+        if (id == NULL || strlen(id) != 2 * STEME_ID_SIZE ||
+            steme_unhex(id, res->id.b, STEME_ID_SIZE) != STEME_OK) {
+            cli_http_reply_free(&reply);
+            return batch_refused(im);
+        }
+    }
+    cli_http_reply_free(&reply);
+    count_batch(im);
+    return CLI_CONTINUE;
+}
+
+/* Store the assembled batch atomically and print what happened to each record. */
+static int
+flush_batch(importer *im, steme_db *db)
+{
+    if (im->n == 0)
+        return CLI_CONTINUE;
+    if (db == NULL)
+        return flush_remote(im);
+    memset(im->results, 0, im->n * sizeof(*im->results));
+    int err = steme_db_ingest(db, im->recs, im->n, im->results, STEME_INGEST_ATOMIC);
+    if (err != STEME_OK) {
+        bool named = false;
+        /* The records the store refused for themselves; the others of the atomic batch are
+         * refused only for their company (field "batch") and would bury the one that matters. */
+        for (size_t i = 0; i < im->n; i++) {
+            const steme_ingest_result *res = &im->results[i];
+            if (res->err != STEME_OK &&
+                (res->info.field == NULL || strcmp(res->info.field, "batch") != 0)) {
+                report_line(im, im->lines[i], res->err, &res->info, NULL);
+                named = true;
+            }
+        }
+        if (!named)
+            cli_error(im->c, err, NULL, "storing lines %" PRIu64 "..%" PRIu64, im->lines[0],
+                      im->lines[im->n - 1]);
+        return batch_refused(im);
+    }
+    count_batch(im);
     return CLI_CONTINUE;
 }
 
@@ -362,19 +456,30 @@ store(importer *im, line_reader *r, steme_db *db, const char *path)
         size_t len;
         steme_id id;
         steme_signed *s = &im->recs[im->n];
+        json_t *record = NULL;
         /* The first pass accepted this line; failing now means the file changed under us. */
-        if (r->too_long || !process_line(im, r->buf, r->len, r->lineno, true, &len, &id, &s->sig))
+        if (r->too_long || !process_line(im, r->buf, r->len, r->lineno, true, &len, &id, &s->sig,
+                                         db == NULL ? &record : NULL))
             return cli_fail(im->c, "invalid",
                             "%s changed during the import; %" PRIu64 " records were stored", path,
                             im->done);
-        uint8_t *copy = malloc(len);
-        if (copy == NULL)
-            return cli_error(im->c, STEME_ENOMEM, NULL, NULL);
-        memcpy(copy, im->buf, len);
-        s->bytes = copy;
-        s->len = len;
+        if (db == NULL) {
+            if (json_array_append_new(im->items,
+                                      json_pack("{s:o, s:o}", "record", record, "signature",
+                                                steme__json_hex(s->sig.b, sizeof(s->sig.b)))) != 0)
+                return cli_error(im->c, STEME_ENOMEM, NULL, NULL);
+            im->batch_bytes += len;
+        } else {
+            uint8_t *copy = malloc(len);
+            if (copy == NULL)
+                return cli_error(im->c, STEME_ENOMEM, NULL, NULL);
+            memcpy(copy, im->buf, len);
+            s->bytes = copy;
+            s->len = len;
+        }
         im->lines[im->n++] = r->lineno;
-        if (im->n == CLI_ASSERT_BATCH && (status = flush_batch(im, db)) != CLI_CONTINUE)
+        if ((im->n == CLI_ASSERT_BATCH || im->batch_bytes > MAX_REMOTE_BATCH_BYTES) &&
+            (status = flush_batch(im, db)) != CLI_CONTINUE)
             return status;
     }
     if (rc < 0)
@@ -466,9 +571,13 @@ cli_assert_file(cli *c, const char *path, const steme_keypair *kp, int64_t at)
     status = validate(&im, &r, path);
     if (status != CLI_CONTINUE)
         goto out_free;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         goto out_free;
+    if (db == NULL && (im.items = json_array()) == NULL) {
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+        goto out_free;
+    }
 
     /* Second pass: from the start of the file or of its copy. */
     if (r.spool != NULL) {
@@ -493,6 +602,7 @@ out_close_db:
     steme_db_close(db);
 out_free:
     free_batch(&im);
+    json_decref(im.items);
     free(im.lines);
     free(im.results);
     free(im.recs);

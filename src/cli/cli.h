@@ -33,6 +33,9 @@
 typedef struct cli {
     const char *cmd;    /* the command's name, "steme" before one is known */
     const char *db_dir; /* --db, $STEME_DB, else ./steme-data */
+    const char *url;    /* remote mode (remote.h): --url, else $STEME_URL; NULL: embedded */
+    bool db_given;      /* --db was on the command line */
+    bool url_given;     /* --url was on the command line */
     bool json;          /* --json: JSON on stdout, errors also as JSON */
     bool quiet;         /* --quiet: summaries instead of per-item chatter */
 } cli;

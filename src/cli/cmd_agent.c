@@ -6,7 +6,8 @@
  * An agent is its public key. Its profile is the latest agent_profile event about it, and an
  * event carries the whole profile: `agent set` therefore starts from the current name and role
  * and changes only what the flags say, so that naming an editor does not silently take its
- * role away (the store applies an admin's profile as written, role included).
+ * role away (the store applies an admin's profile as written, role included). In remote mode
+ * the agents are read from GET /v1/agents and the profile event is posted to /v1/agents.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
 #include "view.h"
 
@@ -200,25 +202,20 @@ parse(cli *c, const cli_command *cmd, int argc, char **argv, const struct option
  * An agent's profile, counts and trust
  */
 
-typedef struct agent_view {
-    steme_agent_info info;
-    char *name; /* NULL when none */
-} agent_view;
-
-/* Read the display name from the agent's latest profile event. */
+/* The display name from the agent's latest profile event (*ret NULL when none; free it). */
 static int
-load_name(cli *c, steme_db *db, agent_view *v)
+load_name(cli *c, steme_db *db, const steme_agent_info *a, char **ret)
 {
-    v->name = NULL;
-    if (v->info.profile_seq == 0)
+    *ret = NULL;
+    if (a->profile_seq == 0)
         return CLI_CONTINUE;
     steme_entry *e = NULL;
-    int err = steme_db_get_seq(db, v->info.profile_seq, &e);
+    int err = steme_db_get_seq(db, a->profile_seq, &e);
     if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading the profile at seq %" PRIu64, v->info.profile_seq);
+        return cli_error(c, err, NULL, "reading the profile at seq %" PRIu64, a->profile_seq);
     steme_str name =
         e->record.kind == STEME_RECORD_EVENT ? e->record.event.display_name : (steme_str){0};
-    if (name.len > 0 && (v->name = strndup(name.ptr, name.len)) == NULL) {
+    if (name.len > 0 && (*ret = strndup(name.ptr, name.len)) == NULL) {
         steme_entry_free(e);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
@@ -226,34 +223,67 @@ load_name(cli *c, steme_db *db, agent_view *v)
     return CLI_CONTINUE;
 }
 
+/* An agent's document (steme__json_agent()) from its info, with its name. */
 static int
-print_agent(cli *c, const agent_view *v)
+agent_doc(cli *c, steme_db *db, const steme_agent_info *a, json_t **ret)
+{
+    char *name = NULL;
+    int status = load_name(c, db, a, &name);
+    if (status != CLI_CONTINUE)
+        return status;
+    *ret = steme__json_agent(a, name);
+    free(name);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* Agent key's document as of as_of (0: now): from the store, or GET /v1/agents/KEY. */
+static int
+one_doc(cli *c, steme_db *db, const steme_pubkey *key, uint64_t as_of, json_t **ret)
+{
+    if (db == NULL) {
+        char hex[2 * STEME_PUBKEY_SIZE + 1];
+        steme_hex(key->b, sizeof(key->b), hex);
+        cli_path path;
+        cli_path_init(&path, "/v1/agents");
+        cli_path_seg(&path, hex);
+        if (as_of != 0)
+            cli_path_arg_u64(&path, "as_of", as_of);
+        int status = cli_remote_get(c, &path, ret, NULL);
+        cli_path_free(&path);
+        return status;
+    }
+    steme_agent_info info;
+    int err = steme_db_agent(db, key, as_of, &info);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading the agent");
+    return agent_doc(c, db, &info, ret);
+}
+
+static int
+print_agent(cli *c, json_t *doc)
 {
     if (c->json)
-        return cli_json_doc(c, steme__json_agent(&v->info, v->name)) == CLI_CONTINUE
-                   ? CLI_EXIT_OK
-                   : CLI_EXIT_FAIL;
-    const steme_agent_info *a = &v->info;
-    char key[2 * STEME_PUBKEY_SIZE + 1];
-    steme_hex(a->key.b, sizeof(a->key.b), key);
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    const char *key = cli_jstr(doc, "key"), *name = cli_jstr(doc, "name");
+    const char *role = cli_jstr(doc, "role");
+    uint64_t profile_seq = cli_ju64(doc, "profile_seq");
     cli_table t;
     cli_table_init(&t, 2);
-    bool ok =
-        cli_table_kv(&t, "key", "%s", key) &&
-        cli_table_kv(&t, "name", "%s", v->name != NULL ? v->name : "") &&
-        cli_table_kv(&t, "role", "%s", steme__fmt_role(a->role)) &&
-        (a->profile_seq == 0 || cli_table_kv(&t, "profile_seq", "%" PRIu64, a->profile_seq)) &&
-        cli_table_kv(&t, "trust", "%.3f", a->trust) &&
-        cli_table_kv(&t, "alpha", "%.3f", a->alpha) && cli_table_kv(&t, "beta", "%.3f", a->beta) &&
-        cli_table_kv(&t, "evidence", "%" PRIu64, a->evidence) &&
-        cli_table_kv(&t, "assertions", "%" PRIu64, a->assertions) &&
-        cli_table_kv(&t, "votes", "%" PRIu64, a->votes) &&
-        cli_table_kv(&t, "events", "%" PRIu64, a->events) &&
-        cli_table_kv(&t, "quarantined", "%" PRIu64, a->quarantined) &&
-        cli_table_kv(&t, "rejections", "%" PRIu64, a->rejections);
+    bool ok = cli_table_kv(&t, "key", "%s", key != NULL ? key : "") &&
+              cli_table_kv(&t, "name", "%s", name != NULL ? name : "") &&
+              cli_table_kv(&t, "role", "%s", role != NULL ? role : "none") &&
+              (profile_seq == 0 || cli_table_kv(&t, "profile_seq", "%" PRIu64, profile_seq)) &&
+              cli_table_kv(&t, "trust", "%.3f", cli_jnum(doc, "trust")) &&
+              cli_table_kv(&t, "alpha", "%.3f", cli_jnum(doc, "alpha")) &&
+              cli_table_kv(&t, "beta", "%.3f", cli_jnum(doc, "beta"));
+    static const char *const counts[] = {"evidence", "assertions",  "votes",
+                                         "events",   "quarantined", "rejections"};
+    for (size_t i = 0; ok && i < sizeof(counts) / sizeof(counts[0]); i++)
+        ok = cli_table_kv(&t, counts[i], "%" PRIu64, cli_ju64(doc, counts[i]));
     if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    json_decref(doc);
     return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
@@ -261,16 +291,9 @@ print_agent(cli *c, const agent_view *v)
 static int
 show_one(cli *c, steme_db *db, const steme_pubkey *key, uint64_t as_of)
 {
-    agent_view v;
-    int err = steme_db_agent(db, key, as_of, &v.info);
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading the agent");
-    int status = load_name(c, db, &v);
-    if (status != CLI_CONTINUE)
-        return status;
-    status = print_agent(c, &v);
-    free(v.name);
-    return status;
+    json_t *doc = NULL;
+    int status = one_doc(c, db, key, as_of, &doc);
+    return status == CLI_CONTINUE ? print_agent(c, doc) : status;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -301,36 +324,45 @@ collect(const steme_agent_info *a, void *ctx)
     return 0;
 }
 
-static bool
-agent_row(cli_table *t, const agent_view *v)
+/* The table of every agent, or the JSON lines. */
+typedef struct agent_rows {
+    cli_table t;
+    size_t shown;
+} agent_rows;
+
+/* One agent's document: a JSON line, or a row. */
+static int
+agent_row(cli *c, const json_t *doc, void *ctx)
 {
-    const steme_agent_info *a = &v->info;
-    char key[2 * STEME_PUBKEY_SIZE + 1], trust[16], alpha[24], beta[24], evidence[24],
-        assertions[24], votes[24], events[24], quarantined[24], rejections[24];
-    steme_hex(a->key.b, sizeof(a->key.b), key);
-    key[CLI_SHORT_ID] = '\0';
-    snprintf(trust, sizeof(trust), "%.3f", a->trust);
-    snprintf(alpha, sizeof(alpha), "%.2f", a->alpha);
-    snprintf(beta, sizeof(beta), "%.2f", a->beta);
-    snprintf(evidence, sizeof(evidence), "%" PRIu64, a->evidence);
-    snprintf(assertions, sizeof(assertions), "%" PRIu64, a->assertions);
-    snprintf(votes, sizeof(votes), "%" PRIu64, a->votes);
-    snprintf(events, sizeof(events), "%" PRIu64, a->events);
-    snprintf(quarantined, sizeof(quarantined), "%" PRIu64, a->quarantined);
-    snprintf(rejections, sizeof(rejections), "%" PRIu64, a->rejections);
+    agent_rows *r = ctx;
+    r->shown++;
+    if (c->json)
+        return cli_json_line(c, json_incref((json_t *)doc)) == CLI_CONTINUE ? CLI_CONTINUE
+                                                                            : CLI_EXIT_FAIL;
+    const char *key_hex = cli_jstr(doc, "key"), *name = cli_jstr(doc, "name");
+    const char *role = cli_jstr(doc, "role");
+    char key[CLI_SHORT_ID + 1], trust[16], alpha[24], beta[24], counts[6][24];
+    static const char *const names[] = {"evidence", "assertions",  "votes",
+                                        "events",   "quarantined", "rejections"};
+    snprintf(key, sizeof(key), "%s", key_hex != NULL ? key_hex : "");
+    snprintf(trust, sizeof(trust), "%.3f", cli_jnum(doc, "trust"));
+    snprintf(alpha, sizeof(alpha), "%.2f", cli_jnum(doc, "alpha"));
+    snprintf(beta, sizeof(beta), "%.2f", cli_jnum(doc, "beta"));
+    for (size_t i = 0; i < 6; i++)
+        snprintf(counts[i], sizeof(counts[i]), "%" PRIu64, cli_ju64(doc, names[i]));
     const char *row[] = {key,
-                         v->name != NULL ? v->name : "-",
-                         steme__fmt_role(a->role),
+                         name != NULL ? name : "-",
+                         role != NULL ? role : "none",
                          trust,
                          alpha,
                          beta,
-                         evidence,
-                         assertions,
-                         votes,
-                         events,
-                         quarantined,
-                         rejections};
-    return cli_table_add(t, row);
+                         counts[0],
+                         counts[1],
+                         counts[2],
+                         counts[3],
+                         counts[4],
+                         counts[5]};
+    return cli_table_add(&r->t, row) ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 static int
@@ -351,10 +383,10 @@ signed_by(steme_db *db, const steme_pubkey *pk, uint64_t as_of, bool *ret)
     return steme_db_list(db, &opts, found, ret);
 }
 
-/* Every agent: collected first, since each row needs further reads (trust as of a log
- * position, the display name). */
+/* Every agent from the store: collected first, since each row needs further reads (trust as
+ * of a log position, the display name). */
 static int
-show_all(cli *c, steme_db *db, uint64_t as_of)
+all_from_store(cli *c, steme_db *db, uint64_t as_of, agent_rows *rows)
 {
     agent_list l = {0};
     int err = steme_db_agents(db, collect, &l);
@@ -364,18 +396,11 @@ show_all(cli *c, steme_db *db, uint64_t as_of)
         free(l.items);
         return cli_error(c, err, NULL, "listing agents");
     }
-    cli_table t;
-    cli_table_init(&t, 12);
-    const char *header[] = {"KEY",   "NAME",   "ROLE",        "TRUST",
-                            "ALPHA", "BETA",   "EVIDENCE",    "ASSERTIONS",
-                            "VOTES", "EVENTS", "QUARANTINED", "REJECTIONS"};
-    int status =
-        c->json || cli_table_add(&t, header) ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
-    size_t shown = 0;
-    for (size_t i = 0; i < l.n && status == CLI_EXIT_OK; i++) {
-        agent_view v = {.info = l.items[i]};
+    int status = CLI_CONTINUE;
+    for (size_t i = 0; i < l.n && status == CLI_CONTINUE; i++) {
+        steme_agent_info info = l.items[i];
         if (as_of != 0) {
-            err = steme_db_agent(db, &l.items[i].key, as_of, &v.info);
+            err = steme_db_agent(db, &l.items[i].key, as_of, &info);
             if (err != STEME_OK) {
                 status = cli_error(c, err, NULL, "reading an agent as of seq %" PRIu64, as_of);
                 break;
@@ -390,28 +415,45 @@ show_all(cli *c, steme_db *db, uint64_t as_of)
             if (!existed)
                 continue;
         }
-        if (load_name(c, db, &v) != CLI_CONTINUE) {
-            status = CLI_EXIT_FAIL;
-            break;
-        }
-        if (c->json) {
-            if (cli_json_line(c, steme__json_agent(&v.info, v.name)) != CLI_CONTINUE)
-                status = CLI_EXIT_FAIL;
-        } else if (!agent_row(&t, &v)) {
-            status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        }
-        free(v.name);
-        shown++;
+        json_t *doc = NULL;
+        status = agent_doc(c, db, &info, &doc);
+        if (status == CLI_CONTINUE)
+            status = agent_row(c, doc, rows);
+        json_decref(doc);
     }
-    if (status == CLI_EXIT_OK && !c->json) {
-        if (shown == 0)
-            printf("no agents\n");
-        else
-            cli_table_print(&t, stdout);
-    }
-    cli_table_free(&t);
     free(l.items);
     return status;
+}
+
+/* Every agent: from the store, or GET /v1/agents page by page. */
+static int
+show_all(cli *c, steme_db *db, uint64_t as_of)
+{
+    agent_rows rows = {.shown = 0};
+    cli_table_init(&rows.t, 12);
+    const char *header[] = {"KEY",   "NAME",   "ROLE",        "TRUST",
+                            "ALPHA", "BETA",   "EVIDENCE",    "ASSERTIONS",
+                            "VOTES", "EVENTS", "QUARANTINED", "REJECTIONS"};
+    int status = c->json || cli_table_add(&rows.t, header) ? CLI_CONTINUE
+                                                           : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    if (status == CLI_CONTINUE && db == NULL) {
+        cli_path path;
+        cli_path_init(&path, "/v1/agents");
+        if (as_of != 0)
+            cli_path_arg_u64(&path, "as_of", as_of);
+        status = cli_remote_pages(c, &path, 0, "agents", 0, agent_row, &rows, NULL);
+        cli_path_free(&path);
+    } else if (status == CLI_CONTINUE) {
+        status = all_from_store(c, db, as_of, &rows);
+    }
+    if (status == CLI_CONTINUE && !c->json) {
+        if (rows.shown == 0)
+            printf("no agents\n");
+        else
+            cli_table_print(&rows.t, stdout);
+    }
+    cli_table_free(&rows.t);
+    return status == CLI_CONTINUE ? CLI_EXIT_OK : status;
 }
 
 static int
@@ -428,7 +470,7 @@ run_trust_show(cli *c, int argc, char **argv)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    status = cli_store_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
     status = has_key ? show_one(c, db, &key, a.as_of) : show_all(c, db, a.as_of);
@@ -446,7 +488,7 @@ run_agent_show(cli *c, int argc, char **argv)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    status = cli_store_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
     status = show_one(c, db, &key, 0);
@@ -477,31 +519,42 @@ role_text(int given, steme_role current, bool self)
     return steme_role_name(current);
 }
 
+/* What the profile event left (embedded mode): the agent's key, name and role now. */
 static int
-print_profile(cli *c, steme_db *db, const steme_ingest_result *r, const steme_pubkey *key)
+profile_effect(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
 {
-    agent_view v;
-    int err = steme_db_agent(db, key, 0, &v.info);
+    (void)r;
+    const steme_pubkey *key = ctx;
+    steme_agent_info info;
+    int err = steme_db_agent(db, key, 0, &info);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "reading the agent");
-    int status = load_name(c, db, &v);
+    char *name = NULL;
+    int status = load_name(c, db, &info, &name);
     if (status != CLI_CONTINUE)
         return status;
-    char hex[2 * STEME_PUBKEY_SIZE + 1];
-    steme_hex(key->b, sizeof(key->b), hex);
-    json_t *extra = steme__json_profile(key, v.name, v.info.role);
+    *ret = steme__json_profile(key, name, info.role);
+    free(name);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+static int
+print_profile(cli *c, json_t *doc)
+{
+    const char *agent = cli_jstr(doc, "agent"), *name = cli_jstr(doc, "name");
+    const char *role = cli_jstr(doc, "role");
     cli_table t;
     cli_table_init(&t, 2);
-    if (extra != NULL && cli_table_kv(&t, "agent", "%s", hex) &&
-        cli_table_kv(&t, "name", "%s", v.name != NULL ? v.name : "") &&
-        cli_table_kv(&t, "role", "%s", steme__fmt_role(v.info.role))) {
-        status = cli_print_stored(c, r, extra, &t);
+    int status;
+    if (cli_table_kv(&t, "agent", "%s", agent != NULL ? agent : "") &&
+        cli_table_kv(&t, "name", "%s", name != NULL ? name : "") &&
+        cli_table_kv(&t, "role", "%s", role != NULL ? role : "none")) {
+        status = cli_print_stored(c, doc, &t);
     } else {
-        json_decref(extra);
+        json_decref(doc);
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
     cli_table_free(&t);
-    free(v.name);
     return status;
 }
 
@@ -531,31 +584,34 @@ run_agent_set(cli *c, int argc, char **argv)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         goto out_free_key;
 
-    agent_view cur;
-    int err = steme_db_agent(db, &key, 0, &cur.info);
-    if (err != STEME_OK) {
-        status = cli_error(c, err, NULL, "reading the agent");
-        goto out_close_db;
-    }
-    status = load_name(c, db, &cur);
+    /* The current profile, which the event carries over. */
+    json_t *cur = NULL;
+    status = one_doc(c, db, &key, 0, &cur);
     if (status != CLI_CONTINUE)
         goto out_close_db;
+    const char *role_name = cli_jstr(cur, "role");
+    int current = role_name == NULL || strcmp(role_name, "none") == 0 ? STEME_ROLE_NONE
+                                                                      : steme_role_parse(role_name);
 
     steme_record rec;
     cli_event_init(&rec, STEME_EVENT_AGENT_PROFILE, kp);
     bool self = memcmp(rec.event.agent.b, key.b, STEME_PUBKEY_SIZE) == 0;
     rec.event.target_agent = key;
-    rec.event.display_name = steme_str_c(a.name != NULL ? a.name : cur.name);
-    rec.event.role = steme_str_c(role_text(a.role, cur.info.role, self));
-    steme_ingest_result r;
-    status = cli_sign_store(c, db, &rec, kp, &r);
-    free(cur.name);
+    rec.event.display_name = steme_str_c(a.name != NULL ? a.name : cli_jstr(cur, "name"));
+    rec.event.role =
+        steme_str_c(role_text(a.role, current > 0 ? (steme_role)current : STEME_ROLE_NONE, self));
+    cli_path route;
+    cli_path_init(&route, "/v1/agents");
+    json_t *doc = NULL;
+    status = cli_store(c, db, &route, &rec, kp, profile_effect, &key, &doc);
+    cli_path_free(&route);
+    json_decref(cur);
     if (status == CLI_CONTINUE)
-        status = print_profile(c, db, &r, &key);
+        status = print_profile(c, doc);
 out_close_db:
     steme_db_close(db);
 out_free_key:

@@ -8,7 +8,8 @@
  * before the store is opened, so a malformed claim is refused with its field and rule even
  * when there is no store, and nothing is written for it. A supersession needs the store first
  * (it starts from the claim it replaces), and shares the flags and their parsing: it is an
- * assertion whose `supersedes` names that claim.
+ * assertion whose `supersedes` names that claim. In remote mode the signed records are posted
+ * to /v1/records and /v1/supersessions, and the claim superseded is read from the server.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include "cli.h"
 #include "cmd_assert.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
+#include "view.h"
 
 static int run_assert(cli *c, int argc, char **argv);
 static int run_supersede(cli *c, int argc, char **argv);
@@ -368,23 +371,6 @@ cli_parse_value(cli *c, const char *what, const char *text, const char *type, co
     return CLI_CONTINUE;
 }
 
-static int
-print_result(cli *c, const steme_ingest_result *r)
-{
-    char hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(r->id.b, sizeof(r->id.b), hex);
-    const char *status = r->duplicate ? "duplicate" : "new";
-    if (c->json)
-        return cli_json_doc(c, steme__json_stored(r, NULL)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                            : CLI_EXIT_FAIL;
-    if (c->quiet) {
-        printf("%s\n", hex);
-        return CLI_EXIT_OK;
-    }
-    printf("id      %s\nseq     %" PRIu64 "\nstatus  %s\n", hex, r->seq, status);
-    return CLI_EXIT_OK;
-}
-
 /*
  * Build the assertion of the flags into rec (which borrows from a, and from base). base, when
  * not NULL, is the assertion being superseded: it gives the subject, predicate and source that
@@ -454,37 +440,37 @@ assert_flags(cli *c, const assert_args *a)
         return status;
     steme_keypair_public(kp, &rec.assertion.agent);
 
+    /* Encoded and signed before the store is opened: a malformed claim is refused with its
+     * field and rule even when there is no store. */
     uint8_t *buf = malloc(STEME_MAX_RECORD);
     if (buf == NULL) {
         steme_keypair_free(kp);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
-    steme_signed s = {.bytes = buf};
+    size_t len;
     steme_id id;
+    steme_sig sig;
     steme_errinfo ei = {0};
-    int err = steme_record_sign(&rec, kp, buf, STEME_MAX_RECORD, &s.len, &id, &s.sig, &ei);
-    steme_keypair_free(kp);
+    int err = steme_record_sign(&rec, kp, buf, STEME_MAX_RECORD, &len, &id, &sig, &ei);
+    free(buf);
     if (err != STEME_OK) {
-        status = cli_error(c, err, &ei, NULL);
-        goto out_free_buf;
+        steme_keypair_free(kp);
+        return cli_error(c, err, &ei, NULL);
     }
 
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
-    if (status != CLI_CONTINUE)
-        goto out_free_buf;
-    steme_ingest_result r;
-    memset(&r, 0, sizeof(r));
-    err = steme_db_ingest(db, &s, 1, &r, 0);
-    steme_db_close(db);
-    if (err != STEME_OK)
-        status = cli_error(c, err, NULL, "storing the record");
-    else if (r.err != STEME_OK)
-        status = cli_error(c, r.err, &r.info, NULL);
-    else
-        status = print_result(c, &r);
-out_free_buf:
-    free(buf);
+    status = cli_store_open(c, false, &db);
+    if (status == CLI_CONTINUE) {
+        cli_path route;
+        cli_path_init(&route, "/v1/records");
+        json_t *doc = NULL;
+        status = cli_store(c, db, &route, &rec, kp, NULL, NULL, &doc);
+        cli_path_free(&route);
+        steme_db_close(db);
+        if (status == CLI_CONTINUE)
+            status = cli_print_stored(c, doc, NULL);
+    }
+    steme_keypair_free(kp);
     return status;
 }
 
@@ -521,27 +507,65 @@ run_assert(cli *c, int argc, char **argv)
  * supersede
  */
 
-/* Print the new assertion, what it superseded and where the chain now ends. */
+/* What a supersession left (embedded mode): {"supersedes": the claim, "head": where its chain
+ * now ends}. */
 static int
-print_superseded(cli *c, steme_db *db, const steme_ingest_result *r, const steme_id *old)
+superseded(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
 {
+    (void)r;
+    const steme_id *old = ctx;
     steme_id head;
     int err = steme_db_head(db, old, &head);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "finding the head of the chain");
-    char old_hex[2 * STEME_ID_SIZE + 1], head_hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(old->b, sizeof(old->b), old_hex);
-    steme_hex(head.b, sizeof(head.b), head_hex);
-    json_t *extra = steme__json_superseded(old, &head);
+    *ret = steme__json_superseded(old, &head);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The server says where the chain ends only for a record that supersedes one claim (docs/
+ * server.md); with --supersedes it supersedes more, and the head is read from old's state. */
+static int
+remote_head(cli *c, const steme_id *old, json_t *doc)
+{
+    if (json_object_get(doc, "head") != NULL)
+        return CLI_CONTINUE;
+    char hex[2 * STEME_ID_SIZE + 1];
+    steme_hex(old->b, sizeof(old->b), hex);
+    cli_path path;
+    cli_path_init(&path, "/v1/records");
+    cli_path_seg(&path, hex);
+    cli_path_seg(&path, "state");
+    json_t *state = NULL;
+    int status = cli_remote_get(c, &path, &state, NULL);
+    cli_path_free(&path);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_id head;
+    const char *head_hex = cli_jstr(json_object_get(state, "head"), "id");
+    json_t *extra = NULL;
+    if (head_hex != NULL && cli_parse_id(head_hex, &head))
+        extra = steme__json_superseded(old, &head);
+    json_decref(state);
+    if (extra == NULL || json_object_update(doc, extra) != 0)
+        status = cli_error(c, STEME_ENOMEM, NULL, "finding the head of the chain");
+    json_decref(extra);
+    return status;
+}
+
+/* Print the new assertion, what it superseded and where the chain now ends. */
+static int
+print_superseded(cli *c, json_t *doc)
+{
+    const char *old = cli_jstr(doc, "supersedes"), *head = cli_jstr(doc, "head");
     cli_table t;
     cli_table_init(&t, 2);
-    if (extra == NULL || !cli_table_kv(&t, "supersedes", "%s", old_hex) ||
-        !cli_table_kv(&t, "head", "%s", head_hex)) {
-        json_decref(extra);
+    if (!cli_table_kv(&t, "supersedes", "%s", old != NULL ? old : "") ||
+        !cli_table_kv(&t, "head", "%s", head != NULL ? head : "")) {
+        json_decref(doc);
         cli_table_free(&t);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
-    int status = cli_print_stored(c, r, extra, &t);
+    int status = cli_print_stored(c, doc, &t);
     cli_table_free(&t);
     return status;
 }
@@ -571,15 +595,27 @@ run_supersede(cli *c, int argc, char **argv)
         return cli_usage(c, "--supersedes: at most %d per record, counting ID",
                          STEME_MAX_SUPERSEDES - 1);
 
+    /* The claim superseded, from the store or the server: it gives the new one its subject,
+     * predicate, source and qualifiers. */
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         return status;
-    steme_entry *base = NULL;
-    status = cli_ref_assertion(c, db, &ref, &base);
+    steme_entry *owned = NULL;
+    json_t *base_doc = NULL;
+    cli_json_entry remote_base;
+    const steme_entry *base;
+    if (db != NULL) {
+        status = cli_ref_assertion(c, db, &ref, &owned);
+        base = owned;
+    } else {
+        status = cli_ref_assertion_remote(c, &ref, &base_doc, &remote_base);
+        base = &remote_base.e;
+    }
     if (status != CLI_CONTINUE)
         goto out_close_db;
-    a.supersedes[a.n_supersedes++] = base->id;
+    steme_id old = base->id;
+    a.supersedes[a.n_supersedes++] = old;
 
     steme_record rec;
     status = build_assertion(c, &a, &base->record.assertion, &rec);
@@ -590,13 +626,20 @@ run_supersede(cli *c, int argc, char **argv)
     if (status != CLI_CONTINUE)
         goto out_free_base;
     steme_keypair_public(kp, &rec.assertion.agent);
-    steme_ingest_result r;
-    status = cli_sign_store(c, db, &rec, kp, &r);
+    cli_path route;
+    cli_path_init(&route, "/v1/supersessions");
+    json_t *doc = NULL;
+    status = cli_store(c, db, &route, &rec, kp, superseded, &old, &doc);
+    cli_path_free(&route);
     steme_keypair_free(kp);
+    if (status == CLI_CONTINUE && db == NULL &&
+        (status = remote_head(c, &old, doc)) != CLI_CONTINUE)
+        json_decref(doc);
     if (status == CLI_CONTINUE)
-        status = print_superseded(c, db, &r, &base->id);
+        status = print_superseded(c, doc);
 out_free_base:
-    steme_entry_free(base);
+    steme_entry_free(owned);
+    json_decref(base_doc);
 out_close_db:
     steme_db_close(db);
     return status;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_audit.c -- `steme audit`: the query audit log (queries run with `steme query --audit`),
- * each row re-verified against the store on request.
+ * each row re-verified against the store on request. In remote mode the rows come from the
+ * server's GET /v1/audit (admin), a page at a time, and print the same.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
+#include "view.h"
 
 static int run_audit(cli *c, int argc, char **argv);
 
@@ -87,57 +90,116 @@ static int
 on_row(const steme_audit_entry *e, void *ctx)
 {
     audit_args *a = ctx;
-    char when[32], receipt[65];
     bool match = false;
 
-    cli_fmt_time(e->time, when);
-    steme_hex(e->receipt, 32, receipt);
     if (a->verify) {
         steme_errinfo ei = {0};
         a->err =
             steme_db_verify_receipt(a->db, &e->query, e->position, e->receipt, &match, NULL, &ei);
         if (a->err != STEME_OK)
             return 1;
-        a->mismatch |= !match;
     }
-    if (a->c->json) {
-        json_array_append_new(a->rows, steme__json_audit_row(e, a->verify ? &match : NULL));
-    } else {
-        printf("%" PRIu64 "  %s  %.*s  %.*s  %.*s  %s  %" PRIu64 "  %.*s  %s%s\n", e->id, when,
-               (int)e->asker.len, e->asker.ptr, (int)e->query.subject.len, e->query.subject.ptr,
-               (int)e->query.predicate.len, e->query.predicate.ptr, e->query.lens, e->position,
-               (int)e->reason.len, e->reason.ptr, receipt,
-               a->verify ? (match ? "  verified yes" : "  verified NO") : "");
+    json_t *row = steme__json_audit_row(e, a->verify ? &match : NULL);
+    if (row == NULL || json_array_append_new(a->rows, row) != 0) {
+        a->err = STEME_ENOMEM;
+        return 1;
     }
     return 0;
+}
+
+/* The rows through the server: GET /v1/audit, page after page (next_from). */
+static int
+remote_rows(cli *c, audit_args *a)
+{
+    uint64_t from = a->from;
+    for (;;) {
+        uint64_t left = a->limit == 0 ? 1000 : a->limit - json_array_size(a->rows);
+        cli_path path;
+        cli_path_init(&path, "/v1/audit");
+        if (from != 0)
+            cli_path_arg_u64(&path, "from", from);
+        cli_path_arg_u64(&path, "limit", left < 1000 ? left : 1000);
+        if (a->verify)
+            cli_path_arg(&path, "verify", "true");
+        json_t *doc = NULL;
+        int status = cli_remote_get(c, &path, &doc, NULL);
+        cli_path_free(&path);
+        if (status != CLI_CONTINUE)
+            return status;
+        const json_t *rows = json_object_get(doc, "rows");
+        bool ok = json_array_extend(a->rows, (json_t *)rows) == 0;
+        uint64_t next = cli_ju64(doc, "next_from");
+        json_decref(doc);
+        if (!ok)
+            return cli_error(c, STEME_ENOMEM, NULL, NULL);
+        if (next == 0 || (a->limit != 0 && json_array_size(a->rows) >= a->limit))
+            return CLI_CONTINUE;
+        from = next;
+    }
+}
+
+/* One row as a line: id, time, asker, subject, predicate, lens, position, reason, receipt and,
+ * when verified, whether its receipt still holds. */
+static void
+print_row(const json_t *row)
+{
+    static const char *const names[] = {"time", "asker", "subject", "predicate", "lens"};
+    printf("%" PRIu64, cli_ju64(row, "id"));
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = cli_jstr(row, names[i]);
+        printf("  %s", v != NULL ? v : "");
+    }
+    const char *reason = cli_jstr(row, "reason"), *receipt = cli_jstr(row, "receipt");
+    printf("  %" PRIu64 "  %s  %s", cli_ju64(row, "position"), reason != NULL ? reason : "",
+           receipt != NULL ? receipt : "");
+    const json_t *verified = json_object_get(row, "verified");
+    if (json_is_boolean(verified))
+        fputs(json_is_true(verified) ? "  verified yes" : "  verified NO", stdout);
+    else if (verified != NULL) /* the server could not recompute it (docs/server.md) */
+        printf("  unverifiable (%s)",
+               cli_jstr(row, "unverifiable") != NULL ? cli_jstr(row, "unverifiable") : "?");
+    putchar('\n');
 }
 
 static int
 run_audit(cli *c, int argc, char **argv)
 {
     audit_args a = {.c = c};
-    int first, status, err;
+    int first, status;
 
     status = cli_args_parse(c, &cli_cmd_audit, argc, argv, audit_opts, on_option, &a, &first);
     if (status != CLI_CONTINUE)
         return status;
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
-    if ((status = cli_db_open(c, true, &a.db)) != CLI_CONTINUE)
-        return status;
-    a.rows = c->json ? json_array() : NULL;
-    err = steme_db_audit(a.db, a.from, (size_t)a.limit, on_row, &a);
-    if (err == STEME_OK)
-        err = a.err;
-    steme_db_close(a.db);
-    if (err != STEME_OK) {
+    if ((a.rows = json_array()) == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    if (cli_remote(c)) {
+        status = remote_rows(c, &a);
+    } else if ((status = cli_db_open(c, true, &a.db)) == CLI_CONTINUE) {
+        int err = steme_db_audit(a.db, a.from, (size_t)a.limit, on_row, &a);
+        if (err == STEME_OK)
+            err = a.err;
+        steme_db_close(a.db);
+        if (err != STEME_OK)
+            status = cli_error(c, err, NULL, "reading the query audit");
+    }
+    if (status != CLI_CONTINUE) {
         json_decref(a.rows);
-        return cli_error(c, err, NULL, "reading the query audit");
+        return status;
+    }
+    for (size_t i = 0; i < json_array_size(a.rows); i++) {
+        const json_t *verified = json_object_get(json_array_get(a.rows, i), "verified");
+        a.mismatch |= json_is_false(verified);
+        if (!c->json)
+            print_row(json_array_get(a.rows, i));
     }
     if (c->json)
         status = cli_json_doc(c, a.rows) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    else
+    else {
+        json_decref(a.rows);
         status = CLI_EXIT_OK;
+    }
     if (status == CLI_EXIT_OK && a.mismatch)
         status = CLI_EXIT_FAIL;
     return cli_finish(c, status);

@@ -10,6 +10,8 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
+#include "view.h"
 
 static int run_check(cli *c, int argc, char **argv);
 
@@ -55,6 +57,45 @@ on_problem(const char *index, const char *what, uint64_t seq, void *ctx)
         printf("problem  %s  seq %" PRIu64 "  %s\n", index, seq, what);
 }
 
+/* The summary line of a check document (steme__json_check()); the verdict as exit status. */
+static int
+print_summary(const json_t *doc)
+{
+    uint64_t problems = cli_ju64(doc, "problems");
+    printf("%s: %" PRIu64 " records, %" PRIu64 " signatures, %" PRIu64
+           " index entries checked; %" PRIu64 " problem%s\n",
+           problems == 0 ? "ok" : "FAILED", cli_ju64(doc, "records"), cli_ju64(doc, "signatures"),
+           cli_ju64(doc, "index_entries"), problems, problems == 1 ? "" : "s");
+    return problems == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* The check through the server (POST /v1/admin/check, admin): its document, whose details
+ * are the first problems the server keeps. */
+static int
+remote_check(cli *c)
+{
+    cli_path path;
+    cli_path_init(&path, "/v1/admin/check");
+    json_t *doc = NULL;
+    int status = cli_remote_post(c, &path, NULL, &doc);
+    cli_path_free(&path);
+    if (status != CLI_CONTINUE)
+        return status;
+    status = cli_ju64(doc, "problems") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    if (c->json)
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? status : CLI_EXIT_FAIL;
+    const json_t *details = json_object_get(doc, "details");
+    for (size_t i = 0; !c->quiet && i < json_array_size(details); i++) {
+        const json_t *p = json_array_get(details, i);
+        const char *index = cli_jstr(p, "index"), *what = cli_jstr(p, "what");
+        printf("problem  %s  seq %" PRIu64 "  %s\n", index != NULL ? index : "?",
+               cli_ju64(p, "seq"), what != NULL ? what : "?");
+    }
+    status = print_summary(doc);
+    json_decref(doc);
+    return status;
+}
+
 static int
 run_check(cli *c, int argc, char **argv)
 {
@@ -64,6 +105,8 @@ run_check(cli *c, int argc, char **argv)
         return status;
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
+    if (cli_remote(c))
+        return remote_check(c);
 
     steme_db *db = NULL;
     status = cli_db_open(c, true, &db);
@@ -79,14 +122,13 @@ run_check(cli *c, int argc, char **argv)
                          k.seen);
     }
     status = rep.problems == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-
+    json_t *doc = steme__json_check(c->db_dir, &rep, k.details);
+    if (doc == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
     if (c->json)
-        return cli_json_doc(c, steme__json_check(c->db_dir, &rep, k.details)) == CLI_CONTINUE
-                   ? status
-                   : CLI_EXIT_FAIL;
-    printf("%s: %" PRIu64 " records, %" PRIu64 " signatures, %" PRIu64
-           " index entries checked; %" PRIu64 " problem%s\n",
-           rep.problems == 0 ? "ok" : "FAILED", rep.records, rep.signatures, rep.index_entries,
-           rep.problems, rep.problems == 1 ? "" : "s");
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? status : CLI_EXIT_FAIL;
+    /* The problems were printed as they were found. */
+    status = print_summary(doc);
+    json_decref(doc);
     return status;
 }

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
 #include "view.h"
 
@@ -144,15 +145,6 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
     return CLI_CONTINUE;
 }
 
-/* The target's stage, and after a vote its standing votes, as rows. */
-static bool
-state_rows(cli_table *t, const steme_state *st, bool votes)
-{
-    return cli_table_kv(t, "stage", "%s", steme__fmt_stage(st->stage)) &&
-           (!votes ||
-            cli_table_kv(t, "votes", "%" PRIu32 " up, %" PRIu32 " down", st->up, st->down));
-}
-
 /*
  * The common path: parse the options and the ID (and, for a vote, its value), load the key,
  * make the record with fill(), store it, and print it with the target's state.
@@ -160,6 +152,7 @@ state_rows(cli_table *t, const steme_state *st, bool votes)
 typedef struct claim_action {
     const cli_command *cmd;
     const struct option *opts;
+    const char *route;                         /* the write route of remote mode */
     int (*check)(cli *c, const claim_args *a); /* after parsing; may be NULL */
     void (*fill)(steme_record *rec, const steme_keypair *kp, const steme_id *target,
                  const claim_args *a, int8_t vote);
@@ -180,47 +173,61 @@ parse_vote(const char *s, int8_t *ret)
     return false;
 }
 
-/* What the action left, as the members that follow the stored record's in JSON. */
-static json_t *
-outcome_json(const claim_action *act, const steme_id *target, const claim_args *a, int8_t vote,
-             const steme_state *st, const steme_cascade_report *rep)
-{
-    if (act->vote)
-        return steme__json_voted(target, vote, st);
-    if (act->cmd == &cli_cmd_retract)
-        return steme__json_retracted(target, st, rep);
-    return steme__json_reaffirmed(target, a->epoch, st);
-}
+/* What the record is about, for the effect. */
+typedef struct claim_effect {
+    const claim_action *act;
+    const steme_id *target;
+    const claim_args *a;
+    int8_t vote;
+} claim_effect;
 
+/* What the action left (embedded mode): the target's state, and after a retraction the report
+ * the store kept for the event, when it kept one. */
 static int
-finish(cli *c, steme_db *db, const claim_action *act, const steme_ingest_result *r,
-       const steme_id *target, const claim_args *a, int8_t vote)
+effect(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
 {
+    const claim_effect *ce = ctx;
     steme_state st;
-    int err = steme_db_state(db, target, &st);
+    int err = steme_db_state(db, ce->target, &st);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "reading the state of the target");
-    /* An author's retraction cascades to what is derived from the claim; show the report when
-     * the store kept one for the event. */
-    steme_cascade_report rep;
-    bool has_report = false;
-    if (act->cmd == &cli_cmd_retract) {
+    if (ce->act->vote) {
+        *ret = steme__json_voted(ce->target, ce->vote, &st);
+    } else if (ce->act->cmd == &cli_cmd_retract) {
+        steme_cascade_report rep;
         err = steme_db_report(db, r->seq, &rep);
         if (err != STEME_OK && err != STEME_ENOTFOUND)
             return cli_error(c, err, NULL, "reading the report of seq %" PRIu64, r->seq);
-        has_report = err == STEME_OK;
+        *ret = steme__json_retracted(ce->target, &st, err == STEME_OK ? &rep : NULL);
+    } else {
+        *ret = steme__json_reaffirmed(ce->target, ce->a->epoch, &st);
     }
-    char hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(target->b, sizeof(target->b), hex);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* Print the answer: the target, the vote or the epoch, the target's stage, after a vote its
+ * standing votes, after a retraction the report. */
+static int
+print_outcome(cli *c, const claim_action *act, json_t *doc)
+{
+    const char *target = cli_jstr(doc, "target"), *epoch = cli_jstr(doc, "epoch");
+    const char *stage = cli_jstr(doc, "stage");
+    const json_t *votes = json_object_get(doc, "votes");
+    const json_t *report = json_object_get(doc, "report");
     cli_table t;
     cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "target", "%s", hex) &&
-              (!act->vote || cli_table_kv(&t, "vote", "%+d", vote)) &&
-              (a->epoch == NULL || cli_table_kv(&t, "epoch", "%s", a->epoch)) &&
-              state_rows(&t, &st, act->vote) && (!has_report || cli_report_rows(&t, &rep));
-    json_t *extra = ok ? outcome_json(act, target, a, vote, &st, has_report ? &rep : NULL) : NULL;
-    int status =
-        extra != NULL ? cli_print_stored(c, r, extra, &t) : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    bool ok =
+        cli_table_kv(&t, "target", "%s", target != NULL ? target : "") &&
+        (!act->vote ||
+         cli_table_kv(&t, "vote", "%+d", (int)json_integer_value(json_object_get(doc, "value")))) &&
+        (epoch == NULL || cli_table_kv(&t, "epoch", "%s", epoch)) &&
+        cli_table_kv(&t, "stage", "%s", stage != NULL ? stage : "") &&
+        (!act->vote || cli_table_kv(&t, "votes", "%" PRIu64 " up, %" PRIu64 " down",
+                                    cli_ju64(votes, "up"), cli_ju64(votes, "down"))) &&
+        (!json_is_object(report) || cli_report_rows(&t, report));
+    int status = ok ? cli_print_stored(c, doc, &t) : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    if (!ok)
+        json_decref(doc);
     cli_table_free(&t);
     return status;
 }
@@ -256,7 +263,7 @@ act_on_claim(cli *c, const claim_action *act, int argc, char **argv)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         goto out_free_key;
     steme_id target;
@@ -265,10 +272,14 @@ act_on_claim(cli *c, const claim_action *act, int argc, char **argv)
         goto out_close_db;
     steme_record rec;
     act->fill(&rec, kp, &target, &a, vote);
-    steme_ingest_result r;
-    status = cli_sign_store(c, db, &rec, kp, &r);
+    claim_effect ce = {.act = act, .target = &target, .a = &a, .vote = vote};
+    cli_path route;
+    cli_path_init(&route, act->route);
+    json_t *doc = NULL;
+    status = cli_store(c, db, &route, &rec, kp, effect, &ce, &doc);
+    cli_path_free(&route);
     if (status == CLI_CONTINUE)
-        status = finish(c, db, act, &r, &target, &a, vote);
+        status = print_outcome(c, act, doc);
 out_close_db:
     steme_db_close(db);
 out_free_key:
@@ -318,6 +329,7 @@ run_vote(cli *c, int argc, char **argv)
     static const claim_action act = {
         .cmd = &cli_cmd_vote,
         .opts = opts,
+        .route = "/v1/votes",
         .fill = fill_vote,
         .vote = true,
     };
@@ -361,7 +373,12 @@ run_retract(cli *c, int argc, char **argv)
         {"key", required_argument, NULL, OPT_KEY},
         {NULL, 0, NULL, 0},
     };
-    static const claim_action act = {.cmd = &cli_cmd_retract, .opts = opts, .fill = fill_retract};
+    static const claim_action act = {
+        .cmd = &cli_cmd_retract,
+        .opts = opts,
+        .route = "/v1/retractions",
+        .fill = fill_retract,
+    };
     return act_on_claim(c, &act, argc, argv);
 }
 
@@ -394,6 +411,7 @@ run_reaffirm(cli *c, int argc, char **argv)
     static const claim_action act = {
         .cmd = &cli_cmd_reaffirm,
         .opts = opts,
+        .route = "/v1/reaffirmations",
         .check = need_epoch,
         .fill = fill_reaffirm,
     };

@@ -105,6 +105,16 @@ run_epoch(cli *c, int argc, char **argv)
     return cli_dispatch(c, &cli_cmd_epoch, argc, argv);
 }
 
+/* What an epoch_open left (embedded mode): {"epoch": name}. */
+static int
+opened(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
+{
+    (void)db;
+    (void)r;
+    *ret = steme__json_epoch(ctx);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
 /* Parse, sign the event and store it; prints it, with the report when it cascades. */
 static int
 epoch_event(cli *c, int argc, char **argv, const struct option *opts, steme_event_type type)
@@ -131,19 +141,28 @@ epoch_event(cli *c, int argc, char **argv, const struct option *opts, steme_even
     rec.event.reason = steme_str_c(a.text);
 
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status == CLI_CONTINUE) {
-        steme_ingest_result r;
-        status = cli_sign_store(c, db, &rec, kp, &r);
-        if (status == CLI_CONTINUE && type == STEME_EVENT_EPOCH_SUPERSEDE) {
-            status = cli_print_cascade(c, db, &r, "epoch", name);
+        cli_path route;
+        cli_path_init(&route, "/v1/epochs");
+        cli_cascade cc = {.what = "epoch", .name = name};
+        bool cascades = type == STEME_EVENT_EPOCH_SUPERSEDE;
+        json_t *doc = NULL;
+        status = cli_store(c, db, &route, &rec, kp, cascades ? cli_cascade_effect : opened,
+                           cascades ? (void *)&cc : (void *)name, &doc);
+        cli_path_free(&route);
+        if (status == CLI_CONTINUE && cascades) {
+            status = cli_print_cascade(c, doc, "epoch");
         } else if (status == CLI_CONTINUE) {
+            const char *epoch = cli_jstr(doc, "epoch");
             cli_table t;
             cli_table_init(&t, 2);
-            if (cli_table_kv(&t, "epoch", "%s", name))
-                status = cli_print_stored(c, &r, steme__json_epoch(name), &t);
-            else
+            if (cli_table_kv(&t, "epoch", "%s", epoch != NULL ? epoch : name)) {
+                status = cli_print_stored(c, doc, &t);
+            } else {
+                json_decref(doc);
                 status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+            }
             cli_table_free(&t);
         }
         steme_db_close(db);

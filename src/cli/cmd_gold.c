@@ -9,12 +9,15 @@
  * same typed value in a claim and in its gold standard.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "args.h"
 #include "cli.h"
 #include "cmd_assert.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
+#include "view.h"
 
 static int run_gold(cli *c, int argc, char **argv);
 static int run_set(cli *c, int argc, char **argv);
@@ -127,15 +130,66 @@ parse(cli *c, int argc, char **argv, const struct option *opts, gold_args *a, co
     return CLI_CONTINUE;
 }
 
+/* The row of a typed value in its explicit JSON form, {"type", "value"[, "unit"]}: its table
+ * text and its type, "0.2 % (number)". */
 static bool
-value_row(cli_table *t, const steme_value *v)
+value_row(cli_table *t, const json_t *v)
 {
-    char *text = steme__fmt_value(v);
-    if (text == NULL)
-        return false;
-    bool ok = cli_table_kv(t, "value", "%s (%s)", text, steme_value_type_name(v->type));
+    steme_value value;
+    steme_errinfo ei = {0};
+    char *text =
+        steme__value_from_json(v, &value, &ei) == STEME_OK ? steme__fmt_value(&value) : NULL;
+    const char *type = json_string_value(json_object_get(v, "type"));
+    bool ok =
+        cli_table_kv(t, "value", "%s (%s)", text != NULL ? text : "?", type != NULL ? type : "?");
     free(text);
     return ok;
+}
+
+/* What a gold_set left (embedded mode): {"subject", "predicate", "value"}. */
+static int
+gold_set(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
+{
+    (void)db;
+    (void)r;
+    const steme_event *ev = ctx;
+    /* The strings are the command line's (steme_str_c()): NUL-terminated. */
+    *ret = steme__json_gold_set(ev->subject.ptr, ev->predicate.ptr, &ev->value);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* Print a gold standard (show) or the answer to a gold_set (set, stored), doc stolen:
+ * subject, predicate and value, then, for show, the event's id, seq, time and agent. */
+static int
+print_gold(cli *c, json_t *doc, bool stored)
+{
+    const char *subject = cli_jstr(doc, "subject"), *predicate = cli_jstr(doc, "predicate");
+    cli_table t;
+    cli_table_init(&t, 2);
+    bool ok = cli_table_kv(&t, "subject", "%s", subject != NULL ? subject : "") &&
+              cli_table_kv(&t, "predicate", "%s", predicate != NULL ? predicate : "") &&
+              value_row(&t, json_object_get(doc, "value"));
+    if (!stored) {
+        const char *id = cli_jstr(doc, "id"), *when = cli_jstr(doc, "recorded_at");
+        const char *agent = cli_jstr(doc, "agent");
+        ok = ok && cli_table_kv(&t, "id", "%s", id != NULL ? id : "") &&
+             cli_table_kv(&t, "seq", "%" PRIu64, cli_ju64(doc, "seq")) &&
+             cli_table_kv(&t, "recorded_at", "%s", when != NULL ? when : "") &&
+             cli_table_kv(&t, "agent", "%s", agent != NULL ? agent : "");
+    }
+    int status;
+    if (!ok) {
+        json_decref(doc);
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+    } else if (stored) {
+        status = cli_print_stored(c, doc, &t);
+    } else {
+        cli_table_print(&t, stdout);
+        json_decref(doc);
+        status = CLI_EXIT_OK;
+    }
+    cli_table_free(&t);
+    return status;
 }
 
 static int
@@ -171,24 +225,16 @@ run_set(cli *c, int argc, char **argv)
     rec.event.value = value;
 
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status == CLI_CONTINUE) {
-        steme_ingest_result r;
-        status = cli_sign_store(c, db, &rec, kp, &r);
+        cli_path route;
+        cli_path_init(&route, "/v1/gold");
+        json_t *doc = NULL;
+        status = cli_store(c, db, &route, &rec, kp, gold_set, &rec.event, &doc);
+        cli_path_free(&route);
         steme_db_close(db);
-        if (status == CLI_CONTINUE) {
-            cli_table t;
-            cli_table_init(&t, 2);
-            json_t *extra = steme__json_gold_set(subject, predicate, &value);
-            if (extra != NULL && cli_table_kv(&t, "subject", "%s", subject) &&
-                cli_table_kv(&t, "predicate", "%s", predicate) && value_row(&t, &value)) {
-                status = cli_print_stored(c, &r, extra, &t);
-            } else {
-                json_decref(extra);
-                status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-            }
-            cli_table_free(&t);
-        }
+        if (status == CLI_CONTINUE)
+            status = print_gold(c, doc, true);
     }
     steme_keypair_free(kp);
     return status;
@@ -202,37 +248,35 @@ run_show(cli *c, int argc, char **argv)
     int status = parse(c, argc, argv, NULL, &a, &subject, &predicate);
     if (status != CLI_CONTINUE)
         return status;
-    steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    json_t *doc = NULL;
+    bool missing = false;
+    if (cli_remote(c)) {
+        cli_path path;
+        cli_path_init(&path, "/v1/gold");
+        cli_path_arg(&path, "subject", subject);
+        cli_path_arg(&path, "predicate", predicate);
+        status = cli_remote_get(c, &path, &doc, &missing);
+        cli_path_free(&path);
+    } else {
+        steme_db *db = NULL;
+        status = cli_db_open(c, true, &db);
+        if (status != CLI_CONTINUE)
+            return status;
+        steme_entry *e = NULL;
+        int err = steme_db_gold(db, steme_str_c(subject), steme_str_c(predicate), &e);
+        steme_db_close(db);
+        missing = err == STEME_ENOTFOUND;
+        if (err == STEME_OK && (doc = steme__json_gold(e)) == NULL)
+            err = STEME_ENOMEM;
+        steme_entry_free(e);
+        if (err != STEME_OK && !missing)
+            status = cli_error(c, err, NULL, "reading the gold standard");
+    }
     if (status != CLI_CONTINUE)
         return status;
-    steme_entry *e = NULL;
-    int err = steme_db_gold(db, steme_str_c(subject), steme_str_c(predicate), &e);
-    steme_db_close(db);
-    if (err == STEME_ENOTFOUND)
+    if (missing)
         return cli_fail(c, "not_found", "no gold standard for %s %s", subject, predicate);
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading the gold standard");
-
-    const steme_event *ev = &e->record.event;
-    char id[2 * STEME_ID_SIZE + 1], agent[2 * STEME_PUBKEY_SIZE + 1], when[32];
-    steme_hex(e->id.b, sizeof(e->id.b), id);
-    steme_hex(ev->agent.b, sizeof(ev->agent.b), agent);
-    cli_fmt_time(e->recorded_at, when);
-    if (c->json) {
-        json_t *j = steme__json_gold(e);
-        steme_entry_free(e);
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    }
-    cli_table t;
-    cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "subject", "%s", subject) &&
-              cli_table_kv(&t, "predicate", "%s", predicate) && value_row(&t, &ev->value) &&
-              cli_table_kv(&t, "id", "%s", id) && cli_table_kv(&t, "seq", "%" PRIu64, e->seq) &&
-              cli_table_kv(&t, "recorded_at", "%s", when) && cli_table_kv(&t, "agent", "%s", agent);
-    if (ok)
-        cli_table_print(&t, stdout);
-    cli_table_free(&t);
-    steme_entry_free(e);
-    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    if (c->json)
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return print_gold(c, doc, false);
 }

@@ -8,6 +8,11 @@
  * effect on the server's next request. A token is printed once, by `key create`, and never
  * again: the store keeps only its hash, and nothing here passes it to an error message or to
  * the admin log. Every create and revoke appends an admin-log row with actor "cli".
+ *
+ * In remote mode the same commands go through the server's admin routes (/v1/admin/keys,
+ * /v1/admin/log) with an admin API key; the server logs its own admin actions, under the id
+ * of the key that made them. Its documents are reshaped into the ones printed here, so that
+ * --json reads the same in both modes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +22,8 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
+#include "view.h"
 
 static int run_key(cli *c, int argc, char **argv);
 static int run_create(cli *c, int argc, char **argv);
@@ -143,36 +150,68 @@ on_create_option(cli *c, int opt, const char *arg, void *ctx)
     return CLI_CONTINUE;
 }
 
+/* Print the new key, doc {"id", "name", "role", "token", "created_at"} (stolen; its token is
+ * wiped before it is freed). */
 static int
-print_created(cli *c, const steme_apikey_info *k, const char *token)
+print_created(cli *c, json_t *doc)
 {
-    char created[32];
     int status = CLI_EXIT_OK;
+    const char *id = cli_jstr(doc, "id"), *name = cli_jstr(doc, "name");
+    const char *role = cli_jstr(doc, "role"), *token = cli_jstr(doc, "token");
+    const char *created = cli_jstr(doc, "created_at");
 
-    cli_fmt_time(k->created_at, created);
-    if (c->json) {
-        json_t *j =
-            json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", k->id, "name", k->name, "role",
-                      steme_apikey_role_name(k->role), "token", token, "created_at", created);
-        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    if (id == NULL || name == NULL || role == NULL || token == NULL || created == NULL) {
+        status = cli_fail(c, "invalid", "the answer names no key");
+    } else if (c->json) {
+        status = cli_json_doc(c, json_incref(doc)) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     } else if (c->quiet) {
         printf("%s\n", token);
     } else {
         cli_table t;
         cli_table_init(&t, 2);
-        if (cli_table_kv(&t, "token", "%s", token) && cli_table_kv(&t, "id", "%s", k->id) &&
-            cli_table_kv(&t, "name", "%s", k->name) &&
-            cli_table_kv(&t, "role", "%s", steme_apikey_role_name(k->role)) &&
+        if (cli_table_kv(&t, "token", "%s", token) && cli_table_kv(&t, "id", "%s", id) &&
+            cli_table_kv(&t, "name", "%s", name) && cli_table_kv(&t, "role", "%s", role) &&
             cli_table_kv(&t, "created", "%s", created))
             cli_table_print(&t, stdout);
         else
             status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+        for (size_t i = 0; i < t.nrows * t.ncols; i++)
+            explicit_bzero(t.cells[i], strlen(t.cells[i]));
         cli_table_free(&t);
     }
+    if (token != NULL)
+        explicit_bzero((char *)token, strlen(token));
+    json_decref(doc);
     if (status == CLI_EXIT_OK && !c->quiet)
         fprintf(stderr, "steme: key create: the token is shown only this once: store it now "
                         "(StemeDB keeps only its hash)\n");
     return status;
+}
+
+/* key create through the server: POST /v1/admin/keys (which logs the action itself). */
+static int
+remote_create(cli *c, const char *name, steme_apikey_role role)
+{
+    json_t *body = json_pack("{s:s, s:s}", "name", name, "role", steme_apikey_role_name(role));
+    if (body == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    cli_path path;
+    cli_path_init(&path, "/v1/admin/keys");
+    json_t *k = NULL;
+    int status = cli_remote_post(c, &path, body, &k);
+    cli_path_free(&path);
+    json_decref(body);
+    if (status != CLI_CONTINUE)
+        return cli_finish(c, status);
+    /* The server's key document, in the order the embedded answer has. */
+    json_t *doc =
+        json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(k, "id"), "name",
+                  json_object_get(k, "name"), "role", json_object_get(k, "role"), "token",
+                  json_object_get(k, "token"), "created_at", json_object_get(k, "created_at"));
+    json_decref(k); /* the token string is doc's too: print_created() wipes it */
+    if (doc == NULL)
+        return cli_finish(c, cli_fail(c, "invalid", "the answer names no key"));
+    return cli_finish(c, print_created(c, doc));
 }
 
 static int
@@ -196,6 +235,8 @@ run_create(cli *c, int argc, char **argv)
     if (role == 0)
         return cli_usage(c, "missing --role (reader, writer or admin)");
     const char *name = argv[first];
+    if (cli_remote(c))
+        return remote_create(c, name, role);
     if ((status = cli_db_open(c, false, &db)) != CLI_CONTINUE)
         return status;
 
@@ -221,7 +262,12 @@ run_create(cli *c, int argc, char **argv)
     } else if (err != STEME_OK) {
         status = cli_error(c, err, NULL, "creating the key");
     } else {
-        status = print_created(c, &k, token);
+        char created[32];
+        cli_fmt_time(k.created_at, created);
+        json_t *doc =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", k.id, "name", k.name, "role",
+                      steme_apikey_role_name(k.role), "token", token, "created_at", created);
+        status = doc != NULL ? print_created(c, doc) : cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
     explicit_bzero(token, sizeof(token));
     return cli_finish(c, status);
@@ -231,73 +277,121 @@ run_create(cli *c, int argc, char **argv)
  * list
  */
 
-typedef struct lister {
-    cli *c;
-    cli_table t;
+/* A key as `key list --json` shows it: {"id", "name", "role", "created_at", "revoked_at"
+ * (null while active), "active"}. */
+static json_t *
+key_json(const steme_apikey_info *k)
+{
+    char created[32], revoked[32];
+    cli_fmt_time(k->created_at, created);
+    if (k->revoked_at != 0)
+        cli_fmt_time(k->revoked_at, revoked);
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}", "id", k->id, "name", k->name, "role",
+                     steme_apikey_role_name(k->role), "created_at", created, "revoked_at",
+                     k->revoked_at != 0 ? json_string(revoked) : json_null(), "active",
+                     k->revoked_at == 0);
+}
+
+typedef struct key_rows {
     json_t *rows;
-    size_t count;
     bool oom;
-} lister;
+} key_rows;
 
 static int
 on_key(const steme_apikey_info *k, void *ctx)
 {
-    lister *l = ctx;
-    char created[32], revoked[32] = "-";
+    key_rows *kr = ctx;
+    json_t *j = key_json(k);
+    kr->oom = j == NULL || json_array_append_new(kr->rows, j) != 0;
+    return kr->oom;
+}
 
-    cli_fmt_time(k->created_at, created);
-    if (k->revoked_at != 0)
-        cli_fmt_time(k->revoked_at, revoked);
-    l->count++;
-    if (l->c->json) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}", "id", k->id, "name", k->name,
-                              "role", steme_apikey_role_name(k->role), "created_at", created,
-                              "revoked_at", k->revoked_at != 0 ? json_string(revoked) : json_null(),
-                              "active", k->revoked_at == 0);
-        l->oom = j == NULL || json_array_append_new(l->rows, j) != 0;
-    } else {
-        const char *row[] = {k->id, k->name, steme_apikey_role_name(k->role), created, revoked};
-        l->oom = !cli_table_add(&l->t, row);
+/* Every key (key_json()), from the store or from GET /v1/admin/keys. */
+static int
+list_keys(cli *c, json_t **ret)
+{
+    if (cli_remote(c)) {
+        cli_path path;
+        cli_path_init(&path, "/v1/admin/keys");
+        json_t *doc = NULL;
+        int status = cli_remote_get(c, &path, &doc, NULL);
+        cli_path_free(&path);
+        if (status != CLI_CONTINUE)
+            return status;
+        /* The server's keys lack "active"; it is what a null revoked_at says. */
+        json_t *keys = json_incref(json_object_get(doc, "keys"));
+        json_decref(doc);
+        if (!json_is_array(keys)) {
+            json_decref(keys);
+            return cli_fail(c, "invalid", "the server's answer lists no keys");
+        }
+        for (size_t i = 0; i < json_array_size(keys); i++) {
+            json_t *k = json_array_get(keys, i);
+            json_t *revoked = json_object_get(k, "revoked_at");
+            json_object_set_new(k, "active",
+                                json_boolean(revoked == NULL || json_is_null(revoked)));
+            if (revoked == NULL)
+                json_object_set_new(k, "revoked_at", json_null());
+        }
+        *ret = keys;
+        return CLI_CONTINUE;
     }
-    return l->oom;
+    steme_db *db = NULL;
+    int status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    key_rows kr = {.rows = json_array()};
+    int err = kr.rows == NULL ? STEME_ENOMEM : steme_db_apikey_list(db, on_key, &kr);
+    steme_db_close(db);
+    if (err == STEME_OK && kr.oom)
+        err = STEME_ENOMEM;
+    if (err != STEME_OK) {
+        json_decref(kr.rows);
+        return cli_error(c, err, NULL, "listing the keys");
+    }
+    *ret = kr.rows;
+    return CLI_CONTINUE;
 }
 
 static int
 run_list(cli *c, int argc, char **argv)
 {
     static const char *const header[] = {"ID", "NAME", "ROLE", "CREATED", "REVOKED"};
-    lister l = {.c = c};
-    steme_db *db = NULL;
-    int first, err;
+    int first;
     int status = cli_args_parse(c, &cli_cmd_key, argc, argv, NULL, NULL, NULL, &first);
 
     if (status != CLI_CONTINUE)
         return status;
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
-    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
-        return status;
-    cli_table_init(&l.t, 5);
-    l.rows = c->json ? json_array() : NULL;
-    l.oom = c->json ? l.rows == NULL : !cli_table_add(&l.t, header);
-    err = l.oom ? STEME_ENOMEM : steme_db_apikey_list(db, on_key, &l);
-    steme_db_close(db);
-    if (err == STEME_OK && l.oom)
-        err = STEME_ENOMEM;
-    if (err != STEME_OK) {
-        json_decref(l.rows);
-        status = cli_error(c, err, NULL, "listing the keys");
-    } else if (c->json) {
-        status = cli_json_doc(c, l.rows) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    } else {
-        if (l.count == 0)
-            printf("no keys (create one with 'steme key create NAME --role ROLE')\n");
-        else
-            cli_table_print(&l.t, stdout);
-        status = CLI_EXIT_OK;
+    json_t *keys = NULL;
+    if ((status = list_keys(c, &keys)) != CLI_CONTINUE)
+        return cli_finish(c, status);
+    if (c->json)
+        return cli_finish(c, cli_json_doc(c, keys) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL);
+    if (json_array_size(keys) == 0) {
+        printf("no keys (create one with 'steme key create NAME --role ROLE')\n");
+        json_decref(keys);
+        return cli_finish(c, CLI_EXIT_OK);
     }
-    cli_table_free(&l.t);
-    return cli_finish(c, status);
+    cli_table t;
+    cli_table_init(&t, 5);
+    bool ok = cli_table_add(&t, header);
+    for (size_t i = 0; ok && i < json_array_size(keys); i++) {
+        const json_t *k = json_array_get(keys, i);
+        const char *row[] = {cli_jstr(k, "id"), cli_jstr(k, "name"), cli_jstr(k, "role"),
+                             cli_jstr(k, "created_at"), cli_jstr(k, "revoked_at")};
+        if (row[4] == NULL)
+            row[4] = "-";
+        for (size_t j = 0; j < 4; j++)
+            row[j] = row[j] != NULL ? row[j] : "?";
+        ok = cli_table_add(&t, row);
+    }
+    if (ok)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    json_decref(keys);
+    return cli_finish(c, ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -333,6 +427,95 @@ find_key(steme_db *db, const char *id, finder *f)
     return err == STEME_OK && !f->ok ? STEME_ENOTFOUND : err;
 }
 
+/* Print a revoked key, doc {"id", "name", "role", "revoked_at", "already_revoked"}
+ * (stolen). */
+static int
+print_revoked(cli *c, json_t *doc)
+{
+    if (c->json)
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    const char *id = cli_jstr(doc, "id"), *name = cli_jstr(doc, "name");
+    const char *revoked = cli_jstr(doc, "revoked_at");
+    bool already = json_is_true(json_object_get(doc, "already_revoked"));
+    int status = CLI_EXIT_OK;
+    cli_table t;
+    cli_table_init(&t, 2);
+    if (cli_table_kv(&t, "id", "%s", id != NULL ? id : "") &&
+        cli_table_kv(&t, "name", "%s", name != NULL ? name : "") &&
+        cli_table_kv(&t, "status", "%s", already ? "already revoked" : "revoked") &&
+        cli_table_kv(&t, "revoked", "%s", revoked != NULL ? revoked : "?"))
+        cli_table_print(&t, stdout);
+    else
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+    cli_table_free(&t);
+    json_decref(doc);
+    return status;
+}
+
+/* The key with id in a listing of list_keys(), NULL when none. */
+static const json_t *
+find_in(const json_t *keys, const char *id)
+{
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        const char *kid = cli_jstr(json_array_get(keys, i), "id");
+        if (kid != NULL && strcmp(kid, id) == 0)
+            return json_array_get(keys, i);
+    }
+    return NULL;
+}
+
+static int
+no_key(cli *c, const char *id)
+{
+    return cli_fail(c, "not_found", "no key with id '%s' (see 'steme key list')", id);
+}
+
+/* key revoke through the server: the key before (was it revoked already?), DELETE
+ * /v1/admin/keys/ID (which logs the action itself), and the key after. */
+static int
+remote_revoke(cli *c, const char *id)
+{
+    json_t *before = NULL, *after = NULL;
+    int status = list_keys(c, &before);
+    if (status != CLI_CONTINUE)
+        return status;
+    const json_t *k = find_in(before, id);
+    if (k == NULL) {
+        json_decref(before);
+        return no_key(c, id);
+    }
+    bool already = !json_is_null(json_object_get(k, "revoked_at"));
+    json_decref(before);
+    cli_path path;
+    cli_path_init(&path, "/v1/admin/keys");
+    cli_path_seg(&path, id);
+    cli_http_reply reply;
+    status = cli_remote_call(c, "DELETE", &path, NULL, &reply);
+    cli_path_free(&path);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (reply.status == 404)
+        status = no_key(c, id);
+    else if (reply.status != 200)
+        status = cli_remote_fail(c, &reply);
+    cli_http_reply_free(&reply);
+    if (status == CLI_CONTINUE)
+        status = list_keys(c, &after);
+    if (status != CLI_CONTINUE)
+        return status;
+    k = find_in(after, id);
+    json_t *doc =
+        k == NULL
+            ? NULL
+            : json_pack("{s:O, s:O, s:O, s:O, s:b}", "id", json_object_get(k, "id"), "name",
+                        json_object_get(k, "name"), "role", json_object_get(k, "role"),
+                        "revoked_at", json_object_get(k, "revoked_at"), "already_revoked", already);
+    json_decref(after);
+    if (doc == NULL)
+        return no_key(c, id);
+    return print_revoked(c, doc);
+}
+
 static int
 run_revoke(cli *c, int argc, char **argv)
 {
@@ -346,6 +529,8 @@ run_revoke(cli *c, int argc, char **argv)
     if (argc - first != 1)
         return cli_usage(c, argc == first ? "missing the key's ID" : "expected one ID");
     const char *id = argv[first];
+    if (cli_remote(c))
+        return cli_finish(c, remote_revoke(c, id));
     if ((status = cli_db_open(c, false, &db)) != CLI_CONTINUE)
         return status;
     err = find_key(db, id, &before);
@@ -372,23 +557,10 @@ run_revoke(cli *c, int argc, char **argv)
     const steme_apikey_info *k = &after.found;
     char revoked[32];
     cli_fmt_time(k->revoked_at, revoked);
-    status = CLI_EXIT_OK;
-    if (c->json) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", k->id, "name", k->name, "role",
-                              steme_apikey_role_name(k->role), "revoked_at", revoked,
-                              "already_revoked", already);
-        status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    } else {
-        cli_table t;
-        cli_table_init(&t, 2);
-        if (cli_table_kv(&t, "id", "%s", k->id) && cli_table_kv(&t, "name", "%s", k->name) &&
-            cli_table_kv(&t, "status", "%s", already ? "already revoked" : "revoked") &&
-            cli_table_kv(&t, "revoked", "%s", revoked))
-            cli_table_print(&t, stdout);
-        else
-            status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        cli_table_free(&t);
-    }
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", k->id, "name", k->name, "role",
+                            steme_apikey_role_name(k->role), "revoked_at", revoked,
+                            "already_revoked", already);
+    status = doc != NULL ? print_revoked(c, doc) : cli_error(c, STEME_ENOMEM, NULL, NULL);
     return cli_finish(c, status);
 }
 
@@ -400,7 +572,6 @@ typedef struct log_args {
     cli *c;
     uint64_t from, limit;
     json_t *rows;
-    size_t count;
     bool oom;
 } log_args;
 
@@ -429,22 +600,50 @@ on_event(const steme_admin_event *e, void *ctx)
     char at[32];
 
     cli_fmt_time(e->at, at);
-    a->count++;
-    if (a->c->json) {
-        json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:o}", "n", (json_int_t)e->n, "at", at, "actor",
-                              cli_json_text(e->actor), "action", cli_json_text(e->action), "detail",
-                              cli_json_text(e->detail));
-        a->oom = j == NULL || json_array_append_new(a->rows, j) != 0;
-        return a->oom;
+    json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:o}", "n", (json_int_t)e->n, "at", at, "actor",
+                          cli_json_text(e->actor), "action", cli_json_text(e->action), "detail",
+                          cli_json_text(e->detail));
+    a->oom = j == NULL || json_array_append_new(a->rows, j) != 0;
+    return a->oom;
+}
+
+/* The admin log through the server: GET /v1/admin/log, page after page (next_from). Its
+ * details are JSON values; here, as in the store, they are text. */
+static int
+remote_log(cli *c, log_args *a)
+{
+    uint64_t from = a->from;
+    for (;;) {
+        uint64_t left = a->limit == 0 ? 1000 : a->limit - json_array_size(a->rows);
+        cli_path path;
+        cli_path_init(&path, "/v1/admin/log");
+        if (from != 0)
+            cli_path_arg_u64(&path, "from", from);
+        cli_path_arg_u64(&path, "limit", left < 1000 ? left : 1000);
+        json_t *doc = NULL;
+        int status = cli_remote_get(c, &path, &doc, NULL);
+        cli_path_free(&path);
+        if (status != CLI_CONTINUE)
+            return status;
+        const json_t *events = json_object_get(doc, "events");
+        for (size_t i = 0; i < json_array_size(events) && !a->oom; i++) {
+            json_t *e = json_array_get(events, i);
+            json_t *detail = json_object_get(e, "detail");
+            if (!json_is_string(detail)) {
+                char *text = steme__json_dumps(detail, 0);
+                json_object_set_new(e, "detail", json_string(text != NULL ? text : ""));
+                free(text);
+            }
+            a->oom = json_array_append(a->rows, e) != 0;
+        }
+        uint64_t next = cli_ju64(doc, "next_from");
+        json_decref(doc);
+        if (a->oom)
+            return cli_error(c, STEME_ENOMEM, NULL, NULL);
+        if (next == 0 || (a->limit != 0 && json_array_size(a->rows) >= a->limit))
+            return CLI_CONTINUE;
+        from = next;
     }
-    printf("%" PRIu64 "  %s  ", e->n, at);
-    cli_safe_put(stdout, e->actor, strlen(e->actor));
-    fputs("  ", stdout);
-    cli_safe_put(stdout, e->action, strlen(e->action));
-    fputs("  ", stdout);
-    cli_safe_put(stdout, e->detail, strlen(e->detail));
-    fputc('\n', stdout);
-    return 0;
 }
 
 static int
@@ -464,22 +663,39 @@ run_log(cli *c, int argc, char **argv)
         return status;
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
-    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
-        return status;
-    a.rows = c->json ? json_array() : NULL;
-    err = c->json && a.rows == NULL ? STEME_ENOMEM
-                                    : steme_db_admin_log(db, a.from, (size_t)a.limit, on_event, &a);
-    steme_db_close(db);
-    if (err == STEME_OK && a.oom)
-        err = STEME_ENOMEM;
-    if (err != STEME_OK) {
-        json_decref(a.rows);
-        return cli_error(c, err, NULL, "reading the admin log");
+    if ((a.rows = json_array()) == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    if (cli_remote(c)) {
+        status = remote_log(c, &a);
+    } else if ((status = cli_db_open(c, true, &db)) == CLI_CONTINUE) {
+        err = steme_db_admin_log(db, a.from, (size_t)a.limit, on_event, &a);
+        steme_db_close(db);
+        if (err == STEME_OK && a.oom)
+            err = STEME_ENOMEM;
+        if (err != STEME_OK)
+            status = cli_error(c, err, NULL, "reading the admin log");
     }
-    status = CLI_EXIT_OK;
+    if (status != CLI_CONTINUE) {
+        json_decref(a.rows);
+        return cli_finish(c, status);
+    }
     if (c->json)
-        status = cli_json_doc(c, a.rows) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    else if (a.count == 0 && a.from <= 1 && !c->quiet)
+        return cli_finish(c, cli_json_doc(c, a.rows) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL);
+    for (size_t i = 0; i < json_array_size(a.rows); i++) {
+        const json_t *e = json_array_get(a.rows, i);
+        static const char *const names[] = {"actor", "action", "detail"};
+        printf("%" PRIu64 "  %s", cli_ju64(e, "n"),
+               cli_jstr(e, "at") != NULL ? cli_jstr(e, "at") : "");
+        for (size_t k = 0; k < 3; k++) {
+            const char *v = cli_jstr(e, names[k]);
+            fputs("  ", stdout);
+            if (v != NULL)
+                cli_safe_put(stdout, v, strlen(v));
+        }
+        fputc('\n', stdout);
+    }
+    if (json_array_size(a.rows) == 0 && a.from <= 1 && !c->quiet)
         printf("no admin actions\n");
-    return cli_finish(c, status);
+    json_decref(a.rows);
+    return cli_finish(c, CLI_EXIT_OK);
 }

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
 #include "view.h"
 
@@ -115,7 +116,8 @@ const cli_command cli_cmd_provenance = {
 /* Longest provenance path read; deeper chains are refused rather than cut short. */
 #define MAX_PATH (1u << 20)
 
-/* Parse the one ID|SEQ, open the store read-only and resolve the id. */
+/* Parse the one ID|SEQ and resolve the id: in the store, opened read-only (*db), or through
+ * the server (remote mode, *db NULL). */
 static int
 open_target(cli *c, const cli_command *cmd, int argc, char **argv, steme_db **db, steme_id *id)
 {
@@ -130,7 +132,7 @@ open_target(cli *c, const cli_command *cmd, int argc, char **argv, steme_db **db
     if (!cli_ref_parse(argv[first], &ref))
         return cli_usage(c, "'%s' is neither an id (64 hex digits) nor a log position",
                          argv[first]);
-    status = cli_db_open(c, true, db);
+    status = cli_store_open(c, true, db);
     if (status != CLI_CONTINUE)
         return status;
     status = cli_ref_id(c, *db, &ref, id);
@@ -151,49 +153,87 @@ not_found(cli *c, int err, const steme_id *id, const char *what)
     return cli_error(c, err, NULL, "reading the %s of %s", what, hex);
 }
 
-/* The kind shown for a cause: an event's type, else the record's kind. */
-static const char *
-kind_of(const steme_entry *e)
+/* GET /v1/records/ID/WHAT (remote mode); a 404 is worded as embedded mode words it. */
+static int
+remote_doc(cli *c, const steme_id *id, const char *what, json_t **ret)
 {
-    const char *name = e->record.kind == STEME_RECORD_EVENT
-                           ? steme_event_type_name(e->record.event.type)
-                           : steme_record_kind_name(e->record.kind);
-    return name != NULL ? name : "?";
+    char hex[2 * STEME_ID_SIZE + 1];
+    steme_hex(id->b, sizeof(id->b), hex);
+    cli_path path;
+    cli_path_init(&path, "/v1/records");
+    cli_path_seg(&path, hex);
+    cli_path_seg(&path, what);
+    bool missing;
+    int status = cli_remote_get(c, &path, ret, &missing);
+    cli_path_free(&path);
+    if (status == CLI_CONTINUE && missing)
+        return not_found(c, STEME_ENOTFOUND, id, what);
+    return status;
+}
+
+/* Print doc (stolen) as --json does. */
+static int
+print_json(cli *c, json_t *doc)
+{
+    return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 /* ---------------------------------------------------------------------------------------------
  * state
  */
 
+/* The rows of a state document (steme__json_state()). */
 static bool
-state_rows(cli_table *t, const steme_id *id, const steme_state *st, const steme_id *head,
-           uint64_t head_seq)
+state_rows(cli_table *t, const json_t *doc)
 {
-    char hex[2 * STEME_ID_SIZE + 1], head_hex[2 * STEME_ID_SIZE + 1], conds[128] = "";
-    steme_hex(id->b, sizeof(id->b), hex);
-    steme_hex(head->b, sizeof(head->b), head_hex);
-    for (size_t i = 0; i < STEME__FMT_N_CONDITIONS; i++) {
-        if ((st->conditions & steme__fmt_conditions[i].bit) != 0) {
-            if (conds[0] != '\0')
-                strcat(conds, ", ");
-            strcat(conds, steme__fmt_conditions[i].name);
-        }
+    char conds[256] = "";
+    size_t n = 0;
+    const json_t *list = json_object_get(doc, "conditions");
+    for (size_t i = 0; i < json_array_size(list) && n < sizeof(conds); i++) {
+        const char *name = json_string_value(json_array_get(list, i));
+        n += (size_t)snprintf(conds + n, sizeof(conds) - n, "%s%s", n > 0 ? ", " : "",
+                              name != NULL ? name : "?");
     }
-    const char *qname = steme_quarantine_reason_name(st->quarantine_reason);
-    bool ok = cli_table_kv(t, "id", "%s", hex) && cli_table_kv(t, "seq", "%" PRIu64, st->seq) &&
-              cli_table_kv(t, "stage", "%s", steme__fmt_stage(st->stage)) &&
-              cli_table_kv(t, "conditions", "%s", conds[0] != '\0' ? conds : "none");
-    if (ok && st->quarantine_reason != STEME_QUARANTINE_NONE)
-        ok = cli_table_kv(t, "quarantine", "%s", qname != NULL ? qname : "?");
-    if (ok && st->tainted_parents > 0)
-        ok = cli_table_kv(t, "tainted_parents", "%" PRIu32 " (via seq %" PRIu64 ")",
-                          st->tainted_parents, st->via);
-    if (ok && st->superseded_by != 0)
-        ok = cli_table_kv(t, "superseded_by", "seq %" PRIu64, st->superseded_by);
-    if (ok && st->retracted_by != 0)
-        ok = cli_table_kv(t, "retracted_by", "seq %" PRIu64, st->retracted_by);
-    return ok && cli_table_kv(t, "votes", "%" PRIu32 " up, %" PRIu32 " down", st->up, st->down) &&
-           cli_table_kv(t, "head", "%s (seq %" PRIu64 ")", head_hex, head_seq);
+    const char *id = cli_jstr(doc, "id"), *stage = cli_jstr(doc, "stage");
+    const char *qname = cli_jstr(doc, "quarantine_reason");
+    const json_t *votes = json_object_get(doc, "votes"), *head = json_object_get(doc, "head");
+    const char *head_id = cli_jstr(head, "id");
+    uint64_t tainted = cli_ju64(doc, "tainted_parents");
+    uint64_t superseded_by = cli_ju64(doc, "superseded_by"),
+             retracted_by = cli_ju64(doc, "retracted_by");
+    return cli_table_kv(t, "id", "%s", id != NULL ? id : "") &&
+           cli_table_kv(t, "seq", "%" PRIu64, cli_ju64(doc, "seq")) &&
+           cli_table_kv(t, "stage", "%s", stage != NULL ? stage : "?") &&
+           cli_table_kv(t, "conditions", "%s", conds[0] != '\0' ? conds : "none") &&
+           (qname == NULL || cli_table_kv(t, "quarantine", "%s", qname)) &&
+           (tainted == 0 || cli_table_kv(t, "tainted_parents", "%" PRIu64 " (via seq %" PRIu64 ")",
+                                         tainted, cli_ju64(doc, "via"))) &&
+           (superseded_by == 0 ||
+            cli_table_kv(t, "superseded_by", "seq %" PRIu64, superseded_by)) &&
+           (retracted_by == 0 || cli_table_kv(t, "retracted_by", "seq %" PRIu64, retracted_by)) &&
+           cli_table_kv(t, "votes", "%" PRIu64 " up, %" PRIu64 " down", cli_ju64(votes, "up"),
+                        cli_ju64(votes, "down")) &&
+           cli_table_kv(t, "head", "%s (seq %" PRIu64 ")", head_id != NULL ? head_id : "",
+                        cli_ju64(head, "seq"));
+}
+
+/* The state document of assertion id, read from the store. */
+static int
+state_doc(cli *c, steme_db *db, const steme_id *id, json_t **ret)
+{
+    steme_state st;
+    steme_id head;
+    steme_entry *he = NULL;
+    int err = steme_db_state(db, id, &st);
+    if (err == STEME_OK)
+        err = steme_db_head(db, id, &head);
+    if (err == STEME_OK)
+        err = steme_db_get(db, &head, 0, &he);
+    if (err != STEME_OK)
+        return not_found(c, err, id, "state");
+    *ret = steme__json_state(id, &st, &head, he->seq);
+    steme_entry_free(he);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 static int
@@ -204,30 +244,20 @@ run_state(cli *c, int argc, char **argv)
     int status = open_target(c, &cli_cmd_state, argc, argv, &db, &id);
     if (status != CLI_CONTINUE)
         return status;
-    steme_state st;
-    steme_id head;
-    steme_entry *he = NULL;
-    int err = steme_db_state(db, &id, &st);
-    if (err == STEME_OK)
-        err = steme_db_head(db, &id, &head);
-    if (err == STEME_OK)
-        err = steme_db_get(db, &head, 0, &he);
+    json_t *doc = NULL;
+    status = db != NULL ? state_doc(c, db, &id, &doc) : remote_doc(c, &id, "state", &doc);
     steme_db_close(db);
-    if (err != STEME_OK)
-        return not_found(c, err, &id, "state");
-    uint64_t head_seq = he->seq;
-    steme_entry_free(he);
-
+    if (status != CLI_CONTINUE)
+        return status;
     if (c->json)
-        return cli_json_doc(c, steme__json_state(&id, &st, &head, head_seq)) == CLI_CONTINUE
-                   ? CLI_EXIT_OK
-                   : CLI_EXIT_FAIL;
+        return print_json(c, doc);
     cli_table t;
     cli_table_init(&t, 2);
-    bool ok = state_rows(&t, &id, &st, &head, head_seq);
+    bool ok = state_rows(&t, doc);
     if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    json_decref(doc);
     return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
@@ -238,8 +268,7 @@ run_state(cli *c, int argc, char **argv)
 typedef struct historian {
     cli *c;
     steme_db *db;
-    json_t *changes; /* --json */
-    cli_table t;
+    json_t *changes;
     int status;
 } historian;
 
@@ -254,25 +283,68 @@ on_change(const steme_stage_change *ch, void *ctx)
         h->status = cli_error(h->c, err, NULL, "reading the cause at seq %" PRIu64, ch->cause);
         return 1;
     }
-    bool ok;
-    if (h->c->json) {
-        ok = json_array_append_new(h->changes, steme__json_stage_change(ch, e)) == 0;
-    } else {
-        char *summary = steme__fmt_summary(e);
-        char seq[24], change[48];
-        snprintf(seq, sizeof(seq), "%" PRIu64, e->seq);
-        snprintf(change, sizeof(change), "%s -> %s",
-                 ch->from != 0 ? steme__fmt_stage(ch->from) : "", steme__fmt_stage(ch->to));
-        const char *row[] = {seq, kind_of(e), ch->from != 0 ? change : change + 1, summary};
-        ok = summary != NULL && cli_table_add(&h->t, row);
-        free(summary);
-    }
+    bool ok = json_array_append_new(h->changes, steme__json_stage_change(ch, e)) == 0;
     steme_entry_free(e);
     if (!ok) {
         h->status = cli_error(h->c, STEME_ENOMEM, NULL, NULL);
         return 1;
     }
     return 0;
+}
+
+/* The history document of assertion id, read from the store. */
+static int
+history_doc(cli *c, steme_db *db, const steme_id *id, json_t **ret)
+{
+    historian h = {.c = c, .db = db, .changes = json_array(), .status = CLI_CONTINUE};
+    if (h.changes == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    int err = steme_db_history(db, id, on_change, &h);
+    steme_entry *e = NULL;
+    if (err == STEME_OK && h.status == CLI_CONTINUE)
+        err = steme_db_get(db, id, 0, &e);
+    if (err != STEME_OK && h.status == CLI_CONTINUE)
+        h.status = not_found(c, err, id, "history");
+    if (h.status != CLI_CONTINUE) {
+        json_decref(h.changes);
+        steme_entry_free(e);
+        return h.status;
+    }
+    *ret = steme__json_history(id, e->seq, h.changes);
+    steme_entry_free(e);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The table of a history document: SEQ, KIND (an event's type, else the record's kind),
+ * CHANGE and CAUSE. */
+static bool
+print_history(const json_t *doc)
+{
+    cli_table t;
+    cli_table_init(&t, 4);
+    const char *header[] = {"SEQ", "KIND", "CHANGE", "CAUSE"};
+    bool ok = cli_table_add(&t, header);
+    const json_t *changes = json_object_get(doc, "changes");
+    for (size_t i = 0; ok && i < json_array_size(changes); i++) {
+        const json_t *ch = json_array_get(changes, i);
+        const char *kind =
+            cli_jstr(ch, "type") != NULL ? cli_jstr(ch, "type") : cli_jstr(ch, "kind");
+        const char *from = cli_jstr(ch, "from"), *to = cli_jstr(ch, "to");
+        const char *summary = cli_jstr(ch, "summary");
+        char seq[24], change[64];
+        snprintf(seq, sizeof(seq), "%" PRIu64, cli_ju64(ch, "seq"));
+        if (from != NULL)
+            snprintf(change, sizeof(change), "%s -> %s", from, to != NULL ? to : "?");
+        else
+            snprintf(change, sizeof(change), "-> %s", to != NULL ? to : "?");
+        const char *row[] = {seq, kind != NULL ? kind : "?", change,
+                             summary != NULL ? summary : ""};
+        ok = cli_table_add(&t, row);
+    }
+    if (ok)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return ok;
 }
 
 static int
@@ -283,29 +355,16 @@ run_history(cli *c, int argc, char **argv)
     int status = open_target(c, &cli_cmd_history, argc, argv, &db, &id);
     if (status != CLI_CONTINUE)
         return status;
-    historian h = {.c = c, .db = db, .status = CLI_EXIT_OK};
-    cli_table_init(&h.t, 4);
-    const char *header[] = {"SEQ", "KIND", "CHANGE", "CAUSE"};
-    if (c->json ? (h.changes = json_array()) == NULL : !cli_table_add(&h.t, header))
-        h.status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-    int err = h.status == CLI_EXIT_OK ? steme_db_history(db, &id, on_change, &h) : STEME_OK;
-    steme_entry *e = NULL;
-    if (err == STEME_OK && h.status == CLI_EXIT_OK && c->json)
-        err = steme_db_get(db, &id, 0, &e);
+    json_t *doc = NULL;
+    status = db != NULL ? history_doc(c, db, &id, &doc) : remote_doc(c, &id, "history", &doc);
     steme_db_close(db);
-    if (err != STEME_OK)
-        h.status = not_found(c, err, &id, "history");
-    if (h.status == CLI_EXIT_OK && c->json) {
-        json_t *j = steme__json_history(&id, e->seq, h.changes);
-        h.changes = NULL;
-        h.status = cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    } else if (h.status == CLI_EXIT_OK) {
-        cli_table_print(&h.t, stdout);
-    }
-    steme_entry_free(e);
-    json_decref(h.changes);
-    cli_table_free(&h.t);
-    return h.status;
+    if (status != CLI_CONTINUE)
+        return status;
+    if (c->json)
+        return print_json(c, doc);
+    bool ok = print_history(doc);
+    json_decref(doc);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -331,33 +390,19 @@ read_path(cli *c, steme_db *db, const steme_id *id, uint64_t **ret, size_t *ret_
     }
 }
 
-/* One step of the path: {"seq", "id", "stage", "summary"} or a table row. */
+/* One step of the path, appended to steps; the last one's entry and state are kept. */
 static int
-add_step(cli *c, steme_db *db, uint64_t seq, json_t *steps, cli_table *t, steme_entry **keep)
+add_step(cli *c, steme_db *db, uint64_t seq, json_t *steps, steme_entry **keep, steme_state *st)
 {
     steme_entry *e = NULL;
-    steme_state st;
     int err = steme_db_get_seq(db, seq, &e);
     if (err == STEME_OK)
-        err = steme_db_state(db, &e->id, &st);
+        err = steme_db_state(db, &e->id, st);
     if (err != STEME_OK) {
         steme_entry_free(e);
         return cli_error(c, err, NULL, "reading seq %" PRIu64 " of the path", seq);
     }
-    bool ok;
-    if (steps != NULL) {
-        ok = json_array_append_new(steps, steme__json_path_step(e, st.stage)) == 0;
-    } else {
-        char *summary = steme__fmt_summary(e);
-        char seq_text[24], hex[2 * STEME_ID_SIZE + 1];
-        snprintf(seq_text, sizeof(seq_text), "%" PRIu64, seq);
-        steme_hex(e->id.b, sizeof(e->id.b), hex);
-        hex[CLI_SHORT_ID] = '\0';
-        const char *row[] = {seq_text, hex, steme__fmt_stage(st.stage), summary};
-        ok = summary != NULL && cli_table_add(t, row);
-        free(summary);
-    }
-    if (!ok) {
+    if (json_array_append_new(steps, steme__json_path_step(e, st->stage)) != 0) {
         steme_entry_free(e);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
@@ -368,49 +413,93 @@ add_step(cli *c, steme_db *db, uint64_t seq, json_t *steps, cli_table *t, steme_
     return CLI_CONTINUE;
 }
 
-typedef struct trace {
-    steme_state state;   /* of the claim asked about */
-    steme_state root;    /* of the last step */
-    steme_entry *root_e; /* the last step */
-    steme_entry *event;  /* the root's retracting event, NULL when none */
-    json_t *steps;       /* --json */
-    cli_table path;      /* text */
-} trace;
-
+/* The provenance document of assertion id, read from the store. */
 static int
-print_trace(cli *c, const steme_id *id, trace *tr, size_t n)
+provenance_doc(cli *c, steme_db *db, const steme_id *id, json_t **ret)
 {
-    if (c->json) {
-        json_t *j = steme__json_provenance(id, &tr->state, tr->steps, tr->root_e, tr->event);
-        tr->steps = NULL;
-        return cli_json_doc(c, j) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    uint64_t *path = NULL;
+    size_t n = 0;
+    steme_state state, root;
+    steme_entry *root_e = NULL, *event = NULL;
+    json_t *steps = NULL;
+    int status;
+    int err = steme_db_state(db, id, &state);
+    if (err != STEME_OK)
+        return not_found(c, err, id, "state");
+    status = read_path(c, db, id, &path, &n);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (n == 0) {
+        /* The path always holds at least the assertion itself (steme.h). */
+        status = cli_error(c, STEME_ECORRUPT, NULL, "reading the provenance");
+        goto out;
     }
-    steme_str source = tr->root_e->record.assertion.source;
-    char *event_summary = tr->event != NULL ? steme__fmt_summary(tr->event) : NULL;
-    if (tr->event != NULL && event_summary == NULL)
-        return cli_error(c, STEME_ENOMEM, NULL, NULL);
-    int status = CLI_EXIT_OK;
-    char hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(id->b, sizeof(id->b), hex);
-    cli_table t;
+    if ((steps = json_array()) == NULL) {
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+        goto out;
+    }
+    for (size_t i = 0; i < n && status == CLI_CONTINUE; i++)
+        status = add_step(c, db, path[i], steps, i + 1 == n ? &root_e : NULL, &root);
+    if (status != CLI_CONTINUE)
+        goto out;
+    if (root.retracted_by != 0 &&
+        (err = steme_db_get_seq(db, root.retracted_by, &event)) != STEME_OK) {
+        status = cli_error(c, err, NULL, "reading the root of the path");
+        goto out;
+    }
+    *ret = steme__json_provenance(id, &state, steps, root_e, event);
+    steps = NULL;
+    if (*ret == NULL)
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+out:
+    steme_entry_free(root_e);
+    steme_entry_free(event);
+    json_decref(steps);
+    free(path);
+    return status;
+}
+
+/* "key  value" lines (id, stage, steps, retracted_by, source), then the path as a table. */
+static bool
+print_trace(const json_t *doc)
+{
+    const json_t *path = json_object_get(doc, "path"),
+                 *event = json_object_get(doc, "retracted_by");
+    size_t n = json_array_size(path);
+    const char *id = cli_jstr(doc, "id"), *stage = cli_jstr(doc, "stage");
+    const char *source = cli_jstr(doc, "source"), *summary = cli_jstr(event, "summary");
+    bool tainted = json_is_object(event);
+    cli_table t, steps;
     cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "id", "%s", hex) &&
-              cli_table_kv(&t, "stage", "%s", steme__fmt_stage(tr->state.stage)) &&
+    cli_table_init(&steps, 4);
+    const char *header[] = {"SEQ", "ID", "STAGE", "SUMMARY"};
+    bool ok = cli_table_kv(&t, "id", "%s", id != NULL ? id : "") &&
+              cli_table_kv(&t, "stage", "%s", stage != NULL ? stage : "?") &&
               cli_table_kv(&t, "steps", "%zu%s", n,
-                           n == 1 && tr->event == NULL ? " (not tainted: nothing to trace)" : "");
-    if (ok && tr->event != NULL)
-        ok = cli_table_kv(&t, "retracted_by", "seq %" PRIu64 "  %s", tr->event->seq, event_summary);
-    ok = ok && cli_table_kv(&t, "source", "%.*s", (int)source.len, source.ptr);
+                           n == 1 && !tainted ? " (not tainted: nothing to trace)" : "") &&
+              (!tainted || cli_table_kv(&t, "retracted_by", "seq %" PRIu64 "  %s",
+                                        cli_ju64(event, "seq"), summary != NULL ? summary : "")) &&
+              cli_table_kv(&t, "source", "%s", source != NULL ? source : "") &&
+              cli_table_add(&steps, header);
+    for (size_t i = 0; ok && i < n; i++) {
+        const json_t *step = json_array_get(path, i);
+        const char *step_id = cli_jstr(step, "id"), *step_stage = cli_jstr(step, "stage");
+        const char *step_summary = cli_jstr(step, "summary");
+        char seq[24], short_id[CLI_SHORT_ID + 1];
+        snprintf(seq, sizeof(seq), "%" PRIu64, cli_ju64(step, "seq"));
+        snprintf(short_id, sizeof(short_id), "%s", step_id != NULL ? step_id : "");
+        const char *row[] = {seq, short_id, step_stage != NULL ? step_stage : "?",
+                             step_summary != NULL ? step_summary : ""};
+        ok = cli_table_add(&steps, row);
+    }
     if (ok) {
         cli_table_print(&t, stdout);
         printf("\npath:\n");
-        cli_table_print(&tr->path, stdout);
-    } else {
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+        cli_table_print(&steps, stdout);
     }
     cli_table_free(&t);
-    free(event_summary);
-    return status;
+    cli_table_free(&steps);
+    return ok;
 }
 
 static int
@@ -421,47 +510,14 @@ run_provenance(cli *c, int argc, char **argv)
     int status = open_target(c, &cli_cmd_provenance, argc, argv, &db, &id);
     if (status != CLI_CONTINUE)
         return status;
-    uint64_t *path = NULL;
-    size_t n = 0;
-    trace tr;
-    memset(&tr, 0, sizeof(tr));
-    cli_table_init(&tr.path, 4);
-    int err = steme_db_state(db, &id, &tr.state);
-    if (err != STEME_OK) {
-        status = not_found(c, err, &id, "state");
-        goto out;
-    }
-    status = read_path(c, db, &id, &path, &n);
-    if (status != CLI_CONTINUE)
-        goto out;
-    if (n == 0) {
-        /* The path always holds at least the assertion itself (steme.h). */
-        status = cli_error(c, STEME_ECORRUPT, NULL, "reading the provenance");
-        goto out;
-    }
-    const char *header[] = {"SEQ", "ID", "STAGE", "SUMMARY"};
-    if (c->json ? (tr.steps = json_array()) == NULL : !cli_table_add(&tr.path, header)) {
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        goto out;
-    }
-    for (size_t i = 0; i < n && status == CLI_CONTINUE; i++)
-        status = add_step(c, db, path[i], tr.steps, &tr.path, i + 1 == n ? &tr.root_e : NULL);
-    if (status != CLI_CONTINUE)
-        goto out;
-    err = steme_db_state(db, &tr.root_e->id, &tr.root);
-    if (err == STEME_OK && tr.root.retracted_by != 0)
-        err = steme_db_get_seq(db, tr.root.retracted_by, &tr.event);
-    if (err != STEME_OK) {
-        status = cli_error(c, err, NULL, "reading the root of the path");
-        goto out;
-    }
-    status = print_trace(c, &id, &tr, n);
-out:
+    json_t *doc = NULL;
+    status = db != NULL ? provenance_doc(c, db, &id, &doc) : remote_doc(c, &id, "provenance", &doc);
     steme_db_close(db);
-    steme_entry_free(tr.root_e);
-    steme_entry_free(tr.event);
-    json_decref(tr.steps);
-    cli_table_free(&tr.path);
-    free(path);
-    return status == CLI_CONTINUE ? CLI_EXIT_OK : status;
+    if (status != CLI_CONTINUE)
+        return status;
+    if (c->json)
+        return print_json(c, doc);
+    bool ok = print_trace(doc);
+    json_decref(doc);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
 #include "view.h"
 
@@ -113,6 +114,29 @@ typedef struct quarantine_lister {
     int status;
 } quarantine_lister;
 
+/* One assertion awaiting a decision: a JSON line (steme__json_quarantined()), or a row. */
+static int
+list_one(cli *c, const steme_entry *e, const char *reason, const json_t *doc, quarantine_lister *l)
+{
+    l->count++;
+    if (c->json)
+        return cli_json_line(c, json_incref((json_t *)doc)) == CLI_CONTINUE ? CLI_CONTINUE
+                                                                            : CLI_EXIT_FAIL;
+    char seq[24], when[32], id[2 * STEME_ID_SIZE + 1], agent[2 * STEME_PUBKEY_SIZE + 1];
+    snprintf(seq, sizeof(seq), "%" PRIu64, e->seq);
+    cli_fmt_time(e->recorded_at, when);
+    steme_hex(e->id.b, sizeof(e->id.b), id);
+    id[CLI_SHORT_ID] = '\0';
+    steme_hex(e->record.assertion.agent.b, STEME_PUBKEY_SIZE, agent);
+    agent[CLI_SHORT_ID] = '\0';
+    char *summary = steme__fmt_summary(e);
+    const char *row[] = {
+        seq, when, id, agent, reason != NULL ? reason : "?", summary != NULL ? summary : ""};
+    bool ok = summary != NULL && cli_table_add(&l->t, row);
+    free(summary);
+    return ok ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
 static int
 on_entry(const steme_entry *e, void *ctx)
 {
@@ -124,35 +148,23 @@ on_entry(const steme_entry *e, void *ctx)
         l->status = cli_error(l->c, err, NULL, "reading the state of seq %" PRIu64, e->seq);
         return 1;
     }
-    l->count++;
-    if (l->c->json) {
-        if (cli_json_line(l->c, steme__json_quarantined(e, &st)) != CLI_CONTINUE) {
-            l->status = CLI_EXIT_FAIL;
-            return 1;
-        }
-        return 0;
-    }
-    char seq[24], when[32], id[2 * STEME_ID_SIZE + 1], agent[2 * STEME_PUBKEY_SIZE + 1];
-    snprintf(seq, sizeof(seq), "%" PRIu64, e->seq);
-    cli_fmt_time(e->recorded_at, when);
-    steme_hex(e->id.b, sizeof(e->id.b), id);
-    id[CLI_SHORT_ID] = '\0';
-    steme_hex(e->record.assertion.agent.b, STEME_PUBKEY_SIZE, agent);
-    agent[CLI_SHORT_ID] = '\0';
-    char *summary = steme__fmt_summary(e);
-    const char *row[] = {seq,
-                         when,
-                         id,
-                         agent,
-                         steme__fmt_quarantine_reason(st.quarantine_reason),
-                         summary != NULL ? summary : ""};
-    bool ok = summary != NULL && cli_table_add(&l->t, row);
-    free(summary);
-    if (!ok) {
+    json_t *doc = l->c->json ? steme__json_quarantined(e, &st) : NULL;
+    if (l->c->json && doc == NULL)
         l->status = cli_error(l->c, STEME_ENOMEM, NULL, NULL);
-        return 1;
-    }
-    return 0;
+    else
+        l->status = list_one(l->c, e, steme__fmt_quarantine_reason(st.quarantine_reason), doc, l);
+    json_decref(doc);
+    return l->status != CLI_CONTINUE;
+}
+
+/* One entry of a page of GET /v1/quarantine. */
+static int
+on_remote_entry(cli *c, const json_t *item, void *ctx)
+{
+    cli_json_entry je;
+    if (!cli_entry_from_json(item, &je) || je.e.record.kind != STEME_RECORD_ASSERTION)
+        return cli_fail(c, "invalid", "the server listed something that is not an assertion");
+    return list_one(c, &je.e, cli_jstr(item, "quarantine_reason"), item, ctx);
 }
 
 static int
@@ -165,31 +177,52 @@ run_list(cli *c, int argc, char **argv)
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
     steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    status = cli_store_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
-    quarantine_lister l = {.c = c, .db = db, .status = CLI_EXIT_OK};
+    quarantine_lister l = {.c = c, .db = db, .status = CLI_CONTINUE};
     cli_table_init(&l.t, 6);
     const char *header[] = {"SEQ", "RECORDED_AT", "ID", "AGENT", "REASON", "SUMMARY"};
     if (!c->json && !cli_table_add(&l.t, header))
         l.status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-    int err = l.status == CLI_EXIT_OK ? steme_db_quarantine(db, on_entry, &l) : STEME_OK;
+    if (l.status == CLI_CONTINUE && db == NULL) {
+        cli_path path;
+        cli_path_init(&path, "/v1/quarantine");
+        l.status = cli_remote_pages(c, &path, 0, "entries", 0, on_remote_entry, &l, NULL);
+        cli_path_free(&path);
+    } else if (l.status == CLI_CONTINUE) {
+        int err = steme_db_quarantine(db, on_entry, &l);
+        if (err != STEME_OK && l.status == CLI_CONTINUE)
+            l.status = cli_error(c, err, NULL, "listing the quarantine");
+    }
     steme_db_close(db);
-    if (err != STEME_OK)
-        l.status = cli_error(c, err, NULL, "listing the quarantine");
-    if (l.status == CLI_EXIT_OK && !c->json) {
+    if (l.status == CLI_CONTINUE && !c->json) {
         if (l.count == 0)
             printf("nothing in quarantine\n");
         else
             cli_table_print(&l.t, stdout);
     }
     cli_table_free(&l.t);
-    return l.status;
+    return l.status == CLI_CONTINUE ? CLI_EXIT_OK : l.status;
 }
 
 /* ---------------------------------------------------------------------------------------------
  * approve and reject
  */
+
+/* What a decision left (embedded mode): {"target", "decision", "stage"}. */
+static int
+decided(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
+{
+    (void)r;
+    const steme_event *ev = ctx;
+    steme_state st;
+    int err = steme_db_state(db, &ev->target, &st);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading the state of the target");
+    *ret = steme__json_decision(&ev->target, (steme_decision)ev->decision, st.stage);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
 
 static int
 decide(cli *c, int argc, char **argv, steme_decision decision)
@@ -217,7 +250,7 @@ decide(cli *c, int argc, char **argv, steme_decision decision)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         goto out_free_key;
     steme_id target;
@@ -229,29 +262,28 @@ decide(cli *c, int argc, char **argv, steme_decision decision)
     rec.event.target = target;
     rec.event.decision = (uint8_t)decision;
     rec.event.reason = steme_str_c(a.reason);
-    steme_ingest_result r;
-    status = cli_sign_store(c, db, &rec, kp, &r);
+    char hex[2 * STEME_ID_SIZE + 1];
+    steme_hex(target.b, sizeof(target.b), hex);
+    cli_path route;
+    cli_path_init(&route, "/v1/quarantine");
+    cli_path_seg(&route, hex);
+    cli_path_seg(&route, decision == STEME_DECISION_APPROVE ? "approve" : "reject");
+    json_t *doc = NULL;
+    status = cli_store(c, db, &route, &rec, kp, decided, &rec.event, &doc);
+    cli_path_free(&route);
     if (status != CLI_CONTINUE)
         goto out_close_db;
 
-    steme_state st;
-    int err = steme_db_state(db, &target, &st);
-    if (err != STEME_OK) {
-        status = cli_error(c, err, NULL, "reading the state of the target");
-        goto out_close_db;
-    }
-    char hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(target.b, sizeof(target.b), hex);
-    const char *what = decision == STEME_DECISION_APPROVE ? "approve" : "reject";
-    const char *stage = steme__fmt_stage(st.stage);
-    json_t *extra = steme__json_decision(&target, decision, st.stage);
+    const char *target_hex = cli_jstr(doc, "target"), *what = cli_jstr(doc, "decision");
+    const char *stage = cli_jstr(doc, "stage");
     cli_table t;
     cli_table_init(&t, 2);
-    if (extra != NULL && cli_table_kv(&t, "target", "%s", hex) &&
-        cli_table_kv(&t, "decision", "%s", what) && cli_table_kv(&t, "stage", "%s", stage)) {
-        status = cli_print_stored(c, &r, extra, &t);
+    if (cli_table_kv(&t, "target", "%s", target_hex != NULL ? target_hex : hex) &&
+        cli_table_kv(&t, "decision", "%s", what != NULL ? what : "?") &&
+        cli_table_kv(&t, "stage", "%s", stage != NULL ? stage : "?")) {
+        status = cli_print_stored(c, doc, &t);
     } else {
-        json_decref(extra);
+        json_decref(doc);
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
     cli_table_free(&t);

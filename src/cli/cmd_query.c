@@ -7,7 +7,9 @@
  * answer at its position and compare its receipt).
  *
  * All three are thin over steme_db_query: the lens, the grouping and the receipt are the
- * engine's, so that every face gives the same answer.
+ * engine's, so that every face gives the same answer. The answers are printed from their JSON
+ * documents (views.h), built here in embedded mode and returned by the server's /v1/query,
+ * /v1/compare and /v1/receipts/verify in remote mode, whose parameters are the same options.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +19,9 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "record_json.h"
+#include "remote.h"
+#include "view.h"
 
 static int run_query(cli *c, int argc, char **argv);
 static int run_compare(cli *c, int argc, char **argv);
@@ -327,60 +332,197 @@ parse(cli *c, const cli_command *cmd, int argc, char **argv, query_args *a, int 
     return CLI_CONTINUE;
 }
 
-static void
-hex32(const uint8_t b[32], char out[65])
+/* ---------------------------------------------------------------------------------------------
+ * Remote mode: the query as the server's parameters (docs/server.md "Queries")
+ */
+
+enum { PARAMS_QUERY, PARAMS_COMPARE, PARAMS_VERIFY };
+
+static bool
+set_new(json_t *obj, const char *key, json_t *v)
 {
-    steme_hex(b, 32, out);
+    return v != NULL && json_object_set_new(obj, key, v) == 0;
 }
 
-static void
-answer_text(const steme_result *r, const steme_answer *a, bool explain)
+static bool
+set_ppm(json_t *obj, const char *key, uint32_t ppm)
 {
-    char hex[65], num[32];
+    return ppm == 0 || set_new(obj, key, json_real((double)ppm / 1e6));
+}
+
+static bool
+set_time(json_t *obj, const char *key, int64_t ms)
+{
+    char text[32];
+    steme__time_format(ms, text);
+    return set_new(obj, key, json_string(text));
+}
+
+static bool
+set_str(json_t *obj, const char *key, steme_str s)
+{
+    return s.len == 0 || set_new(obj, key, json_stringn(s.ptr, s.len));
+}
+
+/* The names of the bits of mask among 1..max, by name(). */
+static json_t *
+names_of(uint32_t mask, int max, const char *(*name)(int))
+{
+    json_t *list = json_array();
+    for (int i = 1; list != NULL && i <= max; i++) {
+        if ((mask & (1u << i)) != 0 && json_array_append_new(list, json_string(name(i))) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static const char *
+stage_name(int s)
+{
+    return steme__fmt_stage((steme_stage)s);
+}
+
+static const char *
+tier_name(int t)
+{
+    return steme__fmt_tier((steme_tier)t);
+}
+
+/* The parameters of q as the JSON object POST /v1/query takes; what drops those the other
+ * routes do not take. The answer always carries explanations, as embedded mode's does. */
+static json_t *
+query_params(const steme_query *q, int what, const uint8_t receipt[32])
+{
+    char hex[2 * STEME_PUBKEY_SIZE + 1];
+    json_t *j = json_object();
+    bool ok =
+        j != NULL && set_str(j, "subject", q->subject) && set_str(j, "predicate", q->predicate) &&
+        (!q->subject_prefix || what != PARAMS_QUERY || set_new(j, "prefix", json_true())) &&
+        (q->lens == NULL || what == PARAMS_COMPARE || set_new(j, "lens", json_string(q->lens))) &&
+        (q->min_support == 0 || set_new(j, "min_support", json_integer(q->min_support))) &&
+        set_ppm(j, "margin", q->margin) && set_ppm(j, "outlier_ratio", q->outlier_ratio) &&
+        set_ppm(j, "minority_share", q->minority_share) &&
+        (q->as_of == 0 || what == PARAMS_VERIFY ||
+         set_new(j, "as_of", json_integer((json_int_t)q->as_of))) &&
+        (q->as_of_time == 0 || what == PARAMS_VERIFY || set_time(j, "as_of_time", q->as_of_time)) &&
+        (!q->has_valid_at || set_time(j, "valid_at", q->valid_at)) &&
+        (q->stages == 0 ||
+         set_new(j, "stages", names_of(q->stages, STEME_STAGE_REJECTED, stage_name))) &&
+        (q->tiers == 0 ||
+         set_new(j, "tiers", names_of(q->tiers, STEME_TIER_UNVERIFIED, tier_name)));
+    if (ok && q->has_agent) {
+        steme_hex(q->agent.b, sizeof(q->agent.b), hex);
+        ok = set_new(j, "agent", json_string(hex));
+    }
+    if (ok && what == PARAMS_QUERY) {
+        ok = set_new(j, "explain", json_true()) &&
+             set_str(j, "what_if_retract", q->what_if_retract) &&
+             set_str(j, "what_if_supersede_epoch", q->what_if_supersede_epoch) &&
+             set_str(j, "what_if_successor", q->what_if_successor);
+        if (ok && q->has_what_if_distrust) {
+            steme_hex(q->what_if_distrust.b, sizeof(q->what_if_distrust.b), hex);
+            ok = set_new(j, "what_if_distrust", json_string(hex));
+        }
+    }
+    if (ok && q->no_cache && what != PARAMS_VERIFY)
+        ok = set_new(j, "no_cache", json_true());
+    if (ok && what == PARAMS_VERIFY)
+        ok = set_new(j, "position", json_integer((json_int_t)q->as_of)) &&
+             set_new(j, "receipt", steme__json_hex(receipt, 32));
+    if (!ok) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The parameters as a query string (GET /v1/compare): lists comma-separated. */
+static void
+params_to_query(const json_t *params, cli_path *path)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)params, key, v)
+    {
+        char num[32];
+        if (json_is_string(v)) {
+            cli_path_arg(path, key, json_string_value(v));
+        } else if (json_is_integer(v)) {
+            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            cli_path_arg(path, key, num);
+        } else if (json_is_real(v)) {
+            steme__fmt_real(json_real_value(v), num);
+            cli_path_arg(path, key, num);
+        } else if (json_is_boolean(v)) {
+            cli_path_arg(path, key, json_is_true(v) ? "true" : "false");
+        } else if (json_is_array(v)) {
+            for (size_t i = 0; i < json_array_size(v); i++)
+                cli_path_arg(path, key, json_string_value(json_array_get(v, i)));
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * query
+ */
+
+/* One answer (steme__json_answer()) as "key  value" lines and its alternatives. */
+static bool
+answer_text(const json_t *doc, const json_t *a, bool explain)
+{
+    char num[32];
     cli_table t;
+    const char *winner = cli_jstr(a, "winner"), *reason = cli_jstr(a, "reason");
+    const char *reason_text = cli_jstr(a, "reason_text"), *lens = cli_jstr(doc, "lens");
+    const char *subject = cli_jstr(a, "subject"), *predicate = cli_jstr(a, "predicate");
+    const char *receipt = cli_jstr(a, "receipt");
 
     cli_table_init(&t, 2);
-    cli_table_kv(&t, "subject", "%.*s", (int)a->subject.len, a->subject.ptr);
-    cli_table_kv(&t, "predicate", "%.*s", (int)a->predicate.len, a->predicate.ptr);
-    if (a->has_winner) {
-        char *w = steme__fmt_value(&a->alternatives[a->winner].value);
-        cli_table_kv(&t, "winner", "%s", w != NULL ? w : "?");
-        free(w);
-    } else {
-        cli_table_kv(&t, "winner", "none (%s: %s)", a->reason, a->reason_text);
-    }
-    steme__fmt_real(a->conflict, num);
-    cli_table_kv(&t, "conflict", "%s", num);
-    cli_table_kv(&t, "candidates", "%zu", a->n_candidates);
-    cli_table_kv(&t, "position", "%" PRIu64, steme_result_position(r));
-    cli_table_kv(&t, "lens", "%s v%u", steme_result_lens(r), steme_result_lens_version(r));
-    hex32(a->receipt, hex);
-    cli_table_kv(&t, "receipt", "%s", hex);
-    cli_table_print(&t, stdout);
-    cli_table_free(&t);
-
-    cli_table_init(&t, 5);
-    const char *head[] = {"  VALUE", "WEIGHT", "SHARE", "AGENTS", "TIER"};
-    cli_table_add(&t, head);
-    for (size_t i = 0; i < a->n_alternatives; i++) {
-        const steme_alternative *alt = &a->alternatives[i];
-        char *v = steme__fmt_value(&alt->value), val[600], w[32], s[32], ag[16];
-        snprintf(val, sizeof(val), "  %s", v != NULL ? v : "?");
-        free(v);
-        steme__fmt_real(alt->weight, w);
-        steme__fmt_real(alt->share, s);
-        snprintf(ag, sizeof(ag), "%u", alt->agents);
-        const char *row[] = {val, w, s, ag, steme_tier_name(alt->best_tier)};
-        cli_table_add(&t, row);
-    }
-    if (a->n_alternatives > 0)
+    steme__fmt_real(cli_jnum(a, "conflict"), num);
+    bool ok =
+        cli_table_kv(&t, "subject", "%s", subject != NULL ? subject : "") &&
+        cli_table_kv(&t, "predicate", "%s", predicate != NULL ? predicate : "") &&
+        (winner != NULL ? cli_table_kv(&t, "winner", "%s", winner)
+                        : cli_table_kv(&t, "winner", "none (%s: %s)", reason != NULL ? reason : "?",
+                                       reason_text != NULL ? reason_text : "")) &&
+        cli_table_kv(&t, "conflict", "%s", num) &&
+        cli_table_kv(&t, "candidates", "%" PRIu64, cli_ju64(a, "candidates")) &&
+        cli_table_kv(&t, "position", "%" PRIu64, cli_ju64(doc, "position")) &&
+        cli_table_kv(&t, "lens", "%s v%" PRIu64, lens != NULL ? lens : "?",
+                     cli_ju64(doc, "version")) &&
+        cli_table_kv(&t, "receipt", "%s", receipt != NULL ? receipt : "");
+    if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
-    if (explain) {
+
+    const json_t *alts = json_object_get(a, "alternatives");
+    cli_table_init(&t, 5);
+    const char *head[] = {"  VALUE", "WEIGHT", "SHARE", "AGENTS", "TIER"};
+    ok = ok && cli_table_add(&t, head);
+    for (size_t i = 0; ok && i < json_array_size(alts); i++) {
+        const json_t *alt = json_array_get(alts, i);
+        const char *v = cli_jstr(alt, "value"), *tier = cli_jstr(alt, "tier");
+        char val[600], w[32], sh[32], ag[24];
+        snprintf(val, sizeof(val), "  %s", v != NULL ? v : "?");
+        steme__fmt_real(cli_jnum(alt, "weight"), w);
+        steme__fmt_real(cli_jnum(alt, "share"), sh);
+        snprintf(ag, sizeof(ag), "%" PRIu64, cli_ju64(alt, "agents"));
+        const char *row[] = {val, w, sh, ag, tier != NULL ? tier : "?"};
+        ok = cli_table_add(&t, row);
+    }
+    if (ok && json_array_size(alts) > 0)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    const char *explanation = cli_jstr(a, "explanation");
+    if (ok && explain) {
         fputs("explanation  ", stdout);
-        steme__fmt_put(stdout, a->explanation, strlen(a->explanation));
+        if (explanation != NULL)
+            steme__fmt_put(stdout, explanation, strlen(explanation));
         fputc('\n', stdout);
     }
+    return ok;
 }
 
 /* What q's what-ifs are, for people: "retracting src:a, distrusting ab12...". */
@@ -403,34 +545,73 @@ what_if_describe(const steme_query *q, char *text, size_t cap)
                  q->what_if_successor.len > 0 ? q->what_if_successor.ptr : "none");
 }
 
-/* Print the conclusions the what-ifs of wi change (the engine compares each answer with its
- * baseline); the JSON form is steme__json_what_if(). */
+/* Print the conclusions the what-ifs change (what_if.changed of steme__json_what_if()). */
 static void
-what_if_changes(const steme_query *q, const steme_result *wi)
+what_if_changes(const steme_query *q, const json_t *what_if)
 {
     char text[1024];
 
     what_if_describe(q, text, sizeof(text));
     printf("what-if: %s\n", text);
-    for (size_t i = 0; i < steme_result_count(wi); i++) {
-        const steme_answer *a = steme_result_answer(wi, i);
-        if (!a->changed)
-            continue;
-        char *x = a->baseline_has_winner ? steme__fmt_value(&a->baseline_winner) : strdup("none");
-        char *y =
-            a->has_winner ? steme__fmt_value(&a->alternatives[a->winner].value) : strdup("none");
+    const json_t *changed = json_object_get(what_if, "changed");
+    for (size_t i = 0; i < json_array_size(changed); i++) {
+        const json_t *ch = json_array_get(changed, i);
+        const char *subject = cli_jstr(ch, "subject"), *predicate = cli_jstr(ch, "predicate");
+        const char *x = cli_jstr(ch, "before"), *y = cli_jstr(ch, "after");
         fputs("  ", stdout);
-        if (q->predicate.len == 0 || q->subject_prefix) {
-            steme__fmt_put(stdout, a->subject.ptr, a->subject.len);
+        if ((q->predicate.len == 0 || q->subject_prefix) && subject != NULL) {
+            steme__fmt_put(stdout, subject, strlen(subject));
             fputc(' ', stdout);
         }
-        steme__fmt_put(stdout, a->predicate.ptr, a->predicate.len);
+        if (predicate != NULL)
+            steme__fmt_put(stdout, predicate, strlen(predicate));
         printf(": %s -> %s\n", x != NULL ? x : "?", y != NULL ? y : "?");
-        free(x);
-        free(y);
     }
-    if (steme_result_changed(wi) == 0)
+    if (json_array_size(changed) == 0)
         puts("  no conclusion would change");
+}
+
+/* The result document of q (steme__json_result()), computed by the store. */
+static int
+query_doc(cli *c, const steme_query *q, json_t **ret)
+{
+    /* A what-if retraction or supersession runs the real rules in a write transaction that is
+     * then aborted: it writes nothing, but needs a store opened for writing. The audit
+     * appends to the store: it needs a writable store too. */
+    bool writable = q->what_if_retract.len > 0 || q->what_if_supersede_epoch.len > 0 || q->audit;
+    steme_db *db = NULL;
+    int status = cli_db_open(c, !writable, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_result *r = NULL;
+    steme_errinfo ei = {0};
+    int err = steme_db_query(db, q, &r, &ei);
+    if (err != STEME_OK) {
+        steme_db_close(db);
+        return cli_error(c, err, &ei, NULL);
+    }
+    *ret = steme__json_result(q, r);
+    steme_result_free(r);
+    steme_db_close(db);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The same through the server: POST /v1/query. */
+static int
+remote_query(cli *c, const steme_query *q, json_t **ret)
+{
+    if (q->audit)
+        return cli_usage(c, "--audit: in remote mode the server decides what it audits "
+                            "(STEMEDB_AUDIT_QUERIES)");
+    json_t *params = query_params(q, PARAMS_QUERY, NULL);
+    if (params == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    cli_path path;
+    cli_path_init(&path, "/v1/query");
+    int status = cli_remote_post(c, &path, params, ret);
+    cli_path_free(&path);
+    json_decref(params);
+    return status;
 }
 
 static int
@@ -438,53 +619,40 @@ run_query(cli *c, int argc, char **argv)
 {
     query_args a;
     int status = parse(c, &cli_cmd_query, argc, argv, &a, 1);
-    steme_result *r = NULL;
-    const steme_result *base;
-    steme_errinfo ei = {0};
-    steme_db *db = NULL;
-    bool writable;
-    int err;
-
     if (status != CLI_CONTINUE)
         return status;
     if (a.q.asker.len > 0 && !a.q.audit)
         return cli_usage(c, "--asker goes with --audit");
     if (a.q.what_if_successor.len > 0 && a.q.what_if_supersede_epoch.len == 0)
         return cli_usage(c, "--what-if-successor goes with --what-if-supersede-epoch");
-    /* A what-if retraction or supersession runs the real rules in a write transaction that is
-     * then aborted: it writes nothing, but needs a store opened for writing. The audit
-     * appends to the store: it needs a writable store too. */
-    writable = a.q.what_if_retract.len > 0 || a.q.what_if_supersede_epoch.len > 0 || a.q.audit;
-    if ((status = cli_db_open(c, !writable, &db)) != CLI_CONTINUE)
+    json_t *doc = NULL;
+    status = cli_remote(c) ? remote_query(c, &a.q, &doc) : query_doc(c, &a.q, &doc);
+    if (status != CLI_CONTINUE)
         return status;
-    err = steme_db_query(db, &a.q, &r, &ei);
-    if (err != STEME_OK) {
-        steme_db_close(db);
-        return cli_error(c, err, &ei, NULL);
-    }
+    if (c->json)
+        return cli_finish(c, cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL);
     /* The main answers are the query's own; a what-if's are listed as changes. */
-    base = steme_result_what_if(r) ? steme_result_baseline(r) : r;
-    if (c->json) {
-        status = cli_json_doc(c, steme__json_result(&a.q, r)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                              : CLI_EXIT_FAIL;
-    } else {
-        if (steme_result_count(base) == 0)
-            puts("no claims");
-        for (size_t i = 0; i < steme_result_count(base); i++) {
-            if (i > 0)
-                fputc('\n', stdout);
-            answer_text(base, steme_result_answer(base, i), a.explain);
-        }
-        if (steme_result_what_if(r)) {
+    const json_t *answers = json_object_get(doc, "answers");
+    bool ok = true;
+    if (json_array_size(answers) == 0)
+        puts("no claims");
+    for (size_t i = 0; ok && i < json_array_size(answers); i++) {
+        if (i > 0)
             fputc('\n', stdout);
-            what_if_changes(&a.q, r);
-        }
-        status = CLI_EXIT_OK;
+        ok = answer_text(doc, json_array_get(answers, i), a.explain);
     }
-    steme_result_free(r);
-    steme_db_close(db);
-    return cli_finish(c, status);
+    const json_t *what_if = json_object_get(doc, "what_if");
+    if (ok && what_if != NULL) {
+        fputc('\n', stdout);
+        what_if_changes(&a.q, what_if);
+    }
+    json_decref(doc);
+    return cli_finish(c, ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL));
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * compare-lenses
+ */
 
 static const char *const all_lenses[] = {
     "recency", "consensus", "vote_consensus", "authority", "trust_authority", "skeptic", "layered",
@@ -492,40 +660,79 @@ static const char *const all_lenses[] = {
 
 #define N_LENSES (sizeof(all_lenses) / sizeof(all_lenses[0]))
 
-/* One lens's row of the comparison table: LENS WINNER WEIGHT CONFLICT REASON. */
-static bool
-lens_row(cli_table *t, const steme_result *r)
+/* The comparison document (steme__json_compare()), computed by the store. */
+static int
+compare_doc(cli *c, query_args *a, json_t **ret)
 {
-    const steme_answer *ans = steme_result_answer(r, 0);
-    char *w = ans->has_winner ? steme__fmt_value(&ans->alternatives[ans->winner].value) : NULL;
-    char weight[32], conflict[32];
-    steme__fmt_real(ans->has_winner ? ans->alternatives[ans->winner].weight : 0, weight);
-    steme__fmt_real(ans->conflict, conflict);
-    const char *row[] = {steme_result_lens(r), w != NULL ? w : "-", ans->has_winner ? weight : "-",
-                         conflict, ans->reason};
-    bool ok = cli_table_add(t, row);
-    free(w);
-    return ok;
+    steme_result *rs[N_LENSES] = {NULL};
+    steme_db *db = NULL;
+    int status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    for (size_t i = 0; i < N_LENSES && status == CLI_CONTINUE; i++) {
+        steme_errinfo ei = {0};
+        a->q.lens = all_lenses[i];
+        int err = steme_db_query(db, &a->q, &rs[i], &ei);
+        if (err != STEME_OK) {
+            status = cli_error(c, err, &ei, "lens %s", all_lenses[i]);
+            break;
+        }
+        /* Pin every lens to the first one's position: a write in between must not make the
+         * lenses disagree about what they saw. */
+        a->q.as_of = steme_result_position(rs[i]);
+        a->q.as_of_time = 0;
+    }
+    steme_db_close(db);
+    if (status == CLI_CONTINUE &&
+        (*ret = steme__json_compare((const steme_result *const *)rs, N_LENSES)) == NULL)
+        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
+    for (size_t i = 0; i < N_LENSES; i++)
+        steme_result_free(rs[i]);
+    return status;
 }
 
+/* The same through the server: GET /v1/compare. */
 static int
-print_compare(cli *c, const steme_result *const *rs)
+remote_compare(cli *c, const query_args *a, json_t **ret)
 {
-    if (c->json)
-        return cli_json_doc(c, steme__json_compare(rs, N_LENSES)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                                  : CLI_EXIT_FAIL;
+    json_t *params = query_params(&a->q, PARAMS_COMPARE, NULL);
+    if (params == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    cli_path path;
+    cli_path_init(&path, "/v1/compare");
+    params_to_query(params, &path);
+    json_decref(params);
+    int status = cli_remote_get(c, &path, ret, NULL);
+    cli_path_free(&path);
+    return status;
+}
+
+/* The table LENS WINNER WEIGHT CONFLICT REASON of a comparison document. */
+static bool
+print_compare(const json_t *doc)
+{
     cli_table t;
     cli_table_init(&t, 5);
     const char *head[] = {"LENS", "WINNER", "WEIGHT", "CONFLICT", "REASON"};
     bool ok = cli_table_add(&t, head);
-    for (size_t i = 0; ok && i < N_LENSES; i++)
-        ok = lens_row(&t, rs[i]);
+    const json_t *lenses = json_object_get(doc, "lenses");
+    for (size_t i = 0; ok && i < json_array_size(lenses); i++) {
+        const json_t *l = json_array_get(lenses, i);
+        const char *lens = cli_jstr(l, "lens"), *winner = cli_jstr(l, "winner");
+        const char *reason = cli_jstr(l, "reason");
+        char weight[32], conflict[32];
+        steme__fmt_real(cli_jnum(l, "weight"), weight);
+        steme__fmt_real(cli_jnum(l, "conflict"), conflict);
+        const char *row[] = {lens != NULL ? lens : "?", winner != NULL ? winner : "-",
+                             winner != NULL ? weight : "-", conflict, reason != NULL ? reason : ""};
+        ok = cli_table_add(&t, row);
+    }
     if (ok) {
-        printf("position  %" PRIu64 "\n", steme_result_position(rs[N_LENSES - 1]));
+        printf("position  %" PRIu64 "\n", cli_ju64(doc, "position"));
         cli_table_print(&t, stdout);
     }
     cli_table_free(&t);
-    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
+    return ok;
 }
 
 static int
@@ -533,31 +740,54 @@ run_compare(cli *c, int argc, char **argv)
 {
     query_args a;
     int status = parse(c, &cli_cmd_compare_lenses, argc, argv, &a, 2);
-    steme_result *rs[N_LENSES] = {NULL};
-    steme_db *db = NULL;
-
     if (status != CLI_CONTINUE)
         return status;
-    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
+    json_t *doc = NULL;
+    status = cli_remote(c) ? remote_compare(c, &a, &doc) : compare_doc(c, &a, &doc);
+    if (status != CLI_CONTINUE)
         return status;
-    for (size_t i = 0; i < N_LENSES && status == CLI_CONTINUE; i++) {
-        steme_errinfo ei = {0};
-        a.q.lens = all_lenses[i];
-        int err = steme_db_query(db, &a.q, &rs[i], &ei);
-        if (err != STEME_OK) {
-            status = cli_error(c, err, &ei, "lens %s", all_lenses[i]);
-            break;
-        }
-        /* Pin every lens to the first one's position: a write in between must not make the
-         * lenses disagree about what they saw. */
-        a.q.as_of = steme_result_position(rs[i]);
-        a.q.as_of_time = 0;
-    }
+    if (c->json)
+        return cli_finish(c, cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL);
+    bool ok = print_compare(doc);
+    json_decref(doc);
+    return cli_finish(c, ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * verify-receipt
+ */
+
+/* The check document (steme__json_receipt_check()), computed by the store. */
+static int
+verify_doc(cli *c, const query_args *a, json_t **ret)
+{
+    steme_errinfo ei = {0};
+    steme_db *db = NULL;
+    uint8_t again[32];
+    bool match = false;
+    int status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    int err = steme_db_verify_receipt(db, &a->q, a->q.as_of, a->receipt, &match, again, &ei);
     steme_db_close(db);
-    if (status == CLI_CONTINUE)
-        status = cli_finish(c, print_compare(c, (const steme_result *const *)rs));
-    for (size_t i = 0; i < N_LENSES; i++)
-        steme_result_free(rs[i]);
+    if (err != STEME_OK)
+        return cli_error(c, err, &ei, NULL);
+    *ret = steme__json_receipt_check(match, again, a->q.as_of);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The same through the server: POST /v1/receipts/verify. */
+static int
+remote_verify(cli *c, const query_args *a, json_t **ret)
+{
+    json_t *params = query_params(&a->q, PARAMS_VERIFY, a->receipt);
+    if (params == NULL)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    cli_path path;
+    cli_path_init(&path, "/v1/receipts/verify");
+    int status = cli_remote_post(c, &path, params, ret);
+    cli_path_free(&path);
+    json_decref(params);
     return status;
 }
 
@@ -566,29 +796,23 @@ run_verify(cli *c, int argc, char **argv)
 {
     query_args a;
     int status = parse(c, &cli_cmd_verify_receipt, argc, argv, &a, 2);
-    steme_errinfo ei = {0};
-    steme_db *db = NULL;
-    uint8_t again[32];
-    bool match = false;
-    char hex[65];
-
     if (status != CLI_CONTINUE)
         return status;
     if (!a.has_receipt)
         return cli_usage(c, "missing --receipt HEX");
     if (a.q.as_of == 0)
         return cli_usage(c, "missing --as-of SEQ (the position the receipt names)");
-    if ((status = cli_db_open(c, true, &db)) != CLI_CONTINUE)
+    json_t *doc = NULL;
+    status = cli_remote(c) ? remote_verify(c, &a, &doc) : verify_doc(c, &a, &doc);
+    if (status != CLI_CONTINUE)
         return status;
-    int err = steme_db_verify_receipt(db, &a.q, a.q.as_of, a.receipt, &match, again, &ei);
-    steme_db_close(db);
-    if (err != STEME_OK)
-        return cli_error(c, err, &ei, NULL);
+    bool match = json_is_true(json_object_get(doc, "match"));
     if (c->json) {
-        cli_json_doc(c, steme__json_receipt_check(match, again, a.q.as_of));
+        cli_json_doc(c, doc);
     } else {
-        hex32(again, hex);
-        printf("%s\nreceipt  %s\n", match ? "match" : "mismatch", hex);
+        const char *receipt = cli_jstr(doc, "receipt");
+        printf("%s\nreceipt  %s\n", match ? "match" : "mismatch", receipt != NULL ? receipt : "");
+        json_decref(doc);
     }
     return cli_finish(c, match ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }

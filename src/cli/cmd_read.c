@@ -5,7 +5,9 @@
  *
  * Every read opens the store read-only and runs on one snapshot, so a listing is consistent
  * even while other processes write. Listings stream: a table row or a JSON line is printed
- * per record as the index is walked, and nothing is held in memory.
+ * per record as the index is walked, and nothing is held in memory. In remote mode the
+ * records come from the server (GET /v1/records, /v1/log, /v1/list) a page at a time, and
+ * are printed by the same printers.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "cli.h"
 #include "output.h"
 #include "record_json.h"
+#include "remote.h"
 #include "view.h"
 
 static int run_get(cli *c, int argc, char **argv);
@@ -213,6 +216,70 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
  * get
  */
 
+/* The entry name (an id or a seq) as of a->list.as_of, read from the store: *ret, or NULL when
+ * there is none. */
+static int
+read_entry(cli *c, const read_args *a, const char *name, json_t **ret)
+{
+    steme_id id;
+    uint64_t seq = 0;
+    bool by_id = strlen(name) == 2 * STEME_ID_SIZE && cli_parse_id(name, &id);
+    if (!by_id && !cli_parse_u64(name, &seq))
+        return cli_usage(c, "'%s' is neither an id (64 hex digits) nor a log position", name);
+    steme_db *db = NULL;
+    int status = cli_db_open(c, true, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_entry *e = NULL;
+    int err;
+    if (a->has_as_of && a->list.as_of == 0)
+        err = STEME_ENOTFOUND; /* the API's 0 means "latest"; here it means "before seq 1" */
+    else if (by_id)
+        err = steme_db_get(db, &id, a->list.as_of, &e);
+    else
+        err = steme_db_get_seq(db, seq, &e);
+    if (err == STEME_OK && a->has_as_of && e->seq > a->list.as_of) {
+        steme_entry_free(e);
+        e = NULL;
+        err = STEME_ENOTFOUND;
+    }
+    steme_stage stage = 0;
+    if (err == STEME_OK && e->record.kind == STEME_RECORD_ASSERTION) {
+        err = steme__json_stage_at(db, &e->id, a->list.as_of, &stage);
+        if (err == STEME_ENOTFOUND) /* no derived state for it (yet): show no stage */
+            err = STEME_OK;
+        if (err != STEME_OK) {
+            steme_entry_free(e);
+            steme_db_close(db);
+            return cli_error(c, err, NULL, "reading the stage of %s", name);
+        }
+    }
+    steme_db_close(db);
+    *ret = NULL;
+    if (err == STEME_ENOTFOUND)
+        return CLI_CONTINUE;
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading %s", name);
+    *ret = steme__json_entry(e, stage);
+    steme_entry_free(e);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The same through the server. */
+static int
+remote_get(cli *c, const read_args *a, const char *name, json_t **ret)
+{
+    cli_path path;
+    cli_path_init(&path, "/v1/records");
+    cli_path_seg(&path, name);
+    if (a->has_as_of)
+        cli_path_arg_u64(&path, "as_of", a->list.as_of);
+    bool missing;
+    int status = cli_remote_get(c, &path, ret, &missing);
+    cli_path_free(&path);
+    return status;
+}
+
 static int
 run_get(cli *c, int argc, char **argv)
 {
@@ -236,51 +303,22 @@ run_get(cli *c, int argc, char **argv)
     if (by_id ? !cli_parse_id(name, &id) : !cli_parse_u64(name, &seq) || seq == 0)
         return cli_usage(c, "'%s' is neither an id (64 hex digits) nor a log position", name);
 
-    steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    json_t *doc = NULL;
+    status = cli_remote(c) ? remote_get(c, &a, name, &doc) : read_entry(c, &a, name, &doc);
     if (status != CLI_CONTINUE)
         return status;
-    steme_entry *e = NULL;
-    int err;
-    if (a.has_as_of && a.list.as_of == 0)
-        err = STEME_ENOTFOUND; /* the API's 0 means "latest"; here it means "before seq 1" */
-    else if (by_id)
-        err = steme_db_get(db, &id, a.list.as_of, &e);
-    else
-        err = steme_db_get_seq(db, seq, &e);
-    if (err == STEME_OK && a.has_as_of && e->seq > a.list.as_of) {
-        steme_entry_free(e);
-        e = NULL;
-        err = STEME_ENOTFOUND;
-    }
-    steme_stage stage = 0;
-    if (err == STEME_OK && e->record.kind == STEME_RECORD_ASSERTION) {
-        err = steme__json_stage_at(db, &e->id, a.list.as_of, &stage);
-        if (err == STEME_ENOTFOUND) /* no derived state for it (yet): show no stage */
-            err = STEME_OK;
-        if (err != STEME_OK) {
-            steme_entry_free(e);
-            steme_db_close(db);
-            return cli_error(c, err, NULL, "reading the stage of %s", name);
-        }
-    }
-    steme_db_close(db);
-    if (err == STEME_ENOTFOUND) {
+    if (doc == NULL) {
         char when[48] = "";
         if (a.has_as_of)
             snprintf(when, sizeof(when), " as of seq %" PRIu64, a.list.as_of);
         return cli_fail(c, "not_found", "no record %s %s%s", by_id ? "with id" : "at seq", name,
                         when);
     }
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading %s", name);
-
     if (c->json)
-        status = cli_json_doc(c, steme__json_entry(e, stage));
-    else if (!cli_view_entry(stdout, e, stage))
-        status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-    steme_entry_free(e);
-    return status == CLI_EXIT_FAIL ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    bool ok = cli_view_entry(stdout, doc);
+    json_decref(doc);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -345,9 +383,111 @@ digits(uint64_t v)
     return n;
 }
 
+/* The line after a listing's rows (text mode only). */
+static int
+list_end(cli *c, const lister *l)
+{
+    if (l->status != CLI_EXIT_OK || c->json || c->quiet)
+        return l->status;
+    if (l->count == 0)
+        printf("no records\n");
+    else if (l->more)
+        printf("(%" PRIu64 " shown; more follow: add --after %" PRIu64 ")\n", l->count, l->last);
+    return CLI_EXIT_OK;
+}
+
+/* One entry of a page of the server's listing. */
+static int
+on_remote_entry(cli *c, const json_t *item, void *ctx)
+{
+    lister *l = ctx;
+    if (c->json) {
+        if (cli_json_line(c, json_incref((json_t *)item)) != CLI_CONTINUE)
+            return CLI_EXIT_FAIL;
+    } else {
+        cli_json_entry je;
+        if (!cli_entry_from_json(item, &je))
+            return cli_fail(c, "invalid", "the server listed something that is not a record");
+        if (l->count == 0)
+            cli_view_row_header(stdout, l->seq_width);
+        cli_view_row(stdout, &je.e, l->seq_width, je.stage);
+        l->last = je.e.seq;
+    }
+    l->count++;
+    return CLI_CONTINUE;
+}
+
+static const char *
+hex_id(const steme_id *id, char out[2 * STEME_ID_SIZE + 1])
+{
+    steme_hex(id->b, sizeof(id->b), out);
+    return out;
+}
+
+/* The same listing through the server: GET /v1/log or /v1/list, page by page. */
+static int
+remote_list(cli *c, const read_args *a)
+{
+    lister l = {.c = c, .limit = a->limit, .status = CLI_EXIT_OK, .seq_width = 3};
+    const steme_list_options *o = &a->list;
+    char hex[2 * STEME_ID_SIZE + 1];
+    cli_path path;
+    cli_path_init(&path, o->index == STEME_INDEX_LOG ? "/v1/log" : "/v1/list");
+    switch (o->index) {
+    case STEME_INDEX_LOG:
+        break;
+    case STEME_INDEX_SUBJECT:
+    case STEME_INDEX_SUBJECT_PREDICATE:
+        /* The strings are the command line's (steme_str_c()): NUL-terminated. */
+        cli_path_arg(&path, "subject", o->subject.ptr);
+        if (o->index == STEME_INDEX_SUBJECT_PREDICATE)
+            cli_path_arg(&path, "predicate", o->predicate.ptr);
+        break;
+    case STEME_INDEX_SOURCE:
+        cli_path_arg(&path, "source", o->source.ptr);
+        break;
+    case STEME_INDEX_AGENT:
+        steme_hex(o->agent.b, sizeof(o->agent.b), hex);
+        cli_path_arg(&path, "agent", hex);
+        break;
+    case STEME_INDEX_DERIVED_FROM:
+        cli_path_arg(&path, "derived_from", hex_id(&o->ref, hex));
+        break;
+    case STEME_INDEX_SUPERSEDES:
+        cli_path_arg(&path, "supersedes", hex_id(&o->ref, hex));
+        break;
+    case STEME_INDEX_TARGET:
+        cli_path_arg(&path, "target", hex_id(&o->ref, hex));
+        break;
+    }
+    if (a->has_as_of)
+        cli_path_arg_u64(&path, "as_of", o->as_of);
+    /* The SEQ column is as wide as the last position, as in embedded mode. */
+    json_t *stats = NULL;
+    cli_path stats_path;
+    cli_path_init(&stats_path, "/v1/stats");
+    int status = c->json ? CLI_CONTINUE : cli_remote_get(c, &stats_path, &stats, NULL);
+    cli_path_free(&stats_path);
+    if (status != CLI_CONTINUE) {
+        cli_path_free(&path);
+        return status;
+    }
+    if (digits(cli_ju64(stats, "last_seq")) > l.seq_width)
+        l.seq_width = digits(cli_ju64(stats, "last_seq"));
+    json_decref(stats);
+    status =
+        cli_remote_pages(c, &path, o->after, "entries", a->limit, on_remote_entry, &l, &l.more);
+    cli_path_free(&path);
+    if (status != CLI_CONTINUE)
+        return status;
+    return list_end(c, &l);
+}
+
 static int
 list_records(cli *c, const read_args *a)
 {
+    if (cli_remote(c))
+        return remote_list(c, a);
     steme_db *db = NULL;
     int status = cli_db_open(c, true, &db);
     if (status != CLI_CONTINUE)
@@ -371,13 +511,7 @@ list_records(cli *c, const read_args *a)
     steme_db_close(db);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "listing records");
-    if (l.status != CLI_EXIT_OK || c->json || c->quiet)
-        return l.status;
-    if (l.count == 0)
-        printf("no records\n");
-    else if (l.more)
-        printf("(%" PRIu64 " shown; more follow: add --after %" PRIu64 ")\n", l.count, l.last);
-    return CLI_EXIT_OK;
+    return list_end(c, &l);
 }
 
 static int

@@ -6,15 +6,18 @@
  * Registering, retracting and reinstating are admin events; a retraction or reinstatement
  * cascades through everything derived from the source's claims, and the command prints the
  * report the store kept for that event (per depth), so that what was done can be read back
- * with the same numbers `impact` predicted.
+ * with the same numbers `impact` predicted. In remote mode the events are posted to
+ * /v1/sources and the reads come from GET /v1/sources; the same printers print both.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
 #include "signing.h"
 #include "view.h"
 
@@ -211,20 +214,22 @@ parse(cli *c, int argc, char **argv, const struct option *opts, source_args *a, 
  * The JSON and table forms of a source
  */
 
-/* The rows of a source; prefix ("" or "source.") keeps them apart from an event's own rows
- * (status!), as the JSON form nests them. */
+/* The rows of a source document (steme__json_source()); prefix ("" or "source.") keeps them
+ * apart from an event's own rows (status!), as the JSON form nests them. */
 static bool
-source_rows(cli_table *t, const char *prefix, const steme_source_info *s)
+source_rows(cli_table *t, const char *prefix, const json_t *src)
 {
     char weight[16], key[32];
-    steme__fmt_ppm(s->weight, weight);
+    /* The weight is kept in parts per million; the JSON form divides it. */
+    steme__fmt_ppm((uint32_t)llround(cli_jnum(src, "weight") * STEME_CONFIDENCE_ONE), weight);
     static const char *const names[] = {"tier", "weight", "status", "assertions", "reliability"};
     char values[5][32];
-    snprintf(values[0], sizeof(values[0]), "%s", steme__fmt_tier(s->tier));
+    const char *tier = cli_jstr(src, "tier"), *status = cli_jstr(src, "status");
+    snprintf(values[0], sizeof(values[0]), "%s", tier != NULL ? tier : "?");
     snprintf(values[1], sizeof(values[1]), "%s", weight);
-    snprintf(values[2], sizeof(values[2]), "%s", steme__fmt_source_status(s->status));
-    snprintf(values[3], sizeof(values[3]), "%" PRIu64, s->assertions);
-    snprintf(values[4], sizeof(values[4]), "%.3f", s->reliability);
+    snprintf(values[2], sizeof(values[2]), "%s", status != NULL ? status : "?");
+    snprintf(values[3], sizeof(values[3]), "%" PRIu64, cli_ju64(src, "assertions"));
+    snprintf(values[4], sizeof(values[4]), "%.3f", cli_jnum(src, "reliability"));
     for (size_t i = 0; i < 5; i++) {
         snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
         if (!cli_table_kv(t, key, "%s", values[i]))
@@ -233,9 +238,33 @@ source_rows(cli_table *t, const char *prefix, const steme_source_info *s)
     return true;
 }
 
+/* A source id as a path segment of route (/v1/sources/ID[/what]). */
+static void
+source_path(cli_path *p, const char *id, const char *what)
+{
+    cli_path_init(p, "/v1/sources");
+    cli_path_seg(p, id);
+    if (what != NULL)
+        cli_path_seg(p, what);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * add
  */
+
+/* What a registration left (embedded mode): {"source": the source now}. */
+static int
+registered(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
+{
+    (void)r;
+    const char *id = ctx;
+    steme_source_info info;
+    int err = steme_db_source(db, steme_str_c(id), &info);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "reading source %s", id);
+    *ret = steme__json_registered(&info);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
 
 static int
 run_add(cli *c, int argc, char **argv)
@@ -270,27 +299,27 @@ run_add(cli *c, int argc, char **argv)
     rec.event.weight = a.weight;
 
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status != CLI_CONTINUE)
         goto out_free_key;
-    steme_ingest_result r;
-    status = cli_sign_store(c, db, &rec, kp, &r);
+    cli_path route;
+    cli_path_init(&route, "/v1/sources");
+    json_t *doc = NULL;
+    status = cli_store(c, db, &route, &rec, kp, registered, (void *)id, &doc);
+    cli_path_free(&route);
     if (status != CLI_CONTINUE)
         goto out_close_db;
-    steme_source_info info;
-    int err = steme_db_source(db, steme_str_c(id), &info);
-    if (err != STEME_OK) {
-        status = cli_error(c, err, NULL, "reading source %s", id);
-        goto out_close_db;
-    }
+    const json_t *src = json_object_get(doc, "source");
+    const char *src_id = cli_jstr(src, "id");
     cli_table t;
     cli_table_init(&t, 2);
-    if (!cli_table_kv(&t, "source", "%s", id) || !source_rows(&t, "source.", &info)) {
-        cli_table_free(&t);
+    if (cli_table_kv(&t, "source", "%s", src_id != NULL ? src_id : id) &&
+        source_rows(&t, "source.", src)) {
+        status = cli_print_stored(c, doc, &t);
+    } else {
+        json_decref(doc);
         status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-        goto out_close_db;
     }
-    status = cli_print_stored(c, &r, steme__json_registered(&info), &t);
     cli_table_free(&t);
 out_close_db:
     steme_db_close(db);
@@ -304,36 +333,52 @@ out_free_key:
  */
 
 typedef struct source_lister {
-    cli *c;
     cli_table t;
     uint64_t count;
     uint64_t unregistered;
     int status;
 } source_lister;
 
+/* One source document: a JSON line, or a row. */
+static int
+list_one(cli *c, const json_t *src, void *ctx)
+{
+    source_lister *l = ctx;
+    const char *id = cli_jstr(src, "id"), *tier = cli_jstr(src, "tier");
+    const char *status = cli_jstr(src, "status");
+    l->count++;
+    if (status != NULL && strcmp(status, "unregistered") == 0)
+        l->unregistered++;
+    if (c->json)
+        return cli_json_line(c, json_incref((json_t *)src)) == CLI_CONTINUE ? CLI_CONTINUE
+                                                                            : CLI_EXIT_FAIL;
+    char weight[16], assertions[24], reliability[16];
+    steme__fmt_ppm((uint32_t)llround(cli_jnum(src, "weight") * STEME_CONFIDENCE_ONE), weight);
+    snprintf(assertions, sizeof(assertions), "%" PRIu64, cli_ju64(src, "assertions"));
+    snprintf(reliability, sizeof(reliability), "%.3f", cli_jnum(src, "reliability"));
+    const char *row[] = {id != NULL ? id : "",
+                         tier != NULL ? tier : "?",
+                         weight,
+                         status != NULL ? status : "?",
+                         assertions,
+                         reliability};
+    return cli_table_add(&l->t, row) ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+typedef struct source_walk {
+    cli *c;
+    source_lister *l;
+} source_walk;
+
 static int
 on_source(const steme_source_info *s, void *ctx)
 {
-    source_lister *l = ctx;
-    l->count++;
-    if (s->status == STEME_SOURCE_UNREGISTERED)
-        l->unregistered++;
-    if (l->c->json) {
-        if (cli_json_line(l->c, steme__json_source(s)) != CLI_CONTINUE) {
-            l->status = CLI_EXIT_FAIL;
-            return 1;
-        }
-        return 0;
-    }
-    char weight[16], assertions[24], reliability[16];
-    steme__fmt_ppm(s->weight, weight);
-    snprintf(assertions, sizeof(assertions), "%" PRIu64, s->assertions);
-    snprintf(reliability, sizeof(reliability), "%.3f", s->reliability);
-    const char *row[] = {s->id,      steme__fmt_tier(s->tier),
-                         weight,     steme__fmt_source_status(s->status),
-                         assertions, reliability};
-    if (!cli_table_add(&l->t, row)) {
-        l->status = cli_error(l->c, STEME_ENOMEM, NULL, NULL);
+    source_walk *w = ctx;
+    json_t *j = steme__json_source(s);
+    int status = j != NULL ? list_one(w->c, j, w->l) : cli_error(w->c, STEME_ENOMEM, NULL, NULL);
+    json_decref(j);
+    if (status != CLI_CONTINUE) {
+        w->l->status = status;
         return 1;
     }
     return 0;
@@ -347,19 +392,27 @@ run_list(cli *c, int argc, char **argv)
     if (status != CLI_CONTINUE)
         return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    status = cli_store_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
-    source_lister l = {.c = c, .status = CLI_EXIT_OK};
+    source_lister l = {.status = CLI_CONTINUE};
     cli_table_init(&l.t, 6);
     const char *header[] = {"ID", "TIER", "WEIGHT", "STATUS", "ASSERTIONS", "RELIABILITY"};
     if (!c->json && !cli_table_add(&l.t, header))
         l.status = cli_error(c, STEME_ENOMEM, NULL, NULL);
-    int err = l.status == CLI_EXIT_OK ? steme_db_sources(db, on_source, &l) : STEME_OK;
+    if (l.status == CLI_CONTINUE && db == NULL) {
+        cli_path path;
+        cli_path_init(&path, "/v1/sources");
+        l.status = cli_remote_pages(c, &path, 0, "sources", 0, list_one, &l, NULL);
+        cli_path_free(&path);
+    } else if (l.status == CLI_CONTINUE) {
+        source_walk w = {.c = c, .l = &l};
+        int err = steme_db_sources(db, on_source, &w);
+        if (err != STEME_OK)
+            l.status = cli_error(c, err, NULL, "listing sources");
+    }
     steme_db_close(db);
-    if (err != STEME_OK)
-        l.status = cli_error(c, err, NULL, "listing sources");
-    if (l.status == CLI_EXIT_OK && !c->json) {
+    if (l.status == CLI_CONTINUE && !c->json) {
         if (l.count == 0) {
             printf("no sources\n");
         } else {
@@ -371,23 +424,19 @@ run_list(cli *c, int argc, char **argv)
         }
     }
     cli_table_free(&l.t);
-    return l.status;
+    return l.status == CLI_CONTINUE ? CLI_EXIT_OK : l.status;
 }
 
 /* ---------------------------------------------------------------------------------------------
  * show
  */
 
+/* Source id's document, read from the store; *ret NULL when there is no such source. */
 static int
-run_show(cli *c, int argc, char **argv)
+source_doc(cli *c, const char *id, json_t **ret)
 {
-    source_args a;
-    const char *id = NULL;
-    int status = parse(c, argc, argv, NULL, &a, &id);
-    if (status != CLI_CONTINUE)
-        return status;
     steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
+    int status = cli_db_open(c, true, &db);
     if (status != CLI_CONTINUE)
         return status;
     steme_source_info info;
@@ -398,42 +447,60 @@ run_show(cli *c, int argc, char **argv)
     if (err == STEME_OK && info.status_seq != 0)
         err = steme_db_get_seq(db, info.status_seq, &set);
     steme_db_close(db);
-    if (err == STEME_ENOTFOUND && reg == NULL) {
-        status = cli_fail(c, "not_found", "no source %s (neither registered nor cited)", id);
-        goto out_free;
-    }
-    if (err != STEME_OK) {
+    *ret = NULL;
+    if (err == STEME_OK && (*ret = steme__json_source_detail(&info, reg, set)) == NULL)
+        err = STEME_ENOMEM;
+    if (err == STEME_ENOTFOUND && reg == NULL)
+        status = CLI_CONTINUE;
+    else if (err != STEME_OK)
         status = cli_error(c, err, NULL, "reading source %s", id);
-        goto out_free;
-    }
-    if (c->json) {
-        status = cli_json_doc(c, steme__json_source_detail(&info, reg, set)) == CLI_CONTINUE
-                     ? CLI_EXIT_OK
-                     : CLI_EXIT_FAIL;
-        goto out_free;
-    }
-    steme_str none = {0};
-    steme_str title = reg != NULL ? reg->record.event.title : none;
-    steme_str url = reg != NULL ? reg->record.event.url : none;
-    steme_str reason = set != NULL ? set->record.event.reason : none;
-    cli_table t;
-    cli_table_init(&t, 2);
-    bool ok =
-        cli_table_kv(&t, "id", "%s", info.id) && source_rows(&t, "", &info) &&
-        (title.len == 0 || cli_table_kv(&t, "title", "%.*s", (int)title.len, title.ptr)) &&
-        (url.len == 0 || cli_table_kv(&t, "url", "%.*s", (int)url.len, url.ptr)) &&
-        (info.registered_seq == 0 ||
-         cli_table_kv(&t, "registered_seq", "%" PRIu64, info.registered_seq)) &&
-        (info.status_seq == 0 || cli_table_kv(&t, "status_seq", "%" PRIu64, info.status_seq)) &&
-        (reason.len == 0 || cli_table_kv(&t, "reason", "%.*s", (int)reason.len, reason.ptr));
-    if (ok)
-        cli_table_print(&t, stdout);
-    cli_table_free(&t);
-    status = ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
-out_free:
     steme_entry_free(reg);
     steme_entry_free(set);
     return status;
+}
+
+static int
+run_show(cli *c, int argc, char **argv)
+{
+    source_args a;
+    const char *id = NULL;
+    int status = parse(c, argc, argv, NULL, &a, &id);
+    if (status != CLI_CONTINUE)
+        return status;
+    json_t *doc = NULL;
+    if (cli_remote(c)) {
+        cli_path path;
+        source_path(&path, id, NULL);
+        bool missing;
+        status = cli_remote_get(c, &path, &doc, &missing);
+        cli_path_free(&path);
+    } else {
+        status = source_doc(c, id, &doc);
+    }
+    if (status != CLI_CONTINUE)
+        return status;
+    if (doc == NULL)
+        return cli_fail(c, "not_found", "no source %s (neither registered nor cited)", id);
+    if (c->json)
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    const char *src_id = cli_jstr(doc, "id"), *title = cli_jstr(doc, "title");
+    const char *url = cli_jstr(doc, "url"), *reason = cli_jstr(doc, "reason");
+    uint64_t registered_seq = cli_ju64(doc, "registered_seq");
+    uint64_t status_seq = cli_ju64(doc, "status_seq");
+    cli_table t;
+    cli_table_init(&t, 2);
+    bool ok =
+        cli_table_kv(&t, "id", "%s", src_id != NULL ? src_id : id) && source_rows(&t, "", doc) &&
+        (title == NULL || cli_table_kv(&t, "title", "%s", title)) &&
+        (url == NULL || cli_table_kv(&t, "url", "%s", url)) &&
+        (registered_seq == 0 || cli_table_kv(&t, "registered_seq", "%" PRIu64, registered_seq)) &&
+        (status_seq == 0 || cli_table_kv(&t, "status_seq", "%" PRIu64, status_seq)) &&
+        (reason == NULL || cli_table_kv(&t, "reason", "%s", reason));
+    if (ok)
+        cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    json_decref(doc);
+    return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -463,12 +530,16 @@ change_status(cli *c, int argc, char **argv, steme_event_type type)
     rec.event.reason = steme_str_c(a.reason);
 
     steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    status = cli_store_open(c, false, &db);
     if (status == CLI_CONTINUE) {
-        steme_ingest_result r;
-        status = cli_sign_store(c, db, &rec, kp, &r);
+        cli_path route;
+        source_path(&route, id, type == STEME_EVENT_SOURCE_RETRACT ? "retract" : "reinstate");
+        cli_cascade cc = {.what = "source", .name = id};
+        json_t *doc = NULL;
+        status = cli_store(c, db, &route, &rec, kp, cli_cascade_effect, &cc, &doc);
+        cli_path_free(&route);
         if (status == CLI_CONTINUE)
-            status = cli_print_cascade(c, db, &r, "source", id);
+            status = cli_print_cascade(c, doc, "source");
         steme_db_close(db);
     }
     steme_keypair_free(kp);
@@ -492,6 +563,65 @@ run_reinstate(cli *c, int argc, char **argv)
  */
 
 static int
+no_source(cli *c, const char *id)
+{
+    return cli_fail(c, "not_found", "no source %s (neither registered nor cited)", id);
+}
+
+static int
+already_retracted(cli *c, const char *id)
+{
+    return cli_fail(c, "invalid", "source %s is already retracted", id);
+}
+
+/* What retracting id would touch, computed by the store: {"source", "total", "per_depth"}. */
+static int
+impact_doc(cli *c, const char *id, json_t **ret)
+{
+    /* The dry run is a write transaction that is thrown away: the store must be writable. */
+    steme_db *db = NULL;
+    int status = cli_db_open(c, false, &db);
+    if (status != CLI_CONTINUE)
+        return status;
+    steme_cascade_report rep;
+    int err = steme_db_impact(db, steme_str_c(id), &rep);
+    steme_db_close(db);
+    if (err == STEME_ENOTFOUND)
+        return no_source(c, id);
+    if (err == STEME_EINVAL)
+        return already_retracted(c, id);
+    if (err != STEME_OK)
+        return cli_error(c, err, NULL, "computing the impact of retracting %s", id);
+    *ret = steme__json_impact(id, &rep);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+/* The same through the server: GET /v1/sources/ID/impact (409 when already retracted). */
+static int
+remote_impact(cli *c, const char *id, json_t **ret)
+{
+    cli_path path;
+    source_path(&path, id, "impact");
+    cli_http_reply reply;
+    int status = cli_remote_call(c, "GET", &path, NULL, &reply);
+    cli_path_free(&path);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (reply.status == 200 && reply.json != NULL) {
+        *ret = reply.json;
+        reply.json = NULL;
+    } else if (reply.status == 404) {
+        status = no_source(c, id);
+    } else if (reply.status == 409) {
+        status = already_retracted(c, id);
+    } else {
+        status = cli_remote_fail(c, &reply);
+    }
+    cli_http_reply_free(&reply);
+    return status;
+}
+
+static int
 run_impact(cli *c, int argc, char **argv)
 {
     int first;
@@ -501,34 +631,24 @@ run_impact(cli *c, int argc, char **argv)
     if (argc - first != 1)
         return cli_usage(c, argc == first ? "missing the SOURCE" : "expected one SOURCE");
     const char *id = argv[first];
-
-    /* The dry run is a write transaction that is thrown away: the store must be writable. */
-    steme_db *db = NULL;
-    status = cli_db_open(c, false, &db);
+    json_t *doc = NULL;
+    status = cli_remote(c) ? remote_impact(c, id, &doc) : impact_doc(c, id, &doc);
     if (status != CLI_CONTINUE)
         return status;
-    steme_cascade_report rep;
-    int err = steme_db_impact(db, steme_str_c(id), &rep);
-    steme_db_close(db);
-    if (err == STEME_ENOTFOUND)
-        return cli_fail(c, "not_found", "no source %s (neither registered nor cited)", id);
-    if (err == STEME_EINVAL)
-        return cli_fail(c, "invalid", "source %s is already retracted", id);
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "computing the impact of retracting %s", id);
-
     if (c->json)
-        return cli_json_doc(c, steme__json_impact(id, &rep)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                             : CLI_EXIT_FAIL;
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     if (c->quiet) {
-        printf("%" PRIu64 "\n", rep.total);
+        printf("%" PRIu64 "\n", cli_ju64(doc, "total"));
+        json_decref(doc);
         return CLI_EXIT_OK;
     }
+    const char *src = cli_jstr(doc, "source");
     cli_table t;
     cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "source", "%s", id) && cli_report_rows(&t, &rep);
+    bool ok = cli_table_kv(&t, "source", "%s", src != NULL ? src : id) && cli_report_rows(&t, doc);
     if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    json_decref(doc);
     return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "remote.h"
+#include "view.h"
 
 static int run_stats(cli *c, int argc, char **argv);
 
@@ -55,35 +57,47 @@ run_stats(cli *c, int argc, char **argv)
     if (first != argc)
         return cli_usage(c, "unexpected argument '%s'", argv[first]);
 
-    steme_db *db = NULL;
-    status = cli_db_open(c, true, &db);
-    if (status != CLI_CONTINUE)
-        return status;
-    steme_stats st;
-    int err = steme_db_stats(db, &st);
-    steme_db_close(db);
-    if (err != STEME_OK)
-        return cli_error(c, err, NULL, "reading the statistics of %s", c->db_dir);
-
+    json_t *doc = NULL;
+    if (cli_remote(c)) {
+        /* The server names its store by its data directory. */
+        cli_path path;
+        cli_path_init(&path, "/v1/stats");
+        status = cli_remote_get(c, &path, &doc, NULL);
+        cli_path_free(&path);
+        if (status != CLI_CONTINUE)
+            return status;
+    } else {
+        steme_db *db = NULL;
+        status = cli_db_open(c, true, &db);
+        if (status != CLI_CONTINUE)
+            return status;
+        steme_stats st;
+        int err = steme_db_stats(db, &st);
+        steme_db_close(db);
+        if (err != STEME_OK)
+            return cli_error(c, err, NULL, "reading the statistics of %s", c->db_dir);
+        if ((doc = steme__json_stats(c->db_dir, &st)) == NULL)
+            return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    }
     if (c->json)
-        return cli_json_doc(c, steme__json_stats(c->db_dir, &st)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                                  : CLI_EXIT_FAIL;
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 
     char map[48], disk[48];
-    fmt_size(st.map_size, map);
-    fmt_size(st.disk_bytes, disk);
+    fmt_size(cli_ju64(doc, "map_size"), map);
+    fmt_size(cli_ju64(doc, "disk_bytes"), disk);
+    const char *db_name = cli_jstr(doc, "db");
     cli_table t;
     cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "db", "%s", c->db_dir) &&
-              cli_table_kv(&t, "format_version", "%" PRIu32, st.format_version) &&
-              cli_table_kv(&t, "last_seq", "%" PRIu64, st.last_seq) &&
-              cli_table_kv(&t, "records", "%" PRIu64, st.records) &&
-              cli_table_kv(&t, "assertions", "%" PRIu64, st.assertions) &&
-              cli_table_kv(&t, "votes", "%" PRIu64, st.votes) &&
-              cli_table_kv(&t, "events", "%" PRIu64, st.events) &&
-              cli_table_kv(&t, "map_size", "%s", map) && cli_table_kv(&t, "disk_bytes", "%s", disk);
+    bool ok = cli_table_kv(&t, "db", "%s", db_name != NULL ? db_name : "");
+    static const char *const counts[] = {"format_version", "last_seq", "records",
+                                         "assertions",     "votes",    "events"};
+    for (size_t i = 0; ok && i < sizeof(counts) / sizeof(counts[0]); i++)
+        ok = cli_table_kv(&t, counts[i], "%" PRIu64, cli_ju64(doc, counts[i]));
+    ok =
+        ok && cli_table_kv(&t, "map_size", "%s", map) && cli_table_kv(&t, "disk_bytes", "%s", disk);
     if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    json_decref(doc);
     return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }

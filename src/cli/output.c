@@ -110,6 +110,17 @@ cli_fail_extra(cli *c, const char *code, json_t *extra, const char *fmt, ...)
 }
 
 int
+cli_fail_field(cli *c, const char *code, const char *field, json_t *extra, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return report(c, CLI_EXIT_FAIL, code, field, extra, msg);
+}
+
+int
 cli_usage(cli *c, const char *fmt, ...)
 {
     char msg[1024];

@@ -39,6 +39,11 @@ int cli_fail(cli *c, const char *code, const char *fmt, ...) __attribute__((form
 int cli_fail_extra(cli *c, const char *code, json_t *extra, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Report a failure with the given JSON code and field (may be NULL) and a message: for errors
+ * that arrive already worded, such as a server's (remote.h); extra as for cli_error_extra(). */
+int cli_fail_field(cli *c, const char *code, const char *field, json_t *extra, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Report a usage error ("steme: CMD: MESSAGE" plus a pointer to the help) and return
  * CLI_EXIT_USAGE. */
 int cli_usage(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -62,6 +62,10 @@ cli_admin_key_open(cli *c, const char *given, steme_keypair **ret)
 {
     if (given != NULL)
         return cli_admin_key_load(c, given, ret);
+    const char *env = getenv("STEME_ADMIN_KEY_FILE");
+    if (cli_remote(c) && (env == NULL || env[0] == '\0'))
+        return cli_usage(c, "remote mode has no store directory to find the admin key in: name "
+                            "it with --key or STEME_ADMIN_KEY_FILE");
     char *path = cli_default_admin_key_file(c);
     if (path == NULL)
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
@@ -89,6 +93,24 @@ cli_ref_parse(const char *arg, cli_ref *ret)
     return true;
 }
 
+/* A seq through the server: the id of the record at that position. */
+static int
+remote_seq_id(cli *c, const cli_ref *ref, steme_id *ret)
+{
+    json_t *doc = NULL;
+    int status = cli_remote_entry(c, ref->text, &doc);
+    if (status != CLI_CONTINUE)
+        return status;
+    const char *id = cli_jstr(doc, "id");
+    if (doc == NULL)
+        status = cli_fail(c, "not_found", "no record at seq %" PRIu64, ref->seq);
+    else if (id == NULL || !cli_parse_id(id, ret))
+        status =
+            cli_fail(c, "invalid", "the server answered seq %" PRIu64 " without an id", ref->seq);
+    json_decref(doc);
+    return status;
+}
+
 int
 cli_ref_id(cli *c, steme_db *db, const cli_ref *ref, steme_id *ret)
 {
@@ -96,6 +118,8 @@ cli_ref_id(cli *c, steme_db *db, const cli_ref *ref, steme_id *ret)
         *ret = ref->id;
         return CLI_CONTINUE;
     }
+    if (db == NULL)
+        return remote_seq_id(c, ref, ret);
     steme_entry *e = NULL;
     int err = steme_db_get_seq(db, ref->seq, &e);
     if (err == STEME_ENOTFOUND)
@@ -107,25 +131,59 @@ cli_ref_id(cli *c, steme_db *db, const cli_ref *ref, steme_id *ret)
     return CLI_CONTINUE;
 }
 
+static int
+not_found_ref(cli *c, const cli_ref *ref)
+{
+    return cli_fail(c, "not_found", "no record %s %s", ref->by_id ? "with id" : "at seq",
+                    ref->text);
+}
+
+static int
+not_an_assertion(cli *c, const cli_ref *ref, steme_record_kind k)
+{
+    const char *kind = steme_record_kind_name(k);
+    if (kind == NULL)
+        kind = "record";
+    return cli_fail(c, "not_found", "record %s is %s %s, not an assertion", ref->text,
+                    strchr("aeiou", kind[0]) != NULL ? "an" : "a", kind);
+}
+
 int
 cli_ref_assertion(cli *c, steme_db *db, const cli_ref *ref, steme_entry **ret)
 {
     steme_entry *e = NULL;
     int err = ref->by_id ? steme_db_get(db, &ref->id, 0, &e) : steme_db_get_seq(db, ref->seq, &e);
     if (err == STEME_ENOTFOUND)
-        return cli_fail(c, "not_found", "no record %s %s", ref->by_id ? "with id" : "at seq",
-                        ref->text);
+        return not_found_ref(c, ref);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "reading %s", ref->text);
     if (e->record.kind != STEME_RECORD_ASSERTION) {
-        const char *kind = steme_record_kind_name(e->record.kind);
+        steme_record_kind kind = e->record.kind;
         steme_entry_free(e);
-        if (kind == NULL)
-            kind = "record";
-        return cli_fail(c, "not_found", "record %s is %s %s, not an assertion", ref->text,
-                        strchr("aeiou", kind[0]) != NULL ? "an" : "a", kind);
+        return not_an_assertion(c, ref, kind);
     }
     *ret = e;
+    return CLI_CONTINUE;
+}
+
+int
+cli_ref_assertion_remote(cli *c, const cli_ref *ref, json_t **ret_doc, cli_json_entry *ret)
+{
+    json_t *doc = NULL;
+    int status = cli_remote_entry(c, ref->text, &doc);
+    if (status != CLI_CONTINUE)
+        return status;
+    if (doc == NULL)
+        return not_found_ref(c, ref);
+    if (!cli_entry_from_json(doc, ret))
+        status = cli_fail(c, "invalid", "the server's answer for %s is not a record", ref->text);
+    else if (ret->e.record.kind != STEME_RECORD_ASSERTION)
+        status = not_an_assertion(c, ref, ret->e.record.kind);
+    if (status != CLI_CONTINUE) {
+        json_decref(doc);
+        return status;
+    }
+    *ret_doc = doc;
     return CLI_CONTINUE;
 }
 
@@ -174,48 +232,73 @@ out_free_buf:
 }
 
 int
-cli_print_stored(cli *c, const steme_ingest_result *r, json_t *extra, const cli_table *more)
+cli_store(cli *c, steme_db *db, const cli_path *route, const steme_record *rec,
+          const steme_keypair *kp, cli_effect_fn effect, void *ctx, json_t **ret)
 {
-    char hex[2 * STEME_ID_SIZE + 1];
-    steme_hex(r->id.b, sizeof(r->id.b), hex);
-    const char *status = r->duplicate ? "duplicate" : "new";
+    if (db == NULL)
+        return cli_remote_store(c, route, rec, kp, ret);
+    steme_ingest_result r;
+    int status = cli_sign_store(c, db, rec, kp, &r);
+    json_t *extra = NULL;
+    if (status == CLI_CONTINUE && effect != NULL)
+        status = effect(c, db, &r, ctx, &extra);
+    if (status != CLI_CONTINUE)
+        return status;
+    *ret = steme__json_stored(&r, extra);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+int
+cli_print_stored(cli *c, json_t *doc, const cli_table *more)
+{
     if (c->json)
-        return cli_json_doc(c, steme__json_stored(r, extra)) == CLI_CONTINUE ? CLI_EXIT_OK
-                                                                             : CLI_EXIT_FAIL;
-    json_decref(extra);
+        return cli_json_doc(c, doc) == CLI_CONTINUE ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    const char *id = cli_jstr(doc, "id"), *status = cli_jstr(doc, "status");
+    bool ok;
     if (c->quiet) {
-        printf("%s\n", hex);
-        return CLI_EXIT_OK;
+        printf("%s\n", id != NULL ? id : "");
+        ok = true;
+    } else {
+        cli_table t;
+        cli_table_init(&t, 2);
+        ok = cli_table_kv(&t, "id", "%s", id != NULL ? id : "") &&
+             cli_table_kv(&t, "seq", "%" PRIu64, cli_ju64(doc, "seq")) &&
+             cli_table_kv(&t, "status", "%s", status != NULL ? status : "");
+        for (size_t i = 0; ok && more != NULL && i < more->nrows; i++)
+            ok = cli_table_add(&t, (const char *const *)more->cells + i * more->ncols);
+        if (ok)
+            cli_table_print(&t, stdout);
+        cli_table_free(&t);
     }
-    cli_table t;
-    cli_table_init(&t, 2);
-    bool ok = cli_table_kv(&t, "id", "%s", hex) && cli_table_kv(&t, "seq", "%" PRIu64, r->seq) &&
-              cli_table_kv(&t, "status", "%s", status);
-    for (size_t i = 0; ok && more != NULL && i < more->nrows; i++)
-        ok = cli_table_add(&t, (const char *const *)more->cells + i * more->ncols);
-    if (ok)
-        cli_table_print(&t, stdout);
-    cli_table_free(&t);
+    json_decref(doc);
     return ok ? CLI_EXIT_OK : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
 int
-cli_print_cascade(cli *c, steme_db *db, const steme_ingest_result *r, const char *what,
-                  const char *name)
+cli_cascade_effect(cli *c, steme_db *db, const steme_ingest_result *r, void *ctx, json_t **ret)
 {
+    const cli_cascade *cc = ctx;
     steme_cascade_report rep;
     int err = steme_db_report(db, r->seq, &rep);
     if (err != STEME_OK)
         return cli_error(c, err, NULL, "reading the report of seq %" PRIu64, r->seq);
+    *ret = steme__json_cascade(cc->what, cc->name, &rep);
+    return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
+}
+
+int
+cli_print_cascade(cli *c, json_t *doc, const char *what)
+{
     cli_table t;
     cli_table_init(&t, 2);
-    json_t *extra = steme__json_cascade(what, name, &rep);
-    if (extra == NULL || !cli_table_kv(&t, what, "%s", name) || !cli_report_rows(&t, &rep)) {
-        json_decref(extra);
+    const char *name = cli_jstr(doc, what);
+    if (!cli_table_kv(&t, what, "%s", name != NULL ? name : "") ||
+        !cli_report_rows(&t, json_object_get(doc, "report"))) {
+        json_decref(doc);
         cli_table_free(&t);
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     }
-    int status = cli_print_stored(c, r, extra, &t);
+    int status = cli_print_stored(c, doc, &t);
     cli_table_free(&t);
     return status;
 }

@@ -5,7 +5,8 @@
  * store and the key file are).
  *
  * The tool runs in embedded mode: it opens the store directory itself through libsteme, like
- * the sqlite3 shell. Commands are looked up in one table, so remote mode (--url) and the
+ * the sqlite3 shell; or in remote mode (--url, $STEME_URL), where the same commands speak to a
+ * stemedb server (remote.h, docs/remote.md). Commands are looked up in one table, so the
  * commands of later issues are new cmd_*.c files and new table lines.
  */
 #include <errno.h>
@@ -121,14 +122,15 @@ sub_names(const cli_command *cmd)
 static void
 print_overview(FILE *f)
 {
-    fputs("Usage: steme [--db DIR] [--json] [--quiet] COMMAND [ARGS...]\n"
+    fputs("Usage: steme [--db DIR | --url URL] [--json] [--quiet] COMMAND [ARGS...]\n"
           "       steme help [COMMAND [SUBCOMMAND]]\n"
           "       steme --version\n"
           "\n"
           "steme is the command line of StemeDB, a database of claims about the world: signed,\n"
           "immutable, content-addressed assertions with their sources and evidence, kept in an\n"
           "append-only log. It works on an embedded store, a directory on this machine that\n"
-          "it opens directly (several steme processes may use one store at the same time).\n"
+          "it opens directly (several steme processes may use one store at the same time),\n"
+          "or, in remote mode, on the store of a stemedb server (--url).\n"
           "\n"
           "Commands:\n",
           f);
@@ -143,6 +145,13 @@ print_overview(FILE *f)
           "Global options (before the command, or after it -- after the subcommand for\n"
           "commands that have one, such as 'source add'):\n"
           "  --db DIR      the store directory (default: $STEME_DB, else ./steme-data)\n"
+          "  --url URL     remote mode: run the command against the stemedb server at URL\n"
+          "                (http:// or https://; default $STEME_URL), with the API key in\n"
+          "                $STEME_API_KEY. Records are still signed here, with local key\n"
+          "                files. init, keygen, rebuild, backup, restore and demo load work\n"
+          "                on a local directory and refuse remote mode. Give it before the\n"
+          "                command: after assert, supersede or source add, --url is the\n"
+          "                evidence's or the source's URL. docs/remote.md\n"
           "  --json        print JSON instead of tables: one document, or JSON Lines (one\n"
           "                object per line) for commands that stream records or rows (log,\n"
           "                list, assert --file, source list, trust show, quarantine list).\n"
@@ -166,14 +175,21 @@ print_overview(FILE *f)
           "Errors are one line on stderr: \"steme: COMMAND: FIELD: RULE\" for a refused record\n"
           "(the field is named as in the JSON form), else \"steme: COMMAND: MESSAGE\". JSON error\n"
           "codes: usage, invalid, not_found, exists, permission, bad_signature, corrupt,\n"
-          "version, limit, busy, denied, no_memory, system.\n"
+          "version, limit, busy, denied, no_memory, system; in remote mode also unreachable,\n"
+          "unauthorized, forbidden and the server's own (docs/server.md, docs/remote.md).\n"
           "\n"
           "Environment:\n"
           "  STEME_DB              the store directory when --db is not given\n"
           "  STEME_KEY_FILE        an agent's key file: the default of 'keygen --out' and of\n"
           "                        --key for commands an agent signs (default ./steme.key)\n"
           "  STEME_ADMIN_KEY_FILE  the admin key file: the default of 'init --admin-key' and\n"
-          "                        of --key for admin commands (default DIR/admin.key)\n"
+          "                        of --key for admin commands (default DIR/admin.key; in\n"
+          "                        remote mode there is no default)\n"
+          "  STEME_URL             remote mode: the server when --url is not given\n"
+          "  STEME_API_KEY         remote mode: the server's API key (stk_...), sent in the\n"
+          "                        Authorization header and never printed\n"
+          "  STEME_CA_CERT         remote mode: a CA certificate file (PEM) to trust, for a\n"
+          "                        server whose certificate is self-signed\n"
           "\n"
           "Exit status:\n"
           "  0  success\n"
@@ -192,6 +208,7 @@ print_overview(FILE *f)
           "  steme list --subject drug:atorvastatin\n"
           "  steme impact fda:label:lipitor:2024\n"
           "  steme --json log --limit 0 | jq -r .id\n"
+          "  STEME_API_KEY=stk_... steme --url http://127.0.0.1:18180 query drug:x\n"
           "\n"
           "'steme help COMMAND' documents each command in full.\n",
           f);
@@ -266,6 +283,12 @@ cli_default_admin_key_file(const cli *c)
 int
 cli_db_open(cli *c, bool read_only, steme_db **ret)
 {
+    /* Every command with a remote mode branches before it gets here. */
+    if (c->url != NULL)
+        return cli_usage(c,
+                         "'%s' has no remote mode: it works on a local store (give --db, not "
+                         "%s)",
+                         c->cmd, c->url_given ? "--url" : "STEME_URL");
     steme_db_options opts;
     steme_db_options_init(&opts);
     opts.create = false;
@@ -287,6 +310,7 @@ main(int argc, char **argv)
     /* clang-format off */
     static const struct option opts[] = {
         {"db", required_argument, NULL, CLI_OPT_DB},
+        {"url", required_argument, NULL, CLI_OPT_URL},
         {"json", no_argument, NULL, CLI_OPT_JSON},
         {"quiet", no_argument, NULL, CLI_OPT_QUIET},
         {"help", no_argument, NULL, CLI_OPT_HELP},
@@ -295,9 +319,11 @@ main(int argc, char **argv)
     };
     /* clang-format on */
     const char *env_db = getenv("STEME_DB");
+    const char *env_url = getenv("STEME_URL");
     cli c = {
         .cmd = "steme",
         .db_dir = env_db != NULL && env_db[0] != '\0' ? env_db : "./steme-data",
+        .url = env_url != NULL && env_url[0] != '\0' ? env_url : NULL,
     };
     bool version = false;
 

@@ -116,25 +116,47 @@ flatten(cli_table *t, const char *name, const json_t *v)
 }
 
 bool
-cli_view_entry(FILE *f, const steme_entry *e, steme_stage stage)
+cli_view_entry(FILE *f, const json_t *j)
 {
-    json_t *j = steme__entry_to_json(e);
-    if (j == NULL)
-        return false;
+    const char *stage = cli_jstr(j, "stage");
     cli_table t;
     cli_table_init(&t, 2);
     /* The log's own members first, then the record, then the signature nobody reads. */
     bool ok = flatten(&t, "seq", json_object_get(j, "seq")) &&
               flatten(&t, "id", json_object_get(j, "id")) &&
               flatten(&t, "recorded_at", json_object_get(j, "recorded_at")) &&
-              (stage == 0 || cli_table_kv(&t, "stage", "%s", steme__fmt_stage(stage))) &&
+              (stage == NULL || cli_table_kv(&t, "stage", "%s", stage)) &&
               flatten(&t, "", json_object_get(j, "record")) &&
               flatten(&t, "signature", json_object_get(j, "signature"));
     if (ok)
         cli_table_print(&t, f);
     cli_table_free(&t);
-    json_decref(j);
     return ok;
+}
+
+bool
+cli_entry_from_json(const json_t *j, cli_json_entry *out)
+{
+    memset(&out->e, 0, sizeof(out->e));
+    out->stage = 0;
+    steme_errinfo ei = {0};
+    const char *id = cli_jstr(j, "id"), *sig = cli_jstr(j, "signature");
+    const char *when = cli_jstr(j, "recorded_at"), *stage = cli_jstr(j, "stage");
+    if (id == NULL || sig == NULL || when == NULL || !json_is_integer(json_object_get(j, "seq")) ||
+        strlen(id) != 2 * STEME_ID_SIZE ||
+        steme_unhex(id, out->e.id.b, STEME_ID_SIZE) != STEME_OK ||
+        strlen(sig) != 2 * sizeof(out->e.sig.b) ||
+        steme_unhex(sig, out->e.sig.b, sizeof(out->e.sig.b)) != STEME_OK ||
+        steme__time_parse(when, &out->e.recorded_at) != STEME_OK ||
+        steme__record_from_json(json_object_get(j, "record"), &out->jr, &ei) != STEME_OK)
+        return false;
+    out->e.seq = cli_ju64(j, "seq");
+    out->e.record = out->jr.rec;
+    if (stage != NULL) {
+        int s = steme_stage_parse(stage);
+        out->stage = s > 0 ? (steme_stage)s : 0;
+    }
+    return true;
 }
 
 /* The widest stage name, "quarantined". */
@@ -167,20 +189,45 @@ cli_view_row(FILE *f, const steme_entry *e, int seq_width, steme_stage stage)
  */
 
 bool
-cli_report_rows(cli_table *t, const steme_cascade_report *r)
+cli_report_rows(cli_table *t, const json_t *report)
 {
-    if (!cli_table_kv(t, "total", "%" PRIu64 " assertion%s", r->total, r->total == 1 ? "" : "s"))
+    uint64_t total = cli_ju64(report, "total");
+    if (!cli_table_kv(t, "total", "%" PRIu64 " assertion%s", total, total == 1 ? "" : "s"))
         return false;
-    /* Slots that hold counts (as steme__json_report()). */
-    uint32_t n = r->depths < STEME_REPORT_DEPTHS ? r->depths : STEME_REPORT_DEPTHS;
-    for (uint32_t d = 0; d < n; d++) {
+    /* The slots that hold counts (steme__json_report()). */
+    const json_t *per = json_object_get(report, "per_depth");
+    for (size_t d = 0; d < json_array_size(per); d++) {
         char key[32];
         /* The last slot also holds what lies deeper (steme.h). */
         bool last = d + 1 == STEME_REPORT_DEPTHS;
-        snprintf(key, sizeof(key), "depth %u%s", d, last ? "+" : "");
-        if (!cli_table_kv(t, key, "%" PRIu64 "%s", r->per_depth[d],
+        snprintf(key, sizeof(key), "depth %zu%s", d, last ? "+" : "");
+        if (!cli_table_kv(t, key, "%" JSON_INTEGER_FORMAT "%s",
+                          json_integer_value(json_array_get(per, d)),
                           d == 0 ? " (hit directly)" : ""))
             return false;
     }
     return true;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Reading documents
+ */
+
+const char *
+cli_jstr(const json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+uint64_t
+cli_ju64(const json_t *j, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(j, key));
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+double
+cli_jnum(const json_t *j, const char *key)
+{
+    return json_number_value(json_object_get(j, key));
 }

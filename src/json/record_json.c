@@ -281,6 +281,12 @@ value_from_json(const json_t *j, const value_names *n, steme_value *out, steme_e
     return STEME_OK;
 }
 
+steme_err
+steme__value_from_json(const json_t *j, steme_value *out, steme_errinfo *ei)
+{
+    return value_from_json(j, &gold_names, out, ei);
+}
+
 static steme_err
 get_value(const json_t *obj, const char *name, const value_names *n, steme_value *out,
           steme_errinfo *ei)

@@ -29,6 +29,11 @@ typedef struct steme__json_record {
  */
 steme_err steme__record_from_json(const json_t *j, steme__json_record *out, steme_errinfo *ei);
 
+/* Parse a typed value in its JSON form (bare, or explicit {"type", "value"[, "unit"]}), as
+ * steme__record_from_json() parses a gold_set event's "value"; strings borrow from j. Errors:
+ * STEME_EINVAL with ei->field "value", "value.type", ... */
+steme_err steme__value_from_json(const json_t *j, steme_value *out, steme_errinfo *ei);
+
 /* The JSON form of a record; NULL when out of memory. */
 json_t *steme__record_to_json(const steme_record *rec);
 

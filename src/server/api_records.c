@@ -359,10 +359,10 @@ list_page(srv_req *r, steme_list_options *opts, bool has_as_of, size_t limit)
 void
 srv_api_log(srv_req *r)
 {
-    static const char *const args[] = {"limit", "cursor", NULL};
+    static const char *const args[] = {"limit", "cursor", "after", NULL};
     steme_list_options opts = {.index = STEME_INDEX_LOG};
     size_t limit;
-    if (srv_args_only(r, args) && srv_arg_limit(r, &limit) && srv_arg_cursor_seq(r, &opts.after))
+    if (srv_args_only(r, args) && srv_arg_limit(r, &limit) && srv_arg_after(r, &opts.after))
         list_page(r, &opts, false, limit);
 }
 
@@ -376,12 +376,12 @@ srv_api_list(srv_req *r)
 {
     static const char *const args[] = {"subject",      "predicate",  "source", "agent",
                                        "derived_from", "supersedes", "target", "as_of",
-                                       "limit",        "cursor",     NULL};
+                                       "limit",        "cursor",     "after",  NULL};
     steme_list_options opts = {0};
     size_t limit;
     bool has_as_of;
     if (!srv_args_only(r, args) || !srv_arg_as_of(r, &opts.as_of, &has_as_of) ||
-        !srv_arg_limit(r, &limit) || !srv_arg_cursor_seq(r, &opts.after))
+        !srv_arg_limit(r, &limit) || !srv_arg_after(r, &opts.after))
         return;
 
     const char *given = NULL;

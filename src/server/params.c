@@ -225,6 +225,19 @@ srv_arg_cursor_seq(srv_req *r, uint64_t *after)
 }
 
 bool
+srv_arg_after(srv_req *r, uint64_t *after)
+{
+    if (!srv_arg(r, "after"))
+        return srv_arg_cursor_seq(r, after);
+    if (srv_arg(r, "cursor")) {
+        srv_fail(r, 400, "invalid", "after", "after: cannot be combined with cursor");
+        return false;
+    }
+    *after = 0;
+    return srv_arg_u64(r, "after", after);
+}
+
+bool
 srv_arg_cursor_bytes(srv_req *r, char tag, uint8_t *out, size_t cap, size_t *len)
 {
     const char *s = srv_arg(r, "cursor");

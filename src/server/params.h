@@ -61,6 +61,10 @@ bool srv_arg_limit(srv_req *r, size_t *ret);
  * absent). */
 bool srv_arg_cursor_seq(srv_req *r, uint64_t *after);
 
+/* ?after=SEQ or ?cursor of a log-position listing (not both): *after is the position to
+ * continue after (0 when neither). after is the CLI's --after: a position the client saw. */
+bool srv_arg_after(srv_req *r, uint64_t *after);
+
 /* ?cursor of a listing tagged tag: its bytes into out (cap bytes), *len their count (0 when
  * absent). */
 bool srv_arg_cursor_bytes(srv_req *r, char tag, uint8_t *out, size_t cap, size_t *len);

@@ -8,7 +8,7 @@ commands=(init keygen assert get log list stats check help rebuild supersede vot
 
 expect 0 help
 overview=$(out)
-out_has "Usage: steme [--db DIR] [--json] [--quiet] COMMAND [ARGS...]"
+out_has "Usage: steme [--db DIR | --url URL] [--json] [--quiet] COMMAND [ARGS...]"
 out_has "STEME_DB"
 out_has "STEME_KEY_FILE"
 out_has "Exit status:"

@@ -69,10 +69,12 @@ if [[ -z $store ]]; then
 fi
 
 # The HTTP writes and the in-process writes are both fresh data sets of the same shape as the
-# store's (other salts), enough for the whole phase at any plausible rate.
+# store's (other salts), enough for the whole phase at any plausible rate. They hold no
+# derived_from links (--gap beyond the set): a derived claim's parent must be stored first,
+# and 64 connections in no particular order would make the phase measure refusals.
 fresh=$((duration * 20000))
 echo "== inputs: $fresh fresh records in batches of $batch, 10000 query paths"
-$B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt 0x4854 \
+$B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt 0x4854 --gap 1000000000 \
     >"$work/bodies.jsonl"
 $B/bench/http/bench_http_gen paths --dir "$store" --count 10000 --lens consensus \
     >"$work/paths.txt"
@@ -119,7 +121,7 @@ stored=$((after - before))
 
 echo "-- in-process ingest: $stored records, batches of $batch, $connections threads"
 inproc=$($B/bench/http/bench_http_gen inproc --dir "$store" --records "$((stored > 1000 ? stored : 1000))" \
-    --batch "$batch" --threads "$connections" --salt 0x5052)
+    --batch "$batch" --threads "$connections" --salt 0x5052 --gap 1000000000)
 echo "$inproc"
 
 python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" <<'EOF'

@@ -6,6 +6,7 @@
  * members in insertion order, which the record's JSON form relies on.
  */
 #include <stdbool.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 
 #include "fmt.h"
@@ -151,6 +152,8 @@ steme__json_dumps(const json_t *j, int indent)
     FILE *f = open_memstream(&text, &len);
     if (f == NULL)
         return NULL;
+    /* The stream is this call's own: no lock around each of its thousands of putc calls. */
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
     steme__json_write(f, j, indent);
     if (fclose(f) != 0) {
         free(text);

@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,34 @@ memstream_close(FILE *f, char **text)
  * Numbers and values
  */
 
+/* Does d written with p significant digits read back as d? (out is scratch space.) */
+static bool
+round_trips(double d, int p, char out[32])
+{
+    snprintf(out, 32, "%.*e", p - 1, d);
+    return strtod(out, NULL) == d;
+}
+
+/* The fewest significant digits (1 to 17) that read back as d. If p digits round-trip, so do
+ * p + 1 (printf rounds correctly), so the answer is found by bisection: a handful of
+ * snprintf/strtod pairs rather than up to seventeen (computed weights need 15 to 17 digits,
+ * and a query answer holds dozens of them). */
+static int
+shortest_digits(double d, char out[32])
+{
+    if (!round_trips(d, 15, out))
+        return round_trips(d, 16, out) ? 16 : 17;
+    int lo = 1, hi = 15; /* hi round-trips */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (round_trips(d, mid, out))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return hi;
+}
+
 void
 steme__fmt_real(double d, char out[32])
 {
@@ -114,12 +143,7 @@ steme__fmt_real(double d, char out[32])
     }
     /* The fewest significant digits that read back to the same double: 0.2, not
      * 0.20000000000000001. */
-    int p;
-    for (p = 1; p < 17; p++) {
-        snprintf(out, 32, "%.*e", p - 1, d);
-        if (strtod(out, NULL) == d)
-            break;
-    }
+    int p = shortest_digits(d, out);
     snprintf(out, 32, "%.*e", p - 1, d);
     /* Plain notation for everyday magnitudes (40, not 4e+01); exponents for the rest. */
     int x = atoi(strchr(out, 'e') + 1);

@@ -763,3 +763,18 @@ it_signed_item(const steme_record *rec, const steme_keypair *kp, steme_id *ret_i
         *ret_id = id;
     return json_pack("{s:o, s:s}", "record", j, "signature", hex);
 }
+
+int
+it_setup(void **state)
+{
+    *state = calloc(1, sizeof(it_server));
+    return *state ? 0 : -1;
+}
+
+int
+it_teardown(void **state)
+{
+    it_cleanup(*state);
+    free(*state);
+    return 0;
+}

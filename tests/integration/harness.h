@@ -67,6 +67,11 @@ void it_stop(it_server *s);
  * directory. */
 void it_cleanup(it_server *s);
 
+/* cmocka setup and teardown giving each test a zeroed it_server in *state, cleaned up and
+ * freed after it. */
+int it_setup(void **state);
+int it_teardown(void **state);
+
 /* Send SIGTERM without waiting, and wait for the exit later. */
 void it_signal_term(it_server *s);
 int it_wait_exit(it_server *s, int timeout_ms); /* the exit status; fails on a signal */

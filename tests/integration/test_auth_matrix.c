@@ -435,30 +435,15 @@ test_table_matches_openapi(void **state)
                      routes[i].pattern);
 }
 
-static int
-setup(void **state)
-{
-    *state = calloc(1, sizeof(it_server));
-    return *state ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    it_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_matches_server_routes),
-        cmocka_unit_test_setup_teardown(test_matrix, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_read, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_allow_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_table_matches_openapi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_matrix, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_open_read, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_allow_headers, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_table_matches_openapi, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -499,32 +499,17 @@ test_request_ids_and_log(void **state)
     free(log);
 }
 
-static int
-setup(void **state)
-{
-    *state = calloc(1, sizeof(it_server));
-    return *state ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    it_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_body_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rate_per_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rate_per_ip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_json, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_routes_and_methods, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_and_stalls, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_request_ids_and_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_limits, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_rate_per_key, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_rate_per_ip, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_json, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_routes_and_methods, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_and_stalls, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_request_ids_and_log, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,27 +245,12 @@ test_restart_keeps_data(void **state)
     it_cleanup(&again);
 }
 
-static int
-setup(void **state)
-{
-    *state = calloc(1, sizeof(it_server));
-    return *state ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    it_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sigterm_under_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restart_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_under_load, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_restart_keeps_data, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,28 +125,13 @@ test_tls_bad_files(void **state)
     (void)s;
 }
 
-static int
-setup(void **state)
-{
-    *state = calloc(1, sizeof(it_server));
-    return *state ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    it_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tls13, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_verification, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_bad_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls13, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_verification, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_bad_files, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

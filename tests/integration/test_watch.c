@@ -524,27 +524,12 @@ test_cap_and_shutdown(void **state)
     sse_close(e);
 }
 
-static int
-setup(void **state)
-{
-    *state = calloc(1, sizeof(it_server));
-    return *state ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    it_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_delivery_and_resume, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cap_and_shutdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivery_and_resume, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_cap_and_shutdown, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

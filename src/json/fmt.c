@@ -106,12 +106,13 @@ memstream_close(FILE *f, char **text)
  * Numbers and values
  */
 
-/* Does d written with p significant digits read back as d? (out is scratch space.) */
+/* Does d written with p significant digits read back as d? */
 static bool
-round_trips(double d, int p, char out[32])
+round_trips(double d, int p)
 {
-    snprintf(out, 32, "%.*e", p - 1, d);
-    return strtod(out, NULL) == d;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+    return strtod(buf, NULL) == d;
 }
 
 /* The fewest significant digits (1 to 17) that read back as d. If p digits round-trip, so do
@@ -119,14 +120,14 @@ round_trips(double d, int p, char out[32])
  * snprintf/strtod pairs rather than up to seventeen (computed weights need 15 to 17 digits,
  * and a query answer holds dozens of them). */
 static int
-shortest_digits(double d, char out[32])
+shortest_digits(double d)
 {
-    if (!round_trips(d, 15, out))
-        return round_trips(d, 16, out) ? 16 : 17;
+    if (!round_trips(d, 15))
+        return round_trips(d, 16) ? 16 : 17;
     int lo = 1, hi = 15; /* hi round-trips */
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (round_trips(d, mid, out))
+        if (round_trips(d, mid))
             hi = mid;
         else
             lo = mid + 1;
@@ -143,7 +144,7 @@ steme__fmt_real(double d, char out[32])
     }
     /* The fewest significant digits that read back to the same double: 0.2, not
      * 0.20000000000000001. */
-    int p = shortest_digits(d, out);
+    int p = shortest_digits(d);
     snprintf(out, 32, "%.*e", p - 1, d);
     /* Plain notation for everyday magnitudes (40, not 4e+01); exponents for the rest. */
     int x = atoi(strchr(out, 'e') + 1);

@@ -16,17 +16,20 @@ scripts/build.sh build-release --buildtype=release
 
 steme=$PWD/build-release/src/cli/steme
 stemedb=$PWD/build-release/src/server/stemedb
-export STEME_DB=${STEME_DB:-$PWD/steme-data}
+# The store is named with --db on every local command and never exported: steme refuses a
+# STEME_DB and a STEME_URL together (which mode is meant?), and the tour runs remote.
+db=${STEME_DB:-$PWD/steme-data}
+unset STEME_DB STEME_URL
 addr=${STEMEDB_BIND_ADDR:-127.0.0.1:18180}
 url=http://$addr
-keyfile=${STEMEDB_ADMIN_KEY_FILE:-$STEME_DB/api-admin.key}
-log=$STEME_DB/stemedb.log
+keyfile=${STEMEDB_ADMIN_KEY_FILE:-$db/api-admin.key}
+log=$db/stemedb.log
 
-if [[ ! -d "$STEME_DB" ]]; then
-    "$steme" init
+if [[ ! -d "$db" ]]; then
+    "$steme" --db "$db" init
 fi
-echo "== loading the living-review demo into $STEME_DB"
-"$steme" demo load
+echo "== loading the living-review demo into $db"
+"$steme" --db "$db" demo load
 
 if curl -s -o /dev/null "$url/v1/health" 2>/dev/null; then
     echo "start.sh: something already answers at $url (a stemedb from an earlier run?)." >&2
@@ -35,7 +38,7 @@ if curl -s -o /dev/null "$url/v1/health" 2>/dev/null; then
 fi
 
 echo "== starting stemedb at $url (log: $log)"
-STEMEDB_DATA_DIR=$STEME_DB STEMEDB_BIND_ADDR=$addr STEMEDB_ADMIN_KEY_FILE=$keyfile \
+STEMEDB_DATA_DIR=$db STEMEDB_BIND_ADDR=$addr STEMEDB_ADMIN_KEY_FILE=$keyfile \
     "$stemedb" >>"$log" 2>&1 &
 server=$!
 stop() {
@@ -60,7 +63,7 @@ for _ in $(seq 1 300); do
 done
 
 echo "== the tour: five moments, with real API calls against the live server"
-STEME_URL=$url STEME_API_KEY=$(cat "$keyfile") "$steme" demo tour
+STEME_URL=$url STEME_API_KEY=$(cat "$keyfile") "$steme" demo tour --keys "$db/demo-keys"
 
 cat <<MSG
 
@@ -77,7 +80,8 @@ Try, in another terminal:
     "\$STEME_URL/v1/query?subject=drug:atorvastatin&lens=trust_authority&explain=true"
   curl -N -H "Authorization: Bearer \$STEME_API_KEY" \\
     "\$STEME_URL/v1/watch?subject=drug:atorvastatin"        # the living-review alerts
-  $steme demo tour                                # the five moments again
-  $steme --db $STEME_DB query drug:semaglutide --lens layered --explain
+  $steme demo tour --keys $db/demo-keys           # the five moments again
+  $steme query drug:semaglutide --lens layered --explain     # remote mode (STEME_URL)
+  $steme --db $db log --limit 5                   # embedded mode, the same store
 MSG
 wait "$server"

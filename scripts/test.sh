@@ -67,6 +67,12 @@ fi
 echo "== release build (what the README's first command builds: -O3 finds other warnings)"
 if build_or_fail build-release --buildtype=release; then
     passed=$((passed + 1))
+    echo "== the README's first command: scripts/start.sh on a fresh store and a free port"
+    if scripts/test_start.sh; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
 fi
 
 echo "== formatting (.clang-format)"

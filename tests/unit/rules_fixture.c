@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
+
 #include "crypto.h"
 #include "engine.h"
 #include "rules_fixture.h"
@@ -237,4 +239,23 @@ rx_state_table_hash(rx *x, uint8_t out[32])
                      STEME_OK);
     steme__snap_end(snap);
     steme__hash256_final(&h, out);
+}
+
+/* Drop (delete) the named LMDB databases, with no steme_db holding the store open. */
+void
+rx_drop_tables(const char *dir, const char *const *names, size_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    for (size_t i = 0; i < n; i++) {
+        MDB_dbi dbi;
+        assert_int_equal(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
+        assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
 }

@@ -63,4 +63,8 @@ void rx_hash(rx *x, uint8_t out[32]);
  * byte for byte. */
 void rx_state_table_hash(rx *x, uint8_t out[32]);
 
+/* Drop (delete) the named LMDB databases of the store in dir, with no steme_db holding it
+ * open: an older store, written before those tables existed (upgrade tests). */
+void rx_drop_tables(const char *dir, const char *const *names, size_t n);
+
 #endif

@@ -597,25 +597,6 @@ test_not_derived_state(void **state)
     rx_close(x);
 }
 
-/* Drop (delete) the named LMDB databases, with no steme_db holding the store open. */
-static void
-drop_tables(const char *dir, const char *const *names, size_t n)
-{
-    MDB_env *env;
-    MDB_txn *txn;
-    assert_int_equal(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    for (size_t i = 0; i < n; i++) {
-        MDB_dbi dbi;
-        assert_int_equal(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
-        assert_int_equal(mdb_drop(txn, dbi, 1), 0);
-    }
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-}
-
 static void
 test_upgrade_store_without_tables(void **state)
 {
@@ -631,7 +612,7 @@ test_upgrade_store_without_tables(void **state)
     steme_db_close(x->db);
     x->db = NULL;
     static const char *const lost[] = {"apikeys", "admin_log", "audit"};
-    drop_tables(x->dir, lost, sizeof(lost) / sizeof(lost[0]));
+    rx_drop_tables(x->dir, lost, sizeof(lost) / sizeof(lost[0]));
 
     /* Read-only: not refused; the tables read as empty and every token is denied. */
     x->db = open_db(x->dir, true);

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
+#include "lens_inputs.h"
 #include "query.h"
 #include "ratelimit.h"
 
@@ -109,6 +110,8 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
             goto out_close_store;
     }
     err = steme__mv_new(STEME__MV_CAPACITY, &db->mv);
+    if (err == STEME_OK)
+        err = steme__linputs_new(&db->linputs);
     if (err != STEME_OK)
         goto out_close_store;
     /* Read-only databases verify too: steme_db_check. */
@@ -121,6 +124,7 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     return STEME_OK;
 
 out_close_store:
+    steme__linputs_free(db->linputs);
     steme__mv_free(db->mv);
     steme__store_close(db->store);
 out_free_rules:
@@ -148,6 +152,7 @@ steme_db_close(steme_db *db)
     pthread_mutex_unlock(&db->lock);
 
     steme__verify_pool_free(db->pool);
+    steme__linputs_free(db->linputs);
     steme__mv_free(db->mv);
     steme__store_close(db->store);
     steme__rules_free(db->rules);
@@ -319,7 +324,20 @@ verify_jobs(steme__sig_job *jobs, size_t n, void *ctx)
 steme_err
 steme_db_check(steme_db *db, steme_check_report *ret, steme_problem_fn fn, void *ctx)
 {
+    steme__snap *snap;
+    uint64_t problems;
+    steme_err err;
+
     if (db == NULL || ret == NULL)
         return STEME_EINVAL;
-    return steme__store_check(db->store, ret, fn, ctx, verify_jobs, db);
+    if ((err = steme__store_check(db->store, ret, fn, ctx, verify_jobs, db)) != STEME_OK)
+        return err;
+    /* Derived state the store cannot judge: the candidate rows' copies of the state rows. */
+    if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
+        return err;
+    err = steme__query_cands_check(steme__snap_txn(snap), fn, ctx, &problems);
+    steme__snap_end(snap);
+    if (err == STEME_OK)
+        ret->problems += problems;
+    return err;
 }

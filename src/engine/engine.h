@@ -23,9 +23,10 @@ struct steme_db {
     steme__rules *rules; /* the knowledge rules, run by the store inside every append */
     struct steme__ratelimit *ratelimit; /* per-agent rate limits and breakers (ratelimit.c) */
     steme_db_options opts;
-    steme_pubkey genesis_admin; /* opts.genesis_admin points here after open */
-    steme__verify_pool *pool;   /* NULL when single-threaded */
-    struct steme__mv *mv;       /* materialized query results (query_mv.c) */
+    steme_pubkey genesis_admin;     /* opts.genesis_admin points here after open */
+    steme__verify_pool *pool;       /* NULL when single-threaded */
+    struct steme__mv *mv;           /* materialized query results (query_mv.c) */
+    struct steme__linputs *linputs; /* sources' attributes and trust for queries */
 
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a group commit finished */

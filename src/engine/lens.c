@@ -116,6 +116,19 @@ check_cand(const steme__cand *c, steme__vnorm *ret_norm)
  * Preparation
  */
 
+/* qsort of pointers, after a linear check that finds most of the lens's inputs (candidates
+ * by seq, members of a group) already in order. */
+static void
+sort_ptrs(steme__lens_item **v, size_t n, int (*cmp)(const void *, const void *))
+{
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(&v[i - 1], &v[i]) > 0) {
+            qsort(v, n, sizeof *v, cmp);
+            return;
+        }
+    }
+}
+
 static int
 by_seq(const void *a, const void *b)
 {
@@ -188,7 +201,7 @@ authority_ppm(const steme__lens_params *p, const steme__cand *c)
 static void
 stat_members(steme__lens_work *w, steme__lens_item **v)
 {
-    qsort(v, w->n, sizeof *v, by_group);
+    sort_ptrs(v, w->n, by_group);
     for (size_t i = 0; i < w->n; i++) {
         steme__lens_item *it = v[i];
         steme__lens_gstat *g = &w->groups[it->group];
@@ -354,7 +367,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
      * order ending in seq, so nothing depends on where a candidate was in the input. */
     for (size_t i = 0; i < n; i++)
         v[i] = &w->items[i];
-    qsort(v, n, sizeof *v, by_seq);
+    sort_ptrs(v, n, by_seq);
     for (size_t i = 1; i < n; i++)
         if (v[i]->c->seq == v[i - 1]->c->seq)
             goto out_free_scratch;

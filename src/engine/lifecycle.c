@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "query.h"
 #include "rules.h"
 
 /* Field names of list elements, as static strings for steme_errinfo. */
@@ -94,6 +95,23 @@ history_record(steme__txn *t, uint64_t seq, uint64_t cause, uint8_t from, uint8_
     return steme__history_add(t, seq, cause, from, to);
 }
 
+/* Any change of a state row (stage, votes) may change the answers of its key: stamp the key
+ * for the materialized views and carry the new stage and votes into the assertion's row of
+ * the candidate table, which a query reads instead of the state row. */
+static steme_err
+state_changed(steme__txn *t, uint64_t seq, const steme__state_row *row)
+{
+    steme_entry e;
+    steme_err err = steme__txn_get_seq(t, seq, &e);
+
+    if (err != STEME_OK)
+        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+    if (e.record.kind != STEME_RECORD_ASSERTION)
+        return STEME_ECORRUPT;
+    err = steme__stamp_key(t, e.record.assertion.subject, e.record.assertion.predicate);
+    return err == STEME_OK ? steme__query_cand_state(t, &e, row) : err;
+}
+
 steme_err
 steme__state_save(steme__txn *t, uint64_t seq, steme__state_row *row, uint64_t cause)
 {
@@ -102,9 +120,8 @@ steme__state_save(steme__txn *t, uint64_t seq, steme__state_row *row, uint64_t c
 
     row->stage = to;
     err = steme__state_put(t, seq, row);
-    /* Any change of a state row (stage, votes) may change the answers of its key. */
     if (err == STEME_OK)
-        err = steme__stamp_assertion(t, seq);
+        err = state_changed(t, seq, row);
     if (err != STEME_OK || from == to)
         return err;
     return history_record(t, seq, cause, from, to);

@@ -19,6 +19,7 @@
 #include "bytes.h"
 #include "crypto.h"
 #include "engine.h"
+#include "lens_inputs.h"
 #include "query.h"
 #include "rules.h"
 
@@ -307,6 +308,16 @@ row_cmp(const void *pa, const void *pb)
 }
 
 static bool
+sorted(const steme__qrow *rows, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (row_cmp(&rows[i - 1], &rows[i]) > 0)
+            return false;
+    }
+    return true;
+}
+
+static bool
 same_key(const steme__qrow *a, const steme__qrow *b)
 {
     const steme_assertion *x = &a->e.record.assertion, *y = &b->e.record.assertion;
@@ -428,7 +439,8 @@ build(steme_result *r, const steme_query *q, const steme__lens_params *p)
     size_t keys = 0;
     steme_err err;
 
-    if (set->n > 1) /* rows is NULL for a key with no assertions */
+    /* Rows of one key arrive in seq order: sort only what is not sorted already. */
+    if (set->n > 1 && !sorted(set->rows, set->n))
         qsort(set->rows, set->n, sizeof(*set->rows), row_cmp);
     for (size_t i = 0; i < set->n; i++)
         keys += i == 0 || !same_key(&set->rows[i - 1], &set->rows[i]);
@@ -649,7 +661,8 @@ typedef struct run_ctx {
     uint32_t stages, tiers;
     steme_errinfo *ei;
     steme_result *r;
-    bool base_pass; /* a what-if's baseline: run without the what-ifs */
+    bool base_pass;          /* a what-if's baseline: run without the what-ifs */
+    steme__linputs *linputs; /* the db's lens-input cache; NULL in a dry run */
 } run_ctx;
 
 /* What-if distrust: the agent's assertions are left out as if quarantined and never let
@@ -702,7 +715,7 @@ run_in(steme__txn *t, run_ctx *rc)
     rc->r->position = position;
     if (position > 0) {
         err = steme__query_gather(t, q, position, position == last, rc->stages, rc->tiers,
-                                  &rc->r->set);
+                                  rc->linputs, &rc->r->set);
         if (err != STEME_OK)
             return err;
         if (q->has_what_if_distrust && !rc->base_pass)
@@ -1001,6 +1014,7 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
     if (q->what_if_retract.len > 0 || q->what_if_supersede_epoch.len > 0) {
         err = steme__store_dry_run(db->store, what_if_run, &rc);
     } else if ((err = steme__snap_begin(db->store, &snap)) == STEME_OK) {
+        rc.linputs = db->linputs;
         if (q->has_what_if_distrust)
             err = what_if_snap(steme__snap_txn(snap), &rc);
         else if (cacheable(db, q, position))

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "lens.h"
+#include "lens_inputs.h"
+#include "rows.h"
 #include "steme.h"
 #include "store.h"
 
@@ -33,9 +35,9 @@ enum steme__qexcl {
  * the record: e.bytes is NULL, and e.record holds the assertion's subject, predicate, object,
  * agent, source, confidence, asserted_at and valid window only. */
 typedef struct steme__qrow {
-    uint8_t *bytes; /* owned; e.record borrows it */
-    steme_entry e;
+    steme_entry e;     /* borrows its set's arena */
     steme_stage stage; /* at the position */
+    bool has_state;    /* stage, cand.up and cand.down came with the row: the latest ones */
     enum steme__qexcl excl;
     steme__cand cand; /* borrows e.record */
 } steme__qrow;
@@ -44,6 +46,7 @@ typedef struct steme__qset {
     steme__qrow *rows;
     size_t n;
     size_t cap;
+    struct steme__qblock *blocks; /* the arena that holds the rows' bytes */
 } steme__qset;
 
 /* Every row of a query is at most this many (a subject with more is STEME_ELIMIT). */
@@ -54,16 +57,30 @@ typedef struct steme__qset {
  * zeroed; free it with steme__qset_free even on error). latest says that position is the last
  * one in t: stages and votes are then read from the state rows, which also reflect a what-if
  * applied in t; otherwise they are rebuilt from the stage history and the votes' log entries.
- * stages and tiers are resolved masks. Errors: STEME_ELIMIT, STEME_ECORRUPT, STEME_ENOMEM.
+ * stages and tiers are resolved masks. cache is the db's lens-input cache (lens_inputs.h), NULL
+ * inside a dry run, whose changes the stamps do not show. Errors: STEME_ELIMIT, STEME_ECORRUPT,
+ * STEME_ENOMEM.
  */
 steme_err steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
-                              uint32_t stages, uint32_t tiers, steme__qset *set);
+                              uint32_t stages, uint32_t tiers, steme__linputs *cache,
+                              steme__qset *set);
 
 void steme__qset_free(steme__qset *set);
 
 /* Apply hook of an assertion (rules.c): write its row of the candidate table, which carries
  * everything a lens reads of it so that a query reads no log record. Errors: LMDB errors. */
 steme_err steme__query_cand_put(steme__txn *t, const steme_entry *e);
+
+/* The state of the assertion e changed to st (lifecycle.c): carry its stage and votes into its
+ * candidate row. Nothing to do for the assertion being applied, whose row is written after its
+ * state. Errors: STEME_ECORRUPT, LMDB errors. */
+steme_err steme__query_cand_state(steme__txn *t, const steme_entry *e, const steme__state_row *st);
+
+/* steme_db_check's part for the candidate table: every row is well formed and carries the
+ * stage and votes of its assertion's state row; each problem is reported to fn (may be NULL)
+ * and counted. Errors: store errors. */
+steme_err steme__query_cands_check(steme__txn *t, steme_problem_fn fn, void *ctx,
+                                   uint64_t *ret_problems);
 
 /* The last log position in t (0 for an empty log). */
 steme_err steme__query_last_seq(steme__txn *t, uint64_t *ret);

@@ -10,12 +10,15 @@
  * answer it gave then. Source tier, weight and reliability are the current ones: the source
  * registry keeps no history (docs/lenses.md, "Queries").
  *
- * The candidates of a key come from the candidate table (d_cand), written by the apply hook of
- * every assertion: its rows are ordered by key and seq and carry what a lens reads of an
- * assertion, so a query scans one short range instead of fetching and decoding one log record
- * per candidate (bench/query measured that fetch at about 1.8 us a record at 1,000,000
- * assertions). Sources and authors' trust repeat among the candidates of a key and are read
- * once per query.
+ * The candidates of a key come from the candidate table (d_candidate), written by the apply
+ * hook of every assertion and rewritten when its stage or votes change: its rows are ordered by
+ * key and seq and carry what a lens reads of an assertion, its current stage and votes
+ * included, so a query at the latest position scans one short range instead of fetching and
+ * decoding one log record and one state row per candidate (bench/query measured the fetch at
+ * about 1.8 us a record at 1,000,000 assertions, and a state row's descent at about 1 us).
+ * Sources and authors' trust repeat among the candidates of a key: they are read once per
+ * query, and across queries from the db's lens-input cache (lens_inputs.c) while the stamps
+ * say they have not changed.
  */
 #include <string.h>
 
@@ -23,15 +26,47 @@
 #include "bytes.h"
 #include "crypto.h"
 #include "engine.h"
+#include "lens_inputs.h"
 #include "query.h"
+#include "rules.h"
+
+/* The rows' bytes live in a few large blocks rather than one allocation per row. */
+typedef struct steme__qblock {
+    struct steme__qblock *next;
+    size_t used, cap;
+    max_align_t data[];
+} qblock;
+
+#define QBLOCK_MIN 16384
+
+static uint8_t *
+arena_alloc(steme__qset *set, size_t n)
+{
+    qblock *b = set->blocks;
+
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > QBLOCK_MIN ? n : QBLOCK_MIN;
+        if ((b = steme__malloc(sizeof(*b) + cap)) == NULL)
+            return NULL;
+        b->next = set->blocks;
+        b->used = 0;
+        b->cap = cap;
+        set->blocks = b;
+    }
+    uint8_t *p = (uint8_t *)b->data + b->used;
+    b->used += n;
+    return p;
+}
 
 void
 steme__qset_free(steme__qset *set)
 {
     if (set == NULL)
         return;
-    for (size_t i = 0; i < set->n; i++)
-        steme__free(set->rows[i].bytes);
+    for (qblock *b = set->blocks, *next; b != NULL; b = next) {
+        next = b->next;
+        steme__free(b);
+    }
     steme__free(set->rows);
     memset(set, 0, sizeof(*set));
 }
@@ -39,32 +74,8 @@ steme__qset_free(steme__qset *set)
 steme_err
 steme__query_last_seq(steme__txn *t, uint64_t *ret)
 {
-    steme_entry e;
-    uint64_t lo = 0, hi = 1;
-    steme_err err;
-
-    /* Positions are dense from 1: double until one is missing, then bisect. Each probe is one
-     * B-tree lookup, so this costs about 2 log2(n) lookups. */
-    while ((err = steme__txn_get_seq(t, hi, &e)) == STEME_OK) {
-        lo = hi;
-        if (hi > UINT64_MAX / 2)
-            break;
-        hi *= 2;
-    }
-    if (err != STEME_OK && err != STEME_ENOTFOUND)
-        return err;
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        err = steme__txn_get_seq(t, mid, &e);
-        if (err == STEME_OK)
-            lo = mid;
-        else if (err == STEME_ENOTFOUND)
-            hi = mid;
-        else
-            return err;
-    }
-    *ret = lo;
-    return STEME_OK;
+    /* The log's own last position: one lookup at the right edge of its tree. */
+    return steme__txn_last_seq(t, ret);
 }
 
 steme_err
@@ -141,15 +152,16 @@ collect_one(const steme_entry *e, void *ctx)
     memset(row, 0, sizeof(*row));
     /* The entry borrows the snapshot; the result outlives it, so keep a copy of the bytes and
      * decode again over the copy. */
-    if ((row->bytes = steme__malloc(e->len)) == NULL) {
+    uint8_t *bytes = arena_alloc(set, e->len);
+    if (bytes == NULL) {
         c->err = STEME_ENOMEM;
         return 1;
     }
-    memcpy(row->bytes, e->bytes, e->len);
+    memcpy(bytes, e->bytes, e->len);
     set->n++;
     row->e = *e;
-    row->e.bytes = row->bytes;
-    if (steme_record_decode(row->bytes, e->len, &row->e.record, &ei) != STEME_OK) {
+    row->e.bytes = bytes;
+    if (steme_record_decode(bytes, e->len, &row->e.record, &ei) != STEME_OK) {
         c->err = STEME_ECORRUPT;
         return 1;
     }
@@ -157,17 +169,19 @@ collect_one(const steme_entry *e, void *ctx)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The candidate table. Key: hash64(subject) || hash64(predicate) || seq. Value: version,
- * id[32], recorded_at u64, agent[32], confidence u32, asserted_at u64, flags (1: valid_from,
+ * The candidate table. Key: hash64(subject) || hash64(predicate) || seq. Value: version (2),
+ * the state -- stage u8, up u32, down u32, as in the assertion's state row --, then id[32],
+ * recorded_at u64, agent[32], confidence u32, asserted_at u64, flags (1: valid_from,
  * 2: valid_until), valid_from u64, valid_until u64, subject, predicate, source (u16 length and
  * bytes each), then the object: type, and str (u16 length, bytes) for a string or reference,
  * u64 for an integer, the IEEE bits u64 and the unit (u16 length, bytes) for a number, one
- * byte for a boolean. Integers are big-endian (bytes.h).
+ * byte for a boolean. Integers are big-endian (bytes.h). Version 1 (table d_cand) had no state.
  */
 
-#define CAND_VERSION 1
+#define CAND_VERSION 2
 #define CAND_KEY     24
-#define CAND_FIXED   (1 + 32 + 8 + 32 + 4 + 8 + 1 + 8 + 8)
+#define CAND_STATE   9 /* stage, up, down at offset 1 */
+#define CAND_FIXED   (1 + CAND_STATE + 32 + 8 + 32 + 4 + 8 + 1 + 8 + 8)
 #define CAND_MAX                                                                                   \
     (CAND_FIXED + 2 + STEME_MAX_SUBJECT + 2 + STEME_MAX_PREDICATE + 2 + STEME_MAX_SOURCE + 1 + 2 + \
      STEME_MAX_TEXT + 2 + STEME_MAX_UNIT)
@@ -187,17 +201,38 @@ hash_str(steme_str s, uint8_t out[8])
     steme__hash64(s.len ? s.ptr : "", s.len, out);
 }
 
+static void
+cand_key(const steme_entry *e, uint8_t key[CAND_KEY])
+{
+    hash_str(e->record.assertion.subject, key);
+    hash_str(e->record.assertion.predicate, key + 8);
+    steme__key_seq(key + 16, e->seq);
+}
+
+static void
+put_state(uint8_t *p, const steme__state_row *st)
+{
+    p[0] = st->stage;
+    steme__put_u32(p + 1, st->up);
+    steme__put_u32(p + 5, st->down);
+}
+
 steme_err
 steme__query_cand_put(steme__txn *t, const steme_entry *e)
 {
     const steme_assertion *a = &e->record.assertion;
     uint8_t key[CAND_KEY], v[CAND_MAX];
+    steme__state_row st;
     size_t n = 0;
+    steme_err err;
 
-    hash_str(a->subject, key);
-    hash_str(a->predicate, key + 8);
-    steme__key_seq(key + 16, e->seq);
+    /* The lifecycle rules ran first (rules.c): the state row is the assertion's final one. */
+    if ((err = steme__state_get(t, e->seq, &st)) != STEME_OK)
+        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+    cand_key(e, key);
     v[n++] = CAND_VERSION;
+    put_state(v + n, &st);
+    n += CAND_STATE;
     memcpy(v + n, e->id.b, STEME_ID_SIZE);
     n += STEME_ID_SIZE;
     steme__put_u64(v + n, (uint64_t)e->recorded_at);
@@ -239,6 +274,81 @@ steme__query_cand_put(steme__txn *t, const steme_entry *e)
         break;
     }
     return steme__tput(t, STEME__T_CAND, key, sizeof(key), v, n);
+}
+
+steme_err
+steme__query_cand_state(steme__txn *t, const steme_entry *e, const steme__state_row *st)
+{
+    uint8_t key[CAND_KEY], v[CAND_MAX], state[CAND_STATE];
+    steme__val old;
+    steme_err err;
+
+    cand_key(e, key);
+    err = steme__tget(t, STEME__T_CAND, key, sizeof(key), &old);
+    if (err == STEME_ENOTFOUND)
+        return STEME_OK; /* the assertion being applied: its row is written after its state */
+    if (err != STEME_OK)
+        return err;
+    if (old.n < CAND_FIXED || old.n > sizeof(v) || old.p[0] != CAND_VERSION)
+        return STEME_ECORRUPT;
+    put_state(state, st);
+    if (memcmp(old.p + 1, state, CAND_STATE) == 0)
+        return STEME_OK; /* a change of conditions only: what a lens reads is the same */
+    memcpy(v, old.p, old.n);
+    memcpy(v + 1, state, CAND_STATE);
+    return steme__tput(t, STEME__T_CAND, key, sizeof(key), v, old.n);
+}
+
+typedef struct cand_check {
+    steme__txn *t;
+    steme_problem_fn fn;
+    void *ctx;
+    uint64_t problems;
+    steme_err err;
+} cand_check;
+
+static int
+check_one(const steme__val *key, const steme__val *val, void *ctx)
+{
+    cand_check *cc = ctx;
+    uint64_t seq = key->n == CAND_KEY ? steme__key_seq_get(key->p + 16) : 0;
+    const char *what = NULL;
+    uint8_t state[CAND_STATE];
+    steme__state_row st;
+
+    if (key->n != CAND_KEY || val->n < CAND_FIXED || val->p[0] != CAND_VERSION) {
+        what = "malformed candidate row";
+    } else {
+        steme_err err = steme__state_get(cc->t, seq, &st);
+        if (err == STEME_ENOTFOUND) {
+            what = "candidate row without a state row";
+        } else if (err != STEME_OK) {
+            cc->err = err;
+            return 1;
+        } else {
+            put_state(state, &st);
+            if (memcmp(val->p + 1, state, CAND_STATE) != 0)
+                what = "stage or votes differ from the state row";
+        }
+    }
+    if (what != NULL) {
+        cc->problems++;
+        if (cc->fn != NULL)
+            cc->fn("d_candidate", what, seq, cc->ctx);
+    }
+    return 0;
+}
+
+steme_err
+steme__query_cands_check(steme__txn *t, steme_problem_fn fn, void *ctx, uint64_t *ret_problems)
+{
+    cand_check cc = {.t = t, .fn = fn, .ctx = ctx, .err = STEME_OK};
+    steme_err err = steme__tscan(t, STEME__T_CAND, NULL, 0, check_one, &cc);
+
+    if (err == STEME_OK)
+        err = cc.err;
+    *ret_problems = cc.problems;
+    return err;
 }
 
 typedef struct reader {
@@ -296,6 +406,12 @@ cand_parse(const uint8_t *key, uint8_t *v, size_t n, steme__qrow *row)
     e->record.kind = STEME_RECORD_ASSERTION;
     if ((p = take(&r, 1)) == NULL || *p != CAND_VERSION)
         return false;
+    if ((p = take(&r, CAND_STATE)) != NULL) {
+        row->stage = (steme_stage)p[0];
+        row->cand.up = steme__get_u32(p + 1);
+        row->cand.down = steme__get_u32(p + 5);
+        row->has_state = true;
+    }
     if ((p = take(&r, STEME_ID_SIZE)) != NULL)
         memcpy(e->id.b, p, STEME_ID_SIZE);
     e->recorded_at = (int64_t)take_u64(&r);
@@ -375,22 +491,21 @@ cand_one(const steme__val *key, const steme__val *val, void *ctx)
         return 0; /* ordered by seq only within a predicate */
     if ((row = add_row(c)) == NULL)
         return 1;
-    if ((row->bytes = steme__malloc(val->n > 0 ? val->n : 1)) == NULL) {
+    uint8_t *bytes = arena_alloc(c->set, val->n > 0 ? val->n : 1);
+    if (bytes == NULL) {
         c->err = STEME_ENOMEM;
         return 1;
     }
-    memcpy(row->bytes, val->p, val->n);
-    if (!cand_parse(key->p, row->bytes, val->n, row)) {
+    memcpy(bytes, val->p, val->n);
+    if (!cand_parse(key->p, bytes, val->n, row)) {
         c->err = STEME_ECORRUPT;
         return 1;
     }
-    /* Another subject or predicate with the same short key. */
+    /* Another subject or predicate with the same short key (its bytes stay in the arena). */
     const steme_assertion *a = &row->e.record.assertion;
     if (!str_eq(a->subject, c->q->subject) ||
-        (c->q->predicate.len > 0 && !str_eq(a->predicate, c->q->predicate))) {
-        steme__free(row->bytes);
+        (c->q->predicate.len > 0 && !str_eq(a->predicate, c->q->predicate)))
         c->set->n--;
-    }
     return 0;
 }
 
@@ -415,6 +530,8 @@ typedef struct trust_memo {
 typedef struct memo {
     src_memo src[MEMO_SLOTS];
     trust_memo trust[MEMO_SLOTS];
+    steme__linputs *cache; /* the db's, across queries; NULL when not to be used */
+    steme__lstamps st;     /* the snapshot's stamps, which the cache must match */
 } memo;
 
 static steme_err
@@ -443,11 +560,19 @@ source_of(steme__txn *t, memo *m, steme_str id, steme__cand *c)
             }
         }
     }
+    if (m != NULL && m->cache != NULL &&
+        steme__linputs_source_get(m->cache, &m->st, id, &c->tier, &c->weight, &c->reliability)) {
+        if (slot != NULL)
+            *slot = (src_memo){id, c->tier, c->weight, c->reliability, true};
+        return STEME_OK;
+    }
     err = steme__source_get(t, id, &src);
     if (err == STEME_OK) {
         c->tier = (steme_tier)src.tier;
         c->weight = src.weight;
         c->reliability = steme__trust_mean(src.alpha, src.beta);
+        if (m != NULL && m->cache != NULL)
+            steme__linputs_source_put(m->cache, &m->st, id, c->tier, c->weight, c->reliability);
     } else if (err == STEME_ENOTFOUND) {
         /* Every cited source has a row (sources.c); this only happens in a what-if. */
         c->tier = STEME_TIER_UNVERIFIED;
@@ -481,9 +606,18 @@ trust_of(steme__txn *t, memo *m, const steme_pubkey *agent, uint64_t position, d
             }
         }
     }
+    /* The cache holds the latest trust, which is the trust at any position >= the stamp. */
+    bool cacheable = m != NULL && m->cache != NULL && position >= m->st.trust;
+    if (cacheable && steme__linputs_trust_get(m->cache, &m->st, agent, ret)) {
+        if (slot != NULL)
+            *slot = (trust_memo){*agent, *ret, true};
+        return STEME_OK;
+    }
     if ((err = steme__trust_as_of(t, agent, position, &alpha, &beta)) != STEME_OK)
         return err;
     *ret = steme__trust_mean(alpha, beta);
+    if (cacheable)
+        steme__linputs_trust_put(m->cache, &m->st, agent, *ret);
     if (slot != NULL)
         *slot = (trust_memo){*agent, *ret, true};
     return STEME_OK;
@@ -605,7 +739,9 @@ complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, ui
     steme__state_row st;
     steme_err err;
 
-    if (latest) {
+    if (latest && row->has_state) {
+        /* The candidate row's copy of the state (steme__query_cand_state keeps it current). */
+    } else if (latest) {
         if ((err = steme__state_get(t, row->e.seq, &st)) != STEME_OK)
             return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
         row->stage = (steme_stage)st.stage;
@@ -648,7 +784,7 @@ complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, ui
 
 steme_err
 steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
-                    uint32_t stages, uint32_t tiers, steme__qset *set)
+                    uint32_t stages, uint32_t tiers, steme__linputs *cache, steme__qset *set)
 {
     collect c = {.q = q, .set = set, .position = position, .err = STEME_OK};
     steme_list_options lo = {.as_of = position};
@@ -676,8 +812,17 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
     if (!latest && set->n > 0 && (vw = steme__malloc(sizeof(*vw))) == NULL)
         return STEME_ENOMEM;
     /* Without the memos (no memory for them) every candidate reads the store again. */
-    if (set->n > 1)
+    if (set->n > 1 || cache != NULL)
         m = steme__calloc(1, sizeof(*m));
+    if (m != NULL && cache != NULL) {
+        err = steme__stamps_global(t, &m->st.trust, &m->st.source);
+        if (err != STEME_OK) {
+            steme__free(m);
+            steme__free(vw);
+            return err;
+        }
+        m->cache = cache;
+    }
     err = STEME_OK;
     for (size_t i = 0; i < set->n; i++) {
         err = complete(t, q, position, latest, stages, tiers, vw, m, &set->rows[i]);

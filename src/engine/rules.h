@@ -225,11 +225,13 @@ steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const st
 #define STEME__STAMP_TRUST  't' /* an agent's trust or a source's reliability changed */
 #define STEME__STAMP_SOURCE 's' /* a source's tier or weight changed */
 
-/* Stamp the key (subject, predicate) / the key of the assertion at seq / a global stamp with
- * the position being applied in t (nothing outside an append or a rebuild). */
+/* Stamp the key (subject, predicate) / a global stamp with the position being applied in t
+ * (nothing outside an append or a rebuild). */
 steme_err steme__stamp_key(steme__txn *t, steme_str subject, steme_str predicate);
-steme_err steme__stamp_assertion(steme__txn *t, uint64_t seq);
 steme_err steme__stamp_global(steme__txn *t, char which);
+
+/* The global stamps alone (0 when never stamped). */
+steme_err steme__stamps_global(steme__txn *t, uint64_t *ret_trust, uint64_t *ret_source);
 
 /* The key's stamp and the global ones (0 when never stamped). */
 steme_err steme__stamps_get(steme__txn *t, steme_str subject, steme_str predicate,

@@ -71,21 +71,6 @@ steme__stamp_key(steme__txn *t, steme_str subject, steme_str predicate)
 }
 
 steme_err
-steme__stamp_assertion(steme__txn *t, uint64_t seq)
-{
-    steme_entry e;
-    steme_err err;
-
-    if (steme__txn_applying(t) == 0)
-        return STEME_OK;
-    if ((err = steme__txn_get_seq(t, seq, &e)) != STEME_OK)
-        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
-    if (e.record.kind != STEME_RECORD_ASSERTION)
-        return STEME_ECORRUPT;
-    return steme__stamp_key(t, e.record.assertion.subject, e.record.assertion.predicate);
-}
-
-steme_err
 steme__stamp_global(steme__txn *t, char which)
 {
     uint8_t k = (uint8_t)which;
@@ -104,6 +89,18 @@ steme__stamps_get(steme__txn *t, steme_str subject, steme_str predicate, uint64_
         return err;
     g = STEME__STAMP_TRUST;
     if ((err = get(t, &g, 1, ret_trust)) != STEME_OK)
+        return err;
+    g = STEME__STAMP_SOURCE;
+    return get(t, &g, 1, ret_source);
+}
+
+steme_err
+steme__stamps_global(steme__txn *t, uint64_t *ret_trust, uint64_t *ret_source)
+{
+    uint8_t g = STEME__STAMP_TRUST;
+    steme_err err = get(t, &g, 1, ret_trust);
+
+    if (err != STEME_OK)
         return err;
     g = STEME__STAMP_SOURCE;
     return get(t, &g, 1, ret_source);

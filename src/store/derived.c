@@ -34,7 +34,7 @@ static const char *const table_names[STEME__T_COUNT] = {
     [STEME__T_SCRATCH] = "d_scratch",
     [STEME__T_STAMP] = "d_stamp",
     [STEME__T_AUDIT] = "audit",
-    [STEME__T_CAND] = "d_cand",
+    [STEME__T_CAND] = "d_candidate",
     [STEME__T_APIKEY] = "apikeys",
     [STEME__T_ADMIN_LOG] = "admin_log",
 };

@@ -230,6 +230,26 @@ steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret)
  * Opening
  */
 
+/* Tables that earlier builds kept and this one replaced: "d_cand" (candidate rows without
+ * their stage and votes; now "d_candidate", rebuilt from the log when missing). */
+static steme_err
+drop_legacy(steme__txn *t)
+{
+    static const char *const legacy[] = {"d_cand"};
+
+    for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++) {
+        MDB_dbi dbi;
+        int rc = mdb_dbi_open(t->mdb, legacy[i], 0, &dbi);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        if (rc == MDB_SUCCESS)
+            rc = mdb_drop(t->mdb, dbi, 1);
+        if (rc != MDB_SUCCESS)
+            return steme__lmdb_err(rc);
+    }
+    return STEME_OK;
+}
+
 /* Open every named database in t; with create, make the missing ones and the metadata. */
 static steme_err
 open_dbs(steme__store *s, steme__txn *t, bool create)
@@ -263,6 +283,11 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
             return steme__lmdb_err(rc);
         if ((got & (MDB_DUPSORT | MDB_DUPFIXED)) != want)
             return STEME_ECORRUPT;
+    }
+    if (!s->read_only && !create) {
+        steme_err err = drop_legacy(t);
+        if (err != STEME_OK)
+            return err;
     }
     if (create) {
         steme__meta m = {.format_version = STEME_FORMAT_VERSION, .created_at = steme_now_ms()};

@@ -56,7 +56,8 @@ enum steme__table {
     STEME__T_AUDIT,        /* audit row number -> query audit row: NOT derived state; */
                            /* neither hashed nor cleared by a rebuild (query_audit.c) */
     STEME__T_CAND,         /* hash64(subject) || hash64(predicate) || seq -> what a lens */
-                           /* reads of the assertion (query_cands.c) */
+                           /* reads of the assertion, stage and votes included */
+                           /* (query_cands.c; "d_candidate", was "d_cand" without them) */
     STEME__T_APIKEY,       /* API key id (8 bytes) -> key row (apikeys.c): NOT derived */
     STEME__T_ADMIN_LOG,    /* row number -> admin action (admin_log.c): NOT derived */
     STEME__T_COUNT,

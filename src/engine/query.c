@@ -11,6 +11,7 @@
  * A result owns copies of the records it read, so it outlives the snapshot.
  */
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,9 @@
 #include "query.h"
 #include "rules.h"
 
-#define RECEIPT_FORMAT 1
-#define LENS_NAME_MAX  128
+#define RECEIPT_FORMAT    2
+#define RECEIPT_FORMAT_V1 1 /* still verified: docs/lenses.md "Receipts" */
+#define LENS_NAME_MAX     128
 
 /* One answer's storage beside the public struct. */
 typedef struct answer_mem {
@@ -48,6 +50,8 @@ struct steme_result {
     bool what_if;
     steme_result *baseline; /* a what-if's answers without the what-ifs; owned */
     size_t changed;         /* answers whose conclusion the what-if changes */
+    uint8_t (*cores)[32];   /* each answer's receipt without its position (receipt_core) */
+    atomic_uint refs;       /* a clone is shared by the materialized views and its readers */
 };
 
 void
@@ -241,44 +245,80 @@ id_cmp(const void *a, const void *b)
     return memcmp(a, b, STEME_ID_SIZE);
 }
 
+/* Everything a receipt names but the format and the position, in format 1's order. */
 static void
-receipt(const uint8_t *params, size_t pl, uint64_t position, const steme_query *q, uint32_t stages,
-        uint32_t tiers, const steme_answer *a, uint8_t out[32])
+receipt_body(steme__hasher *h, const uint8_t *params, size_t pl, const uint64_t *position,
+             const steme_query *q, uint32_t stages, uint32_t tiers, const steme_answer *a)
+{
+    h_u8(h, (uint8_t)pl);
+    steme__hash256_update(h, params, pl);
+    if (position != NULL) /* format 1 only */
+        h_u64(h, *position);
+    h_u8(h, q->has_valid_at);
+    h_u64(h, q->has_valid_at ? (uint64_t)q->valid_at : 0);
+    h_str(h, a->subject);
+    h_str(h, a->predicate);
+    h_u8(h, q->subject_prefix);
+    h_str(h, q->subject_prefix ? q->subject : steme_str_c(""));
+    h_u32(h, stages);
+    h_u32(h, tiers);
+    h_u8(h, q->has_agent);
+    if (q->has_agent)
+        steme__hash256_update(h, q->agent.b, STEME_PUBKEY_SIZE);
+    h_str(h, q->what_if_retract);
+    /* Optional parts, tagged: a tag byte can never start the u32 count that follows
+     * otherwise (at most STEME_QUERY_MAX_CANDS < 2^24), so receipts of queries without
+     * them are those of format 1 before they existed. */
+    if (q->has_what_if_distrust) {
+        h_u8(h, 'D');
+        steme__hash256_update(h, q->what_if_distrust.b, STEME_PUBKEY_SIZE);
+    }
+    if (q->what_if_supersede_epoch.len > 0) {
+        h_u8(h, 'E');
+        h_str(h, q->what_if_supersede_epoch);
+        h_str(h, q->what_if_successor);
+    }
+    h_u32(h, (uint32_t)a->n_candidates);
+    for (size_t i = 0; i < a->n_candidates; i++)
+        steme__hash256_update(h, a->candidates[i].b, STEME_ID_SIZE);
+}
+
+/* Format 2's core: the receipt's inputs without the position, so that an answer served at a
+ * later position (a materialized view) gets its receipt from one short hash. */
+static void
+receipt_core(const uint8_t *params, size_t pl, const steme_query *q, uint32_t stages,
+             uint32_t tiers, const steme_answer *a, uint8_t out[32])
+{
+    steme__hasher h;
+
+    steme__hash256_init(&h);
+    receipt_body(&h, params, pl, NULL, q, stages, tiers, a);
+    steme__hash256_final(&h, out);
+}
+
+/* Format 2: BLAKE2b-256(u8 2 || core || u64 position). */
+static void
+receipt_at(const uint8_t core[32], uint64_t position, uint8_t out[32])
 {
     steme__hasher h;
 
     steme__hash256_init(&h);
     h_u8(&h, RECEIPT_FORMAT);
-    h_u8(&h, (uint8_t)pl);
-    steme__hash256_update(&h, params, pl);
+    steme__hash256_update(&h, core, 32);
     h_u64(&h, position);
-    h_u8(&h, q->has_valid_at);
-    h_u64(&h, q->has_valid_at ? (uint64_t)q->valid_at : 0);
-    h_str(&h, a->subject);
-    h_str(&h, a->predicate);
-    h_u8(&h, q->subject_prefix);
-    h_str(&h, q->subject_prefix ? q->subject : steme_str_c(""));
-    h_u32(&h, stages);
-    h_u32(&h, tiers);
-    h_u8(&h, q->has_agent);
-    if (q->has_agent)
-        steme__hash256_update(&h, q->agent.b, STEME_PUBKEY_SIZE);
-    h_str(&h, q->what_if_retract);
-    /* Optional parts, tagged: a tag byte can never start the u32 count that follows
-     * otherwise (at most STEME_QUERY_MAX_CANDS < 2^24), so receipts of queries without
-     * them are those of format 1 before they existed. */
-    if (q->has_what_if_distrust) {
-        h_u8(&h, 'D');
-        steme__hash256_update(&h, q->what_if_distrust.b, STEME_PUBKEY_SIZE);
-    }
-    if (q->what_if_supersede_epoch.len > 0) {
-        h_u8(&h, 'E');
-        h_str(&h, q->what_if_supersede_epoch);
-        h_str(&h, q->what_if_successor);
-    }
-    h_u32(&h, (uint32_t)a->n_candidates);
-    for (size_t i = 0; i < a->n_candidates; i++)
-        steme__hash256_update(&h, a->candidates[i].b, STEME_ID_SIZE);
+    steme__hash256_final(&h, out);
+}
+
+/* Format 1, kept so that receipts issued before format 2 (in query audits, say) verify. */
+static void
+receipt_v1(const uint8_t *params, size_t pl, uint64_t position, const steme_query *q,
+           uint32_t stages, uint32_t tiers, const steme_answer *a, uint8_t out[32])
+{
+    steme__hasher h;
+
+    steme__hash256_init(&h);
+    h_u8(&h, RECEIPT_FORMAT_V1);
+    receipt_body(&h, params, pl, &position, q, stages, tiers, a);
     steme__hash256_final(&h, out);
 }
 
@@ -489,10 +529,14 @@ steme_result_free(steme_result *r)
     if (r == NULL)
         return;
     if (r->flat != NULL) {
+        /* A clone: the last of the views and its readers frees it. */
+        if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) > 1)
+            return;
         steme__free(r->flat);
         steme__free(r);
         return;
     }
+    steme__free(r->cores);
     for (size_t i = 0; r->mem != NULL && i < r->n + 1; i++) {
         steme__lens_result_free(&r->mem[i].lr);
         steme__free(r->mem[i].alts);
@@ -574,16 +618,18 @@ steme__result_clone(const steme_result *r, steme_result **ret)
         n_bytes += a->baseline_winner.str.len + a->baseline_winner.unit.len;
     }
     size = r->n * sizeof(steme_answer) + n_alts * sizeof(steme_alternative) +
-           n_ids * sizeof(steme_id) + n_bytes;
+           n_ids * sizeof(steme_id) + (r->cores != NULL ? r->n * 32 : 0) + n_bytes;
     if ((c = steme__calloc(1, sizeof(*c))) == NULL)
         return STEME_ENOMEM;
     if ((c->flat = steme__malloc(size > 0 ? size : 1)) == NULL) {
         steme__free(c);
         return STEME_ENOMEM;
     }
+    atomic_init(&c->refs, 1);
     c->n = r->n;
     c->position = r->position;
     c->computed_at = r->computed_at;
+    c->materialized = r->materialized;
     memcpy(c->lens, r->lens, sizeof(c->lens));
     c->version = r->version;
     /* answers, then alternatives, then ids, then bytes: each part stays aligned. */
@@ -601,6 +647,8 @@ steme__result_clone(const steme_result *r, steme_result **ret)
         a->candidates = flat_copy(&cur, a->candidates, a->n_candidates * sizeof(steme_id));
         a->support = ids;
     }
+    if (r->cores != NULL)
+        c->cores = (uint8_t(*)[32])flat_copy(&cur, r->cores, r->n * 32);
     for (size_t i = 0; i < r->n; i++) {
         steme_answer *a = &c->answers[i];
         a->subject = flat_str(&cur, a->subject);
@@ -618,6 +666,14 @@ steme__result_clone(const steme_result *r, steme_result **ret)
     assert(cur == (uint8_t *)c->flat + size);
     *ret = c;
     return STEME_OK;
+}
+
+steme_result *
+steme__result_ref(steme_result *clone)
+{
+    assert(clone->flat != NULL);
+    atomic_fetch_add_explicit(&clone->refs, 1, memory_order_relaxed);
+    return clone;
 }
 
 const char *
@@ -859,11 +915,16 @@ receipts(run_ctx *rc)
 {
     uint8_t params[STEME__LENS_PARAMS_MAX];
     size_t pl;
+    steme_result *r = rc->r;
     steme_err err = steme__lens_params_encode(&rc->p, params, sizeof(params), &pl);
 
-    for (size_t i = 0; err == STEME_OK && i < rc->r->n; i++)
-        receipt(params, pl, rc->r->position, rc->q, rc->stages, rc->tiers, &rc->r->answers[i],
-                rc->r->answers[i].receipt);
+    if (err == STEME_OK && r->cores == NULL &&
+        (r->cores = steme__calloc(r->n > 0 ? r->n : 1, sizeof(*r->cores))) == NULL)
+        err = STEME_ENOMEM;
+    for (size_t i = 0; err == STEME_OK && i < r->n; i++) {
+        receipt_core(params, pl, rc->q, rc->stages, rc->tiers, &r->answers[i], r->cores[i]);
+        receipt_at(r->cores[i], r->position, r->answers[i].receipt);
+    }
     if (err == STEME_OK && rc->r->baseline != NULL) {
         /* The baseline's receipts are those of the query without its what-ifs. */
         steme_query base = *rc->q;
@@ -962,12 +1023,25 @@ run_mv(steme_db *db, steme__txn *t, run_ctx *rc, bool *ret_hit)
     err = steme__mv_get(db->mv, key, kl, depends, &hit);
     if (err == STEME_OK) {
         /* Nothing it read changed since it was computed: it is the answer at the latest
-         * position too, which it names (its receipts are recomputed by the caller). */
+         * position too. Served as it is when it already names that position; else a copy
+         * naming it, with the receipts for it, replaces the entry. */
         steme_result_free(rc->r);
         rc->r = hit;
-        rc->r->position = last;
-        rc->r->materialized = true;
         *ret_hit = true;
+        if (hit->position == last)
+            return STEME_OK;
+        if (hit->cores == NULL)
+            return STEME_ECORRUPT;
+        err = steme__result_clone(hit, &rc->r);
+        steme_result_free(hit);
+        if (err != STEME_OK) {
+            rc->r = NULL;
+            return err;
+        }
+        rc->r->position = last;
+        for (size_t i = 0; i < rc->r->n; i++)
+            receipt_at(rc->r->cores[i], last, rc->r->answers[i].receipt);
+        (void)steme__mv_put(db->mv, key, kl, steme__result_ref(rc->r));
         return STEME_OK;
     }
     if (err != STEME_ENOTFOUND)
@@ -979,7 +1053,11 @@ run_mv(steme_db *db, steme__txn *t, run_ctx *rc, bool *ret_hit)
     if ((err = receipts(rc)) != STEME_OK)
         return err;
     /* A full cache or no memory for the copy only costs the next read a recomputation. */
-    (void)steme__mv_put(db->mv, key, kl, rc->r);
+    steme_result *keep;
+    if (steme__result_clone(rc->r, &keep) == STEME_OK) {
+        keep->materialized = true;
+        (void)steme__mv_put(db->mv, key, kl, keep);
+    }
     return STEME_OK;
 }
 
@@ -1027,9 +1105,9 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
         rc.r->baseline->computed_at = rc.r->baseline->position;
         compare_baseline(rc.r);
     }
-    if (err == STEME_OK && rc.r->computed_at == 0)
+    if (err == STEME_OK && !hit && rc.r->computed_at == 0)
         rc.r->computed_at = rc.r->position;
-    if (err == STEME_OK && (hit || !cacheable(db, q, position)))
+    if (err == STEME_OK && !cacheable(db, q, position))
         err = receipts(&rc);
     if (err == STEME_OK && q->audit)
         err = steme__audit_write(db, q, rc.stages, rc.tiers, rc.r);
@@ -1069,6 +1147,18 @@ steme_db_verify_receipt(steme_db *db, const steme_query *q, uint64_t position,
         return err;
     const steme_answer *a = steme_result_answer(r, 0);
     *ret_match = memcmp(a->receipt, receipt_in, 32) == 0;
+    if (!*ret_match) {
+        /* A receipt issued before format 2 names the same inputs in format 1. */
+        steme__lens_params p;
+        uint32_t stages, tiers;
+        uint8_t params[STEME__LENS_PARAMS_MAX], v1[32];
+        size_t pl;
+        if (check_query(&at, &p, &stages, &tiers, NULL) == STEME_OK &&
+            steme__lens_params_encode(&p, params, sizeof(params), &pl) == STEME_OK) {
+            receipt_v1(params, pl, position, &at, stages, tiers, a, v1);
+            *ret_match = memcmp(v1, receipt_in, 32) == 0;
+        }
+    }
     if (ret_receipt != NULL)
         memcpy(ret_receipt, a->receipt, 32);
     steme_result_free(r);

@@ -92,6 +92,9 @@ steme_err steme__query_seq_at_time(steme__txn *t, uint64_t last, int64_t ms, uin
  * computed_at. Errors: STEME_ENOMEM. */
 steme_err steme__result_clone(const steme_result *r, steme_result **ret);
 
+/* One more reference to a clone (steme_result_free drops one); returns it. */
+steme_result *steme__result_ref(steme_result *clone);
+
 /* ---------------------------------------------------------------------------------------------
  * query_mv.c: the materialized-view cache
  */
@@ -103,15 +106,16 @@ typedef struct steme__mv steme__mv;
 steme_err steme__mv_new(size_t cap, steme__mv **ret);
 void steme__mv_free(steme__mv *mv); /* accepts NULL */
 
-/* A copy of the entry for key (canonical query bytes) when it was computed at or after
+/* A reference to the entry for key (canonical query bytes) when it was computed at or after
  * `depends`, the last position that changed anything it reads; a stale entry is dropped.
- * Errors: STEME_ENOTFOUND (absent or stale: counted as a miss), STEME_ENOMEM. */
+ * Errors: STEME_ENOTFOUND (absent or stale: counted as a miss). */
 steme_err steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends,
                         steme_result **ret);
 
-/* Keep a copy of r (computed at steme_result_computed_at(r)) for key, evicting the least
- * recently used entry when full. Errors: STEME_ENOMEM. */
-steme_err steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, const steme_result *r);
+/* Keep the clone r (computed at steme_result_computed_at(r), answering at its position) for
+ * key unless a more recent one is there, evicting the least recently used entry when full.
+ * Takes the caller's reference to r, also on error. Errors: STEME_ENOMEM. */
+steme_err steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r);
 
 /* ---------------------------------------------------------------------------------------------
  * query_audit.c

@@ -5,7 +5,9 @@
  * them (subject, predicate, lens and parameters, filters), each with the position it was
  * computed at.
  *
- * The cache is not derived state and is not persisted: what makes it exact are the stamps
+ * Entries are clones (steme__result_clone): immutable, reference-counted, and handed to
+ * readers as they are, so that a hit copies nothing. The cache is not derived state and is
+ * not persisted: what makes it exact are the stamps
  * (stamps.c), derived state kept in the append transaction. query.c reads them in the
  * snapshot of the query and asks for an entry computed at or after the last position that
  * changed anything the result reads; anything older is stale and gets replaced.
@@ -148,7 +150,6 @@ steme_err
 steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, steme_result **ret)
 {
     uint64_t hash = key_hash(key, kl);
-    steme_result *copy = NULL;
     steme_err err;
 
     pthread_mutex_lock(&mv->lock);
@@ -162,37 +163,46 @@ steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, st
         mv->st.misses++;
         mv->st.stale++;
         err = STEME_ENOTFOUND;
-    } else if ((err = steme__result_clone((*slot)->r, &copy)) == STEME_OK) {
+    } else {
+        /* Shared, not copied: a clone is immutable and counts its references. */
         lru_unlink(mv, *slot);
         lru_front(mv, *slot);
         mv->st.hits++;
-        *ret = copy;
+        *ret = steme__result_ref((*slot)->r);
+        err = STEME_OK;
     }
     pthread_mutex_unlock(&mv->lock);
     return err;
 }
 
+/* Whether a is more recent than b: computed later, or the same answer at a later position. */
+static bool
+newer(const steme_result *a, const steme_result *b)
+{
+    uint64_t ca = steme_result_computed_at(a), cb = steme_result_computed_at(b);
+    return ca != cb ? ca > cb : steme_result_position(a) > steme_result_position(b);
+}
+
 steme_err
-steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, const steme_result *r)
+steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
 {
     uint64_t hash = key_hash(key, kl);
     mv_entry *e = steme__calloc(1, sizeof(*e));
-    steme_err err = STEME_ENOMEM;
 
-    if (e == NULL)
+    if (e == NULL || (e->key = steme__malloc(kl)) == NULL) {
+        steme__free(e);
+        steme_result_free(r);
         return STEME_ENOMEM;
-    if ((e->key = steme__malloc(kl)) == NULL)
-        goto out_free_entry;
+    }
     memcpy(e->key, key, kl);
     e->kl = kl;
     e->hash = hash;
-    if ((err = steme__result_clone(r, &e->r)) != STEME_OK)
-        goto out_free_entry;
+    e->r = r;
 
     pthread_mutex_lock(&mv->lock);
     mv_entry **slot = slot_of(mv, key, kl, hash);
     if (*slot != NULL) {
-        if (steme_result_computed_at((*slot)->r) >= steme_result_computed_at(r)) {
+        if (!newer(r, (*slot)->r)) {
             /* Another thread already stored one at least as recent. */
             pthread_mutex_unlock(&mv->lock);
             entry_free(e);
@@ -212,10 +222,6 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, const steme_result *
     mv->st.entries++;
     pthread_mutex_unlock(&mv->lock);
     return STEME_OK;
-
-out_free_entry:
-    entry_free(e);
-    return err;
 }
 
 steme_err

@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "rules_fixture.h"
 
 static int
@@ -224,6 +226,135 @@ test_receipts(void **state)
     q.lens = "layered:authority,consensus";
     r1[0] ^= 1;
     assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, r1, &match, NULL, &ei), STEME_OK);
+    assert_false(match);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Receipts recomputed from docs/lenses.md ("Receipts", "Canonical bytes") with libsodium alone.
+ */
+
+typedef struct hbuf {
+    uint8_t b[1024];
+    size_t n;
+} hbuf;
+
+static void
+hb(hbuf *h, const void *p, size_t n)
+{
+    assert_true(h->n + n <= sizeof(h->b));
+    memcpy(h->b + h->n, p, n);
+    h->n += n;
+}
+
+static void
+hb_u8(hbuf *h, uint8_t v)
+{
+    hb(h, &v, 1);
+}
+
+static void
+hb_be(hbuf *h, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--)
+        hb_u8(h, (uint8_t)(v >> (8 * i)));
+}
+
+static void
+hb_str(hbuf *h, const char *s)
+{
+    hb_be(h, strlen(s), 4);
+    hb(h, s, strlen(s));
+}
+
+/* The receipt of the consensus answer for s/p with default options, per the documentation:
+ * format 2 = BLAKE2b-256(2 || core || position), core = BLAKE2b-256(the format-1 fields
+ * without format and position); format 1 = BLAKE2b-256(1 || all fields in order). */
+static void
+doc_receipt(int format, uint32_t lens_version, uint64_t position, const steme_answer *a,
+            uint8_t out[32])
+{
+    const uint32_t tiers = ((1u << (STEME_TIER_UNVERIFIED + 1)) - 1) & ~1u;
+    hbuf params = {0}, h = {0};
+    uint8_t core[32];
+
+    hb_u8(&params, 9);
+    hb(&params, "consensus", 9);
+    hb_be(&params, lens_version, 4);
+    hb_be(&params, 1, 4); /* min_support */
+    if (format == 1)
+        hb_u8(&h, 1);
+    hb_u8(&h, (uint8_t)params.n);
+    hb(&h, params.b, params.n);
+    if (format == 1)
+        hb_be(&h, position, 8);
+    hb_u8(&h, 0);    /* has_valid_at */
+    hb_be(&h, 0, 8); /* valid_at */
+    hb_str(&h, "s"); /* subject */
+    hb_str(&h, "p"); /* predicate */
+    hb_u8(&h, 0);    /* subject_prefix */
+    hb_str(&h, "");  /* prefix */
+    hb_be(&h, STEME_STAGES_DEFAULT, 4);
+    hb_be(&h, tiers, 4);
+    hb_u8(&h, 0);   /* has_agent */
+    hb_str(&h, ""); /* what-if source */
+    hb_be(&h, a->n_candidates, 4);
+    for (size_t i = 0; i < a->n_candidates; i++)
+        hb(&h, a->candidates[i].b, STEME_ID_SIZE);
+    if (format == 1) {
+        crypto_generichash(out, 32, h.b, h.n, NULL, 0);
+        return;
+    }
+    crypto_generichash(core, 32, h.b, h.n, NULL, 0);
+    hbuf outer = {0};
+    hb_u8(&outer, 2);
+    hb(&outer, core, 32);
+    hb_be(&outer, position, 8);
+    crypto_generichash(out, 32, outer.b, outer.n, NULL, 0);
+}
+
+/* Receipts are format 2 as documented, also when a materialized view serves the answer at a
+ * later position; a format-1 receipt issued by an earlier build still verifies. */
+static void
+test_receipt_formats(void **state)
+{
+    rx *x = *state;
+    uint8_t want[32], v1[32];
+    steme_errinfo ei = {0};
+    steme_query q;
+    bool match = false;
+
+    claim(x, x->alice, 1, "src:a", NULL);
+    uint64_t pos = claim(x, x->bob, 2, "src:b", NULL);
+    query_init(&q, "consensus");
+    steme_result *r = run(x, &q); /* fresh: computed and kept */
+    const steme_answer *a = steme_result_answer(r, 0);
+    assert_int_equal(steme_result_position(r), pos);
+    doc_receipt(2, steme_result_lens_version(r), pos, a, want);
+    assert_memory_equal(a->receipt, want, 32);
+    doc_receipt(1, steme_result_lens_version(r), pos, a, v1);
+    assert_memory_not_equal(v1, want, 32);
+    steme_result_free(r);
+
+    /* A write elsewhere: the view serves the same answer at the new position. */
+    steme_record rec;
+    fx_assertion(&rec, x->carol, "other", "p", "src:c", 7);
+    uint64_t later = rx_ok(x, &rec, x->carol, NULL);
+    r = run(x, &q);
+    a = steme_result_answer(r, 0);
+    assert_true(steme_result_materialized(r));
+    assert_int_equal(steme_result_position(r), later);
+    doc_receipt(2, steme_result_lens_version(r), later, a, want);
+    assert_memory_equal(a->receipt, want, 32);
+    steme_result_free(r);
+    r = run(x, &q); /* the same position again: shared, same bytes */
+    assert_true(steme_result_materialized(r));
+    assert_memory_equal(steme_result_answer(r, 0)->receipt, want, 32);
+    steme_result_free(r);
+
+    assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, v1, &match, NULL, &ei), STEME_OK);
+    assert_true(match);
+    v1[31] ^= 1;
+    assert_int_equal(steme_db_verify_receipt(x->db, &q, pos, v1, &match, NULL, &ei), STEME_OK);
     assert_false(match);
 }
 
@@ -533,6 +664,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_valid_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_retracted_and_stage_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_formats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_what_if, setup, teardown),
         cmocka_unit_test_setup_teardown(test_what_if_distrust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_what_if_epoch, setup, teardown),

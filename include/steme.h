@@ -357,6 +357,10 @@ typedef struct steme_db_options {
     uint32_t breaker_rejections;
     uint32_t breaker_window_ms;
     bool read_only; /* open for reading only (default false) */
+    /* Materialized views (docs/lenses.md): most entries (default 65,536) and most memory
+     * (default 256 MiB) held; the least recently used go first. 0 = the default. */
+    uint32_t mv_entries;
+    uint64_t mv_bytes;
 } steme_db_options;
 
 void steme_db_options_init(steme_db_options *opts);
@@ -991,7 +995,9 @@ typedef struct steme_mv_stats {
     uint64_t stale;     /* of the misses: an entry was there but something it read changed */
     uint64_t evictions; /* least recently used entries dropped for room */
     uint64_t entries;   /* held now */
-    uint64_t capacity;  /* most entries held */
+    uint64_t capacity;  /* most entries held (steme_db_options.mv_entries) */
+    uint64_t bytes;     /* memory the entries hold now */
+    uint64_t max_bytes; /* most memory held (steme_db_options.mv_bytes) */
 } steme_mv_stats;
 
 /* Errors: STEME_EINVAL (NULL argument). */

@@ -109,7 +109,8 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
         if (err != STEME_OK)
             goto out_close_store;
     }
-    err = steme__mv_new(STEME__MV_CAPACITY, &db->mv);
+    err = steme__mv_new(db->opts.mv_entries ? db->opts.mv_entries : STEME__MV_ENTRIES,
+                        db->opts.mv_bytes ? db->opts.mv_bytes : STEME__MV_BYTES, &db->mv);
     if (err == STEME_OK)
         err = steme__linputs_new(&db->linputs);
     if (err != STEME_OK)

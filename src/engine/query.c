@@ -41,6 +41,7 @@ struct steme_result {
     steme_answer *answers;
     answer_mem *mem; /* NULL in a clone */
     void *flat;      /* a clone's one allocation: answers and everything they point to */
+    size_t flat_size;
     size_t n;
     uint64_t position;
     uint64_t computed_at;
@@ -626,6 +627,7 @@ steme__result_clone(const steme_result *r, steme_result **ret)
         return STEME_ENOMEM;
     }
     atomic_init(&c->refs, 1);
+    c->flat_size = size;
     c->n = r->n;
     c->position = r->position;
     c->computed_at = r->computed_at;
@@ -666,6 +668,12 @@ steme__result_clone(const steme_result *r, steme_result **ret)
     assert(cur == (uint8_t *)c->flat + size);
     *ret = c;
     return STEME_OK;
+}
+
+size_t
+steme__result_size(const steme_result *clone)
+{
+    return sizeof(*clone) + clone->flat_size;
 }
 
 steme_result *

@@ -92,6 +92,9 @@ steme_err steme__query_seq_at_time(steme__txn *t, uint64_t last, int64_t ms, uin
  * computed_at. Errors: STEME_ENOMEM. */
 steme_err steme__result_clone(const steme_result *r, steme_result **ret);
 
+/* The memory a clone holds. */
+size_t steme__result_size(const steme_result *clone);
+
 /* One more reference to a clone (steme_result_free drops one); returns it. */
 steme_result *steme__result_ref(steme_result *clone);
 
@@ -99,11 +102,12 @@ steme_result *steme__result_ref(steme_result *clone);
  * query_mv.c: the materialized-view cache
  */
 
-#define STEME__MV_CAPACITY 4096 /* entries per open db */
+#define STEME__MV_ENTRIES 65536                  /* default entries per open db */
+#define STEME__MV_BYTES   (256ull * 1024 * 1024) /* default memory per open db */
 
 typedef struct steme__mv steme__mv;
 
-steme_err steme__mv_new(size_t cap, steme__mv **ret);
+steme_err steme__mv_new(size_t entries, uint64_t bytes, steme__mv **ret);
 void steme__mv_free(steme__mv *mv); /* accepts NULL */
 
 /* A reference to the entry for key (canonical query bytes) when it was computed at or after

@@ -25,6 +25,7 @@ typedef struct mv_entry {
     size_t kl;
     uint64_t hash;
     steme_result *r; /* a flat clone; r->computed_at is its position */
+    size_t size;     /* the memory it holds, key included */
     struct mv_entry *chain;
     struct mv_entry *prev, *next; /* LRU: head is the most recent */
 } mv_entry;
@@ -38,7 +39,7 @@ struct steme__mv {
 };
 
 steme_err
-steme__mv_new(size_t cap, steme__mv **ret)
+steme__mv_new(size_t cap, uint64_t max_bytes, steme__mv **ret)
 {
     steme__mv *mv = steme__calloc(1, sizeof(*mv));
     size_t nb = 16;
@@ -47,6 +48,7 @@ steme__mv_new(size_t cap, steme__mv **ret)
         return STEME_ENOMEM;
     while (nb < cap * 2)
         nb *= 2;
+    mv->st.max_bytes = max_bytes;
     if ((mv->buckets = steme__calloc(nb, sizeof(*mv->buckets))) == NULL) {
         steme__free(mv);
         return STEME_ENOMEM;
@@ -142,6 +144,7 @@ remove_entry(steme__mv *mv, mv_entry **slot)
 
     *slot = e->chain;
     lru_unlink(mv, e);
+    mv->st.bytes -= e->size;
     entry_free(e);
     mv->st.entries--;
 }
@@ -198,6 +201,7 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
     e->kl = kl;
     e->hash = hash;
     e->r = r;
+    e->size = sizeof(*e) + kl + steme__result_size(r);
 
     pthread_mutex_lock(&mv->lock);
     mv_entry **slot = slot_of(mv, key, kl, hash);
@@ -210,7 +214,14 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
         }
         remove_entry(mv, slot);
     }
-    while (mv->st.entries >= mv->st.capacity && mv->tail != NULL) {
+    if (e->size > mv->st.max_bytes) {
+        /* Larger than the whole cache: not kept. */
+        pthread_mutex_unlock(&mv->lock);
+        entry_free(e);
+        return STEME_OK;
+    }
+    while ((mv->st.entries >= mv->st.capacity || mv->st.bytes + e->size > mv->st.max_bytes) &&
+           mv->tail != NULL) {
         mv_entry *old = mv->tail;
         remove_entry(mv, slot_of(mv, old->key, old->kl, old->hash));
         mv->st.evictions++;
@@ -220,6 +231,7 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
     *slot = e;
     lru_front(mv, e);
     mv->st.entries++;
+    mv->st.bytes += e->size;
     pthread_mutex_unlock(&mv->lock);
     return STEME_OK;
 }

@@ -251,8 +251,9 @@ steme__json_check(const char *db, const steme_check_report *rep, json_t *details
 json_t *
 steme__json_mv_stats(const steme_mv_stats *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "hits", (json_int_t)s->hits, "misses",
-                     (json_int_t)s->misses, "stale", (json_int_t)s->stale, "evictions",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hits", (json_int_t)s->hits,
+                     "misses", (json_int_t)s->misses, "stale", (json_int_t)s->stale, "evictions",
                      (json_int_t)s->evictions, "entries", (json_int_t)s->entries, "capacity",
-                     (json_int_t)s->capacity);
+                     (json_int_t)s->capacity, "bytes", (json_int_t)s->bytes, "max_bytes",
+                     (json_int_t)s->max_bytes);
 }

@@ -368,6 +368,60 @@ test_mv_property(void **state)
     steme_keypair_free(extra2);
 }
 
+/* The views hold at most mv_bytes: older answers are evicted for room, the memory held never
+ * passes the bound, and what is kept is still served. */
+static void
+test_mv_memory_bound(void **state)
+{
+    rx *x = *state;
+    steme_pubkey admin = fx_pub(x->admin);
+    steme_db_options opts;
+    steme_mv_stats st;
+    char subject[32];
+
+    for (int i = 0; i < 40; i++) {
+        steme_record rec;
+        snprintf(subject, sizeof(subject), "s%d", i);
+        fx_assertion(&rec, x->alice, subject, "p", "src:a", i);
+        rx_ok(x, &rec, x->alice, NULL);
+    }
+    steme_db_close(x->db);
+    steme_db_options_init(&opts);
+    opts.genesis_admin = &admin;
+    opts.verify_threads = 1;
+    opts.mv_bytes = 8192;
+    assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_OK);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 40; i++) {
+            steme_query q;
+            steme_result *r = NULL;
+            steme_errinfo ei = {0};
+            snprintf(subject, sizeof(subject), "s%d", i);
+            steme_query_init(&q);
+            q.subject = steme_str_c(subject);
+            q.predicate = steme_str_c("p");
+            assert_int_equal(steme_db_query(x->db, &q, &r, &ei), STEME_OK);
+            assert_int_equal(steme_result_answer(r, 0)->n_candidates, 1);
+            steme_result_free(r);
+            assert_int_equal(steme_db_mv_stats(x->db, &st), STEME_OK);
+            assert_true(st.bytes <= st.max_bytes);
+        }
+    }
+    assert_int_equal(st.max_bytes, 8192);
+    assert_true(st.entries > 0 && st.entries < 40);
+    assert_true(st.evictions > 0);
+    /* The last key asked is among the kept ones: served from the views. */
+    steme_query q;
+    steme_result *r = NULL;
+    steme_errinfo ei = {0};
+    steme_query_init(&q);
+    q.subject = steme_str_c("s39");
+    q.predicate = steme_str_c("p");
+    assert_int_equal(steme_db_query(x->db, &q, &r, &ei), STEME_OK);
+    assert_true(steme_result_materialized(r));
+    steme_result_free(r);
+}
+
 /* A trust change elsewhere invalidates the trust lenses of a key but not the others. */
 static void
 test_mv_trust_stamp(void **state)
@@ -545,6 +599,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mv_property, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mv_memory_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mv_trust_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_why, setup, teardown),
     };

@@ -162,11 +162,17 @@ static void
 test_mv_stats(void **state)
 {
     (void)state;
-    steme_mv_stats s = {
-        .hits = 5, .misses = 4, .stale = 1, .evictions = 2, .entries = 3, .capacity = 64};
+    steme_mv_stats s = {.hits = 5,
+                        .misses = 4,
+                        .stale = 1,
+                        .evictions = 2,
+                        .entries = 3,
+                        .capacity = 64,
+                        .bytes = 4096,
+                        .max_bytes = 1 << 20};
     assert_dumps(steme__json_mv_stats(&s), 0,
                  "{\"hits\":5,\"misses\":4,\"stale\":1,\"evictions\":2,\"entries\":3,"
-                 "\"capacity\":64}");
+                 "\"capacity\":64,\"bytes\":4096,\"max_bytes\":1048576}");
 }
 
 static void

@@ -166,8 +166,19 @@ by_group_agent(const void *a, const void *b)
     const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
-    int c = memcmp(x->c->agent.b, y->c->agent.b, STEME_PUBKEY_SIZE);
+    if (x->agent8 != y->agent8)
+        return x->agent8 < y->agent8 ? -1 : 1;
+    int c = memcmp(x->c->agent.b + 8, y->c->agent.b + 8, STEME_PUBKEY_SIZE - 8);
     return c ? c : seq_order(x, y);
+}
+
+static uint64_t
+prefix8(steme_str s)
+{
+    uint8_t b[8] = {0};
+    if (s.len > 0)
+        memcpy(b, s.ptr, s.len < 8 ? s.len : 8);
+    return steme__get_u64(b);
 }
 
 static int
@@ -186,6 +197,8 @@ by_group_source(const void *a, const void *b)
     const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
+    if (x->source8 != y->source8) /* zero padding sorts a prefix first, as str_cmp does */
+        return x->source8 < y->source8 ? -1 : 1;
     int c = str_cmp(x->c->source, y->c->source);
     return c ? c : seq_order(x, y);
 }
@@ -362,6 +375,8 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
         w->items[i].c = &c[i];
         if (check_cand(&c[i], &w->items[i].norm) != STEME_OK)
             goto out_free_scratch;
+        w->items[i].agent8 = steme__get_u64(c[i].agent.b);
+        w->items[i].source8 = prefix8(c[i].source);
     }
     /* Items stay in the caller's order; every sort below orders pointers to them by a total
      * order ending in seq, so nothing depends on where a candidate was in the input. */

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
 
 typedef struct slot {
@@ -28,7 +30,8 @@ typedef struct table {
 
 struct steme__linputs {
     pthread_mutex_t lock;
-    steme__lstamps st; /* the stamps every entry was read at */
+    uint8_t seed[crypto_shorthash_KEYBYTES]; /* random per cache: probes cannot be forced */
+    steme__lstamps st;                       /* the stamps every entry was read at */
     table sources, agents;
 };
 
@@ -43,6 +46,7 @@ steme__linputs_new(steme__linputs **ret)
         steme__free(c);
         return STEME_ENOMEM;
     }
+    randombytes_buf(c->seed, sizeof(c->seed));
     *ret = c;
     return STEME_OK;
 }
@@ -67,16 +71,18 @@ steme__linputs_free(steme__linputs *c)
     steme__free(c);
 }
 
-/* FNV-1a, never 0 (0 marks an empty slot): the cache needs speed, not a keyed digest. */
+/* SipHash with the cache's random key (source ids are chosen by writers, so a public hash
+ * would let them lengthen every probe), never 0: 0 marks an empty slot. */
 static uint64_t
-hash_of(const void *key, size_t kl)
+hash_of(const steme__linputs *c, const void *key, size_t kl)
 {
-    const uint8_t *p = key;
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint8_t h[crypto_shorthash_BYTES];
+    uint64_t v = 0;
 
-    for (size_t i = 0; i < kl; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h != 0 ? h : 1;
+    crypto_shorthash(h, key, kl, c->seed);
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | h[i];
+    return v != 0 ? v : 1;
 }
 
 static slot *
@@ -117,9 +123,9 @@ grow(table *tb)
 }
 
 static void
-insert(table *tb, const void *key, size_t kl, const slot *v)
+insert(const steme__linputs *c, table *tb, const void *key, size_t kl, const slot *v)
 {
-    uint64_t h = hash_of(key, kl);
+    uint64_t h = hash_of(c, key, kl);
     slot *s;
 
     if (tb->n >= STEME__LINPUTS_MAX)
@@ -174,7 +180,7 @@ steme__linputs_source_get(steme__linputs *c, const steme__lstamps *st, steme_str
 
     pthread_mutex_lock(&c->lock);
     if (same_stamps(&c->st, st)) {
-        slot *s = find(&c->sources, id.ptr, id.len, hash_of(id.ptr, id.len));
+        slot *s = find(&c->sources, id.ptr, id.len, hash_of(c, id.ptr, id.len));
         if (s != NULL && s->hash != 0) {
             *tier = s->tier;
             *weight = s->weight;
@@ -194,7 +200,7 @@ steme__linputs_source_put(steme__linputs *c, const steme__lstamps *st, steme_str
 
     pthread_mutex_lock(&c->lock);
     if (adopt(c, st))
-        insert(&c->sources, id.ptr, id.len, &v);
+        insert(c, &c->sources, id.ptr, id.len, &v);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -207,7 +213,7 @@ steme__linputs_trust_get(steme__linputs *c, const steme__lstamps *st, const stem
     pthread_mutex_lock(&c->lock);
     if (same_stamps(&c->st, st)) {
         slot *s =
-            find(&c->agents, agent->b, STEME_PUBKEY_SIZE, hash_of(agent->b, STEME_PUBKEY_SIZE));
+            find(&c->agents, agent->b, STEME_PUBKEY_SIZE, hash_of(c, agent->b, STEME_PUBKEY_SIZE));
         if (s != NULL && s->hash != 0) {
             *trust = s->value;
             hit = true;
@@ -225,6 +231,6 @@ steme__linputs_trust_put(steme__linputs *c, const steme__lstamps *st, const stem
 
     pthread_mutex_lock(&c->lock);
     if (adopt(c, st))
-        insert(&c->agents, agent->b, STEME_PUBKEY_SIZE, &v);
+        insert(c, &c->agents, agent->b, STEME_PUBKEY_SIZE, &v);
     pthread_mutex_unlock(&c->lock);
 }

@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
@@ -36,6 +38,7 @@ struct steme__mv {
     size_t n_buckets; /* a power of two */
     mv_entry *head, *tail;
     steme_mv_stats st;
+    uint8_t seed[crypto_shorthash_KEYBYTES]; /* random per cache: chains cannot be forced */
 };
 
 steme_err
@@ -60,6 +63,7 @@ steme__mv_new(size_t cap, uint64_t max_bytes, steme__mv **ret)
     }
     mv->n_buckets = nb;
     mv->st.capacity = cap;
+    randombytes_buf(mv->seed, sizeof(mv->seed));
     *ret = mv;
     return STEME_OK;
 }
@@ -86,13 +90,15 @@ steme__mv_free(steme__mv *mv)
     steme__free(mv);
 }
 
+/* SipHash with the cache's random key: fast, and query bytes chosen by a client cannot pile
+ * up in one bucket. */
 static uint64_t
-key_hash(const uint8_t *key, size_t kl)
+key_hash(const steme__mv *mv, const uint8_t *key, size_t kl)
 {
-    uint8_t h[8];
+    uint8_t h[crypto_shorthash_BYTES];
     uint64_t v = 0;
 
-    steme__hash64(key, kl, h);
+    crypto_shorthash(h, key, kl, mv->seed);
     for (int i = 0; i < 8; i++)
         v = v << 8 | h[i];
     return v;
@@ -152,7 +158,7 @@ remove_entry(steme__mv *mv, mv_entry **slot)
 steme_err
 steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, steme_result **ret)
 {
-    uint64_t hash = key_hash(key, kl);
+    uint64_t hash = key_hash(mv, key, kl);
     steme_err err;
 
     pthread_mutex_lock(&mv->lock);
@@ -189,7 +195,7 @@ newer(const steme_result *a, const steme_result *b)
 steme_err
 steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
 {
-    uint64_t hash = key_hash(key, kl);
+    uint64_t hash = key_hash(mv, key, kl);
     mv_entry *e = steme__calloc(1, sizeof(*e));
 
     if (e == NULL || (e->key = steme__malloc(kl)) == NULL) {

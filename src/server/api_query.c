@@ -172,7 +172,7 @@ query(srv_req *r, json_t *body)
         r->resp.status = 304;
         goto out_free_result;
     }
-    json_t *doc = steme__json_result(&p.q, res);
+    json_t *doc = steme__json_result(&p.q, res, &p.opts);
     if (doc && !p.explain) {
         drop_explanations(json_object_get(doc, "answers"));
         drop_explanations(json_object_get(json_object_get(doc, "what_if"), "answers"));

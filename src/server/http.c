@@ -27,6 +27,7 @@
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
+#include "render_cache.h"
 #include "request_int.h"
 #include "srv.h"
 #include "watch.h"
@@ -61,11 +62,27 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- sending ------------------------------------------------------------------------- */
 
+/* libmicrohttpd is done with a rendered body: drop the response's reference. */
+static void
+release_body(void *cls)
+{
+    srv_rbody_unref(cls);
+}
+
 static enum MHD_Result
 send_resp(srv_req *r)
 {
     srv_resp *rp = &r->resp;
     struct MHD_Response *resp = rp->stream;
+    if (!resp && rp->body && rp->status != 304) {
+        /* Sent from the rendered bytes themselves, which the response keeps alive. */
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(rp->body->len, rp->body->data,
+                                                                      release_body, rp->body);
+        if (!resp)
+            return MHD_NO;
+        rp->body = NULL;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    }
     if (!resp) {
         char *body = NULL;
         size_t len = 0;
@@ -365,7 +382,8 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     s->metrics = srv_metrics_new();
     s->limiter = srv_limiter_new(cfg->rate_per_key, cfg->rate_per_ip, cfg->rate_burst_s);
     s->watch = srv_watch_new(s);
-    if (!s->metrics || !s->limiter || !s->watch) {
+    s->rcache = srv_rcache_new((uint64_t)cfg->render_cache_mb << 20);
+    if (!s->metrics || !s->limiter || !s->watch || (cfg->render_cache_mb && !s->rcache)) {
         srv_logf(SRV_ERROR, "server.start", "out of memory");
         return false;
     }
@@ -448,6 +466,8 @@ srv_stop(srv *s, unsigned drain_ms)
     s->limiter = NULL;
     srv_metrics_free(s->metrics);
     s->metrics = NULL;
+    srv_rcache_free(s->rcache);
+    s->rcache = NULL;
     if (s->tls_key)
         explicit_bzero(s->tls_key, strlen(s->tls_key));
     free(s->tls_key);

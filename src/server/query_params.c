@@ -516,6 +516,92 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
     return true;
 }
 
+/* ---- the cache key ------------------------------------------------------------------- */
+
+typedef struct keybuf {
+    unsigned char *b;
+    size_t n, cap;
+    bool oom;
+} keybuf;
+
+static void
+put(keybuf *k, const void *data, size_t n)
+{
+    if (k->oom)
+        return;
+    if (k->n + n > k->cap) {
+        size_t cap = k->cap ? k->cap : 256;
+        while (cap < k->n + n)
+            cap *= 2;
+        unsigned char *nb = realloc(k->b, cap);
+        if (!nb) {
+            k->oom = true;
+            return;
+        }
+        k->b = nb;
+        k->cap = cap;
+    }
+    memcpy(k->b + k->n, data, n);
+    k->n += n;
+}
+
+#define PUT(k, v) put((k), &(v), sizeof(v))
+
+/* A string, length first, so that no two sequences of strings encode alike. */
+static void
+put_str(keybuf *k, steme_str s)
+{
+    uint64_t n = s.len;
+    PUT(k, n);
+    put(k, s.ptr, s.len);
+}
+
+/* A new member of steme_query changes its size: it must then be added to the key below (or
+ * said not to shape the body, as audit and asker do not), and this number updated. Checked
+ * on 64-bit builds, which CI makes. */
+_Static_assert(sizeof(void *) != 8 || sizeof(steme_query) == 288,
+               "steme_query changed: review srv_qp_key()");
+
+unsigned char *
+srv_qp_key(const srv_qp *p, size_t *len)
+{
+    const steme_query *q = &p->q;
+    keybuf k = {0};
+    const uint8_t version = 1;
+    uint8_t flags = (uint8_t)(q->subject_prefix | q->tier_weights_set << 1 | q->has_valid_at << 2 |
+                              q->has_agent << 3 | q->has_what_if_distrust << 4 | q->no_cache << 5 |
+                              p->explain << 6 | (q->lens != NULL) << 7);
+    uint64_t caps[2] = {p->opts.max_alternatives, p->opts.max_support};
+    uint32_t lens_params[4] = {q->min_support, q->margin, q->outlier_ratio, q->minority_share};
+    uint32_t masks[2] = {q->stages, q->tiers};
+    int64_t times[3] = {(int64_t)q->as_of, q->as_of_time, q->has_valid_at ? q->valid_at : 0};
+
+    PUT(&k, version);
+    PUT(&k, flags);
+    put_str(&k, q->subject);
+    put_str(&k, q->predicate);
+    put_str(&k, steme_str_c(q->lens ? q->lens : ""));
+    PUT(&k, lens_params);
+    if (q->tier_weights_set)
+        PUT(&k, q->tier_weights);
+    PUT(&k, times);
+    PUT(&k, masks);
+    if (q->has_agent)
+        PUT(&k, q->agent.b);
+    put_str(&k, q->what_if_retract);
+    if (q->has_what_if_distrust)
+        PUT(&k, q->what_if_distrust.b);
+    put_str(&k, q->what_if_supersede_epoch);
+    put_str(&k, q->what_if_successor);
+    PUT(&k, caps);
+    if (k.oom) {
+        free(k.b);
+        return NULL;
+    }
+    *len = k.n;
+    return k.b;
+}
+
 void
 srv_qp_free(srv_qp *p)
 {

@@ -79,6 +79,11 @@ bool srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out);
 
 void srv_qp_free(srv_qp *p);
 
+/* The canonical bytes of every parameter of p that shapes an answer's body (the render cache's
+ * key, render_cache.h): the query, explain and the caps -- not the audit's asker, which the
+ * body does not show. malloc'ed (*len its length); NULL when out of memory. */
+unsigned char *srv_qp_key(const srv_qp *p, size_t *len);
+
 /* Answer a refused steme_db_query / steme_db_verify_receipt under the HTTP parameter names:
  * the engine's "chain" and "version" are "lens", and for a receipt its "as_of" is
  * "position". */

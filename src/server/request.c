@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include "render_cache.h"
 #include "request_int.h"
 #include "srv.h"
 #include "views.h"
@@ -219,6 +220,7 @@ srv_req_free(srv_req *r)
     for (size_t i = 0; i < r->nargs; i++)
         free(r->args[i]);
     json_decref(r->resp.json);
+    srv_rbody_unref(r->resp.body);
     free(r->resp.text);
     free(r->path);
     free(r->param_buf);
@@ -333,6 +335,8 @@ srv_reply(srv_req *r, unsigned status, json_t *j)
 {
     json_decref(r->resp.json);
     r->resp.json = NULL;
+    srv_rbody_unref(r->resp.body);
+    r->resp.body = NULL;
     r->handled = true;
     if (!j) {
         r->resp.status = 500;
@@ -348,6 +352,18 @@ void
 srv_ok(srv_req *r, json_t *j)
 {
     srv_reply(r, 200, j);
+}
+
+void
+srv_ok_rendered(srv_req *r, srv_rbody *b)
+{
+    json_decref(r->resp.json);
+    r->resp.json = NULL;
+    srv_rbody_unref(r->resp.body);
+    r->handled = true;
+    r->resp.status = 200;
+    r->resp.body = b;
+    snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
 }
 
 void

@@ -579,7 +579,7 @@ srv_metrics_render(srv_metrics *m, srv *s, size_t *len)
     srv_prom_u64(&p, P "build_info", &v, 1, 1);
     put_gauge(&p, P "uptime_seconds", "Seconds since the server started.",
               (double)(mono_ns() - m->started_ns) / 1e9);
-    /* http.c updates inflight under its lock; an atomic read is enough for a gauge. */
+    /* http.c counts inflight with atomics. */
     put_gauge(&p, P "inflight_requests", "Requests between their first byte and their answer.",
               (double)__atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
     if (s->watch)

@@ -75,21 +75,27 @@ struct srv_rcache {
     uint64_t hits, misses, evictions; /* atomic */
 };
 
-/* FNV-1a, 64 bits, then a finalising mix so that the shard (top bits) and the bucket (low
- * bits) both depend on every byte. Keys are the server's own encoding of parsed parameters,
- * hashed per process: a client choosing parameters cannot aim at anything but its own
- * entry's chain length, and chains are rehashed as they grow. */
+/* A 64-bit hash of the key, eight bytes a step (a byte at a time was visible in profiles):
+ * each word is multiplied in and the state folded, then a finalising mix so that the shard (top
+ * bits) and the bucket (low bits) both depend on every byte. Keys are the server's own encoding
+ * of parsed parameters: a client choosing parameters can only lengthen its own chain, and
+ * chains are rehashed as they grow. */
 static uint64_t
 hash_key(const void *key, size_t n)
 {
     const unsigned char *p = key;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xC2B2AE3D27D4EB4FULL);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
     }
+    uint64_t tail = 0;
+    memcpy(&tail, p, n);
+    h = (h ^ tail) * 0xFF51AFD7ED558CCDULL;
     h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
+    h *= 0xC4CEB9FE1A85EC53ULL;
     h ^= h >> 33;
     return h;
 }

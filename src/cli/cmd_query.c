@@ -22,6 +22,7 @@
 #include "record_json.h"
 #include "remote.h"
 #include "view.h"
+#include "views.h"
 
 static int run_query(cli *c, int argc, char **argv);
 static int run_compare(cli *c, int argc, char **argv);
@@ -42,6 +43,7 @@ const cli_command cli_cmd_query = {
         "                   [--outlier-ratio X] [--minority-share X] [--prefix] [--explain]\n"
         "                   [--what-if-retract SOURCE] [--what-if-distrust KEY]\n"
         "                   [--what-if-supersede-epoch NAME [--what-if-successor NAME]]\n"
+        "                   [--alternatives N|all] [--support N|all]\n"
         "                   [--no-cache] [--audit [--asker NAME]]\n"
         "\n"
         "Resolve the claims about SUBJECT (one PREDICATE, or every predicate of it) through a\n"
@@ -68,6 +70,12 @@ const cli_command cli_cmd_query = {
         "                         evidence is a minority report (default 0.25)\n"
         "  --prefix               SUBJECT is a prefix (reads the whole log: slow)\n"
         "  --explain              print each answer's explanation\n"
+        "  --alternatives N|all   list the first N alternatives in the lens's order (default\n"
+        "                         10; the winner is always named, and listed last when the\n"
+        "                         lens ranked it beyond them); \"alternatives_total\" says\n"
+        "                         how many there are\n"
+        "  --support N|all        --json: list the first N ids of the winner's assertions, by\n"
+        "                         log position (default 20); \"support_total\" counts them\n"
         "\n"
         "What-ifs (docs/lenses.md): answer as if something had happened, without writing\n"
         "anything, and list the conclusions (winners) that would change. They combine.\n"
@@ -96,7 +104,8 @@ const cli_command cli_cmd_query = {
         "\"reason\", \"reason_text\", \"decided_by\", \"lead\", \"conflict\", \"alternatives\":\n"
         "[{\"value\", \"weight\", \"share\", \"evidence\", \"agents\", \"sources\", "
         "\"assertions\",\n"
-        "\"tier\", \"up\", \"down\", \"outlier\"}], \"support\": [ids], \"candidates\",\n"
+        "\"tier\", \"up\", \"down\", \"outlier\"}], \"alternatives_total\", \"support\": [ids],\n"
+        "\"support_total\", \"candidates\",\n"
         "\"excluded\": {\"stage\", \"valid_time\", \"filter\"}, \"explanation\", \"receipt\"}],\n"
         "\"what_if\": {\"retract\", \"distrust\", \"supersede_epoch\", \"successor\" (each or "
         "null),\n"
@@ -172,6 +181,8 @@ enum {
     OPT_WHAT_IF_DISTRUST,
     OPT_WHAT_IF_EPOCH,
     OPT_WHAT_IF_SUCCESSOR,
+    OPT_ALTERNATIVES,
+    OPT_SUPPORT,
 };
 
 static const struct option query_opts[] = {
@@ -195,6 +206,8 @@ static const struct option query_opts[] = {
     {"what-if-distrust", required_argument, NULL, OPT_WHAT_IF_DISTRUST},
     {"what-if-supersede-epoch", required_argument, NULL, OPT_WHAT_IF_EPOCH},
     {"what-if-successor", required_argument, NULL, OPT_WHAT_IF_SUCCESSOR},
+    {"alternatives", required_argument, NULL, OPT_ALTERNATIVES},
+    {"support", required_argument, NULL, OPT_SUPPORT},
     {NULL, 0, NULL, 0},
 };
 
@@ -204,6 +217,8 @@ typedef struct query_args {
     bool has_receipt;
     bool has_as_of;
     uint8_t receipt[32];
+    steme__json_opts opts; /* what an answer lists */
+    bool has_opts;         /* --alternatives or --support given */
 } query_args;
 
 static int
@@ -304,6 +319,15 @@ on_option(cli *c, int opt, const char *arg, void *ctx)
     case OPT_WHAT_IF_SUCCESSOR:
         a->q.what_if_successor = steme_str_c(arg);
         break;
+    case OPT_ALTERNATIVES:
+    case OPT_SUPPORT:
+        if (!steme__json_cap_parse(arg, opt == OPT_ALTERNATIVES ? &a->opts.max_alternatives
+                                                                : &a->opts.max_support))
+            return cli_usage(c, "--%s: '%s' is neither a count from 0 to %d nor 'all'",
+                             opt == OPT_ALTERNATIVES ? "alternatives" : "support", arg,
+                             STEME__JSON_CAP_MAX);
+        a->has_opts = true;
+        break;
     }
     return CLI_CONTINUE;
 }
@@ -316,6 +340,7 @@ parse(cli *c, const cli_command *cmd, int argc, char **argv, query_args *a, int 
 
     memset(a, 0, sizeof(*a));
     steme_query_init(&a->q);
+    a->opts = steme__json_opts_default();
     a->q.stages = 0;
     status = cli_args_parse(c, cmd, argc, argv, query_opts, on_option, a, &first);
     if (status != CLI_CONTINUE)
@@ -515,6 +540,9 @@ answer_text(const json_t *doc, const json_t *a, bool explain)
     if (ok && json_array_size(alts) > 0)
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    uint64_t total = cli_ju64(a, "alternatives_total");
+    if (ok && total > json_array_size(alts))
+        printf("  ... %" PRIu64 " more (--alternatives all)\n", total - json_array_size(alts));
     const char *explanation = cli_jstr(a, "explanation");
     if (ok && explain) {
         fputs("explanation  ", stdout);
@@ -573,7 +601,7 @@ what_if_changes(const steme_query *q, const json_t *what_if)
 
 /* The result document of q (steme__json_result()), computed by the store. */
 static int
-query_doc(cli *c, const steme_query *q, json_t **ret)
+query_doc(cli *c, const steme_query *q, const steme__json_opts *o, json_t **ret)
 {
     /* A what-if retraction or supersession runs the real rules in a write transaction that is
      * then aborted: it writes nothing, but needs a store opened for writing. The audit
@@ -590,20 +618,34 @@ query_doc(cli *c, const steme_query *q, json_t **ret)
         steme_db_close(db);
         return cli_error(c, err, &ei, NULL);
     }
-    *ret = steme__json_result(q, r);
+    *ret = steme__json_result(q, r, o);
     steme_result_free(r);
     steme_db_close(db);
     return *ret != NULL ? CLI_CONTINUE : cli_error(c, STEME_ENOMEM, NULL, NULL);
 }
 
+/* A cap as the server takes it: a count, or "all". */
+static json_t *
+cap_json(size_t cap)
+{
+    return cap == SIZE_MAX ? json_string("all") : json_integer((json_int_t)cap);
+}
+
 /* The same through the server: POST /v1/query. */
 static int
-remote_query(cli *c, const steme_query *q, json_t **ret)
+remote_query(cli *c, const query_args *a, json_t **ret)
 {
+    const steme_query *q = &a->q;
     if (q->audit)
         return cli_usage(c, "--audit: in remote mode the server decides what it audits "
                             "(STEMEDB_AUDIT_QUERIES)");
     json_t *params = query_params(q, PARAMS_QUERY, NULL);
+    if (params != NULL && a->has_opts &&
+        (!set_new(params, "alternatives", cap_json(a->opts.max_alternatives)) ||
+         !set_new(params, "support", cap_json(a->opts.max_support)))) {
+        json_decref(params);
+        params = NULL;
+    }
     if (params == NULL)
         return cli_error(c, STEME_ENOMEM, NULL, NULL);
     cli_path path;
@@ -626,7 +668,7 @@ run_query(cli *c, int argc, char **argv)
     if (a.q.what_if_successor.len > 0 && a.q.what_if_supersede_epoch.len == 0)
         return cli_usage(c, "--what-if-successor goes with --what-if-supersede-epoch");
     json_t *doc = NULL;
-    status = cli_remote(c) ? remote_query(c, &a.q, &doc) : query_doc(c, &a.q, &doc);
+    status = cli_remote(c) ? remote_query(c, &a, &doc) : query_doc(c, &a.q, &a.opts, &doc);
     if (status != CLI_CONTINUE)
         return status;
     if (c->json)
@@ -742,6 +784,8 @@ run_compare(cli *c, int argc, char **argv)
     int status = parse(c, &cli_cmd_compare_lenses, argc, argv, &a, 2);
     if (status != CLI_CONTINUE)
         return status;
+    if (a.has_opts)
+        return cli_usage(c, "--alternatives and --support go with 'steme query'");
     json_t *doc = NULL;
     status = cli_remote(c) ? remote_compare(c, &a, &doc) : compare_doc(c, &a, &doc);
     if (status != CLI_CONTINUE)
@@ -798,6 +842,8 @@ run_verify(cli *c, int argc, char **argv)
     int status = parse(c, &cli_cmd_verify_receipt, argc, argv, &a, 2);
     if (status != CLI_CONTINUE)
         return status;
+    if (a.has_opts)
+        return cli_usage(c, "--alternatives and --support go with 'steme query'");
     if (!a.has_receipt)
         return cli_usage(c, "missing --receipt HEX");
     if (a.q.as_of == 0)

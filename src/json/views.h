@@ -218,12 +218,41 @@ json_t *steme__json_superseded(const steme_id *old, const steme_id *head);
  * Queries (views_query.c)
  */
 
+/*
+ * How much of an answer a view lists. A key can hold thousands of claims with distinct values;
+ * an answer lists the first max_alternatives alternatives in the lens's order (and the winner's
+ * too, last, when the lens ranked it beyond them: min_support can pass over stronger values)
+ * and the first max_support ids of the winner's assertions (by log position), and always says
+ * how many there are ("alternatives_total", "support_total"). SIZE_MAX lists everything.
+ */
+typedef struct steme__json_opts {
+    size_t max_alternatives;
+    size_t max_support;
+} steme__json_opts;
+
+/* The defaults of every face (docs/lenses.md "Answers"): ten alternatives cover every value
+ * that holds a noticeable share of a contested key, and twenty ids are enough to follow a
+ * winner's provenance while keeping an answer to a few kilobytes. */
+#define STEME__JSON_ALTERNATIVES 10
+#define STEME__JSON_SUPPORT      20
+
+/* The default caps. */
+steme__json_opts steme__json_opts_default(void);
+
+/* The largest cap that is a number; more is written "all". */
+#define STEME__JSON_CAP_MAX 1000000
+
+/* A cap as every face spells it: "all" (SIZE_MAX) or a decimal integer from 0 to
+ * STEME__JSON_CAP_MAX, without sign, spaces or leading zeros. False for anything else. */
+bool steme__json_cap_parse(const char *text, size_t *ret);
+
 /* One answer: {"subject", "predicate", "winner" (its table text, or null), "reason",
  * "reason_text", "decided_by", "lead", "conflict", "alternatives": [{"value", "weight",
  * "share", "evidence", "agents", "sources", "assertions", "tier", "up", "down", "outlier"}],
- * "support": [ids], "candidates", "excluded": {"stage", "valid_time", "filter"},
- * "explanation", "receipt"}. */
-json_t *steme__json_answer(const steme_answer *a);
+ * "alternatives_total", "support": [ids], "support_total", "candidates", "excluded": {"stage",
+ * "valid_time", "filter"}, "explanation", "receipt"}, listing what o allows (NULL: the
+ * defaults). */
+json_t *steme__json_answer(const steme_answer *a, const steme__json_opts *o);
 
 /* A conclusion a what-if changes: {"subject", "predicate", "before", "after"} (table texts,
  * "none" for no winner). */
@@ -231,12 +260,13 @@ json_t *steme__json_change(const steme_answer *a);
 
 /* The what-ifs of q and what they change in r (a what-if result): {"retract", "distrust",
  * "supersede_epoch", "successor" (each null when not asked), "changed": [changes], "answers":
- * [answers with the what-ifs]}. */
-json_t *steme__json_what_if(const steme_query *q, const steme_result *r);
+ * [answers with the what-ifs]}; answers list what o allows (NULL: the defaults). */
+json_t *steme__json_what_if(const steme_query *q, const steme_result *r, const steme__json_opts *o);
 
 /* The result r of query q: {"position", "lens", "version", "answers"} (the answers without the
- * what-ifs), and "what_if" when q asked for any. */
-json_t *steme__json_result(const steme_query *q, const steme_result *r);
+ * what-ifs), and "what_if" when q asked for any; answers list what o allows (NULL: the
+ * defaults). */
+json_t *steme__json_result(const steme_query *q, const steme_result *r, const steme__json_opts *o);
 
 /* One lens of a comparison: {"lens", "winner", "weight", "conflict", "reason", "explanation",
  * "receipt"} from r's first answer (r answers one subject and predicate). */

@@ -8,6 +8,7 @@
  * of values that the lens treated as one (0.2 % and 0.002), and the text is how the answer
  * reads, the same on every face.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,33 @@ alternative_json(const steme_alternative *alt)
     return j;
 }
 
+steme__json_opts
+steme__json_opts_default(void)
+{
+    return (steme__json_opts){STEME__JSON_ALTERNATIVES, STEME__JSON_SUPPORT};
+}
+
+bool
+steme__json_cap_parse(const char *text, size_t *ret)
+{
+    if (strcmp(text, "all") == 0) {
+        *ret = SIZE_MAX;
+        return true;
+    }
+    size_t n = strlen(text), v = 0;
+    if (n == 0 || n > 7 || (text[0] == '0' && n > 1))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (size_t)(text[i] - '0');
+    }
+    if (v > STEME__JSON_CAP_MAX)
+        return false;
+    *ret = v;
+    return true;
+}
+
 static json_t *
 ids_json(const steme_id *ids, size_t n)
 {
@@ -42,34 +70,52 @@ ids_json(const steme_id *ids, size_t n)
     return arr;
 }
 
-json_t *
-steme__json_answer(const steme_answer *a)
+/* The first max alternatives in the lens's order, and the winner after them when the lens
+ * ranked it beyond them. */
+static json_t *
+alternatives_json(const steme_answer *a, size_t max)
 {
+    size_t n = a->n_alternatives < max ? a->n_alternatives : max;
     json_t *alts = json_array();
-    for (size_t i = 0; alts != NULL && i < a->n_alternatives; i++)
+    for (size_t i = 0; alts != NULL && i < n; i++)
         json_array_append_new(alts, alternative_json(&a->alternatives[i]));
+    if (alts != NULL && a->has_winner && a->winner >= n)
+        json_array_append_new(alts, alternative_json(&a->alternatives[a->winner]));
+    return alts;
+}
+
+json_t *
+steme__json_answer(const steme_answer *a, const steme__json_opts *o)
+{
+    steme__json_opts def = steme__json_opts_default();
+    if (o == NULL)
+        o = &def;
     char *w = a->has_winner ? steme__fmt_value(&a->alternatives[a->winner].value) : NULL;
     char receipt[65];
     steme_hex(a->receipt, 32, receipt);
     json_t *j = json_pack(
-        "{s:s%, s:s%, s:s?, s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:I, s:{s:I, s:I, s:I}, s:s, s:s}",
+        "{s:s%, s:s%, s:s?, s:s, s:s, s:s, s:f, s:f, s:o, s:I, s:o, s:I, s:I, "
+        "s:{s:I, s:I, s:I}, s:s, s:s}",
         "subject", a->subject.ptr, a->subject.len, "predicate", a->predicate.ptr, a->predicate.len,
         "winner", w, "reason", a->reason, "reason_text", a->reason_text, "decided_by",
-        a->decided_by, "lead", a->lead, "conflict", a->conflict, "alternatives", alts, "support",
-        ids_json(a->support, a->n_support), "candidates", (json_int_t)a->n_candidates, "excluded",
-        "stage", (json_int_t)a->excluded_stage, "valid_time", (json_int_t)a->excluded_valid_time,
-        "filter", (json_int_t)a->excluded_filter, "explanation", a->explanation, "receipt",
-        receipt);
+        a->decided_by, "lead", a->lead, "conflict", a->conflict, "alternatives",
+        alternatives_json(a, o->max_alternatives), "alternatives_total",
+        (json_int_t)a->n_alternatives, "support",
+        ids_json(a->support, a->n_support < o->max_support ? a->n_support : o->max_support),
+        "support_total", (json_int_t)a->n_support, "candidates", (json_int_t)a->n_candidates,
+        "excluded", "stage", (json_int_t)a->excluded_stage, "valid_time",
+        (json_int_t)a->excluded_valid_time, "filter", (json_int_t)a->excluded_filter, "explanation",
+        a->explanation, "receipt", receipt);
     free(w);
     return j;
 }
 
 static json_t *
-answers_json(const steme_result *r)
+answers_json(const steme_result *r, const steme__json_opts *o)
 {
     json_t *answers = json_array();
     for (size_t i = 0; answers != NULL && i < steme_result_count(r); i++)
-        json_array_append_new(answers, steme__json_answer(steme_result_answer(r, i)));
+        json_array_append_new(answers, steme__json_answer(steme_result_answer(r, i), o));
     return answers;
 }
 
@@ -110,7 +156,7 @@ changes_json(const steme_result *r)
 }
 
 json_t *
-steme__json_what_if(const steme_query *q, const steme_result *r)
+steme__json_what_if(const steme_query *q, const steme_result *r, const steme__json_opts *o)
 {
     json_t *j = json_object();
     bool ok =
@@ -120,7 +166,7 @@ steme__json_what_if(const steme_query *q, const steme_result *r)
                                     : json_null()) &&
         set(j, "supersede_epoch", steme__json_str_or_null(q->what_if_supersede_epoch)) &&
         set(j, "successor", steme__json_str_or_null(q->what_if_successor)) &&
-        set(j, "changed", changes_json(r)) && set(j, "answers", answers_json(r));
+        set(j, "changed", changes_json(r)) && set(j, "answers", answers_json(r, o));
     if (!ok) {
         json_decref(j);
         return NULL;
@@ -129,7 +175,7 @@ steme__json_what_if(const steme_query *q, const steme_result *r)
 }
 
 json_t *
-steme__json_result(const steme_query *q, const steme_result *r)
+steme__json_result(const steme_query *q, const steme_result *r, const steme__json_opts *o)
 {
     /* The main answers are the query's own; a what-if's are under "what_if". */
     bool what_if = steme_result_what_if(r);
@@ -137,10 +183,10 @@ steme__json_result(const steme_query *q, const steme_result *r)
     json_t *j =
         json_pack("{s:I, s:s, s:I, s:o}", "position", (json_int_t)steme_result_position(base),
                   "lens", steme_result_lens(base), "version",
-                  (json_int_t)steme_result_lens_version(base), "answers", answers_json(base));
+                  (json_int_t)steme_result_lens_version(base), "answers", answers_json(base, o));
     if (j == NULL || !what_if)
         return j;
-    if (json_object_set_new(j, "what_if", steme__json_what_if(q, r)) != 0) {
+    if (json_object_set_new(j, "what_if", steme__json_what_if(q, r, o)) != 0) {
         json_decref(j);
         return NULL;
     }

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "params.h"
 #include "query_params.h"
+#include "render_cache.h"
 #include "views.h"
 
 /* Run q, recording the lens latency and r->lens. */
@@ -148,41 +149,96 @@ drop_explanations(json_t *answers)
     json_array_foreach(answers, i, a) json_object_del(a, "explanation");
 }
 
-/* GET and POST /v1/query: body NULL for the query string. */
+/* The answer to res as the bytes sent, with its ETag (in r->resp.etag); NULL when out of
+ * memory. */
+static srv_rbody *
+render(srv_req *r, const srv_qp *p, const steme_result *res)
+{
+    json_t *doc = steme__json_result(&p->q, res, &p->opts);
+    if (doc && !p->explain) {
+        drop_explanations(json_object_get(doc, "answers"));
+        drop_explanations(json_object_get(json_object_get(doc, "what_if"), "answers"));
+    }
+    size_t len = 0;
+    char *text = doc ? srv_json_dumps(doc, &len) : NULL;
+    json_decref(doc);
+    if (!text)
+        return NULL;
+    /* The newline that ends every JSON body (http.c). */
+    text[len] = '\n';
+    srv_rbody *b = srv_rbody_new(r->resp.etag, text, len + 1);
+    free(text);
+    return b;
+}
+
+/*
+ * GET and POST /v1/query: body NULL for the query string.
+ *
+ * The rendered answer is kept in the render cache (render_cache.h) under the parameters'
+ * canonical bytes and reused while the engine answers at the same position. The body carries
+ * nothing but the answer: no time, request id or caller (those go to headers and the log), so
+ * equal positions mean equal bytes. A query at an earlier position is shown with the sources'
+ * current standing, so its entry also names the log's end, read before the query runs (an
+ * entry never claims a state older than the one it shows).
+ */
 static void
 query(srv_req *r, json_t *body)
 {
     srv_qp p;
     steme_result *res = NULL;
     steme_errinfo ei = {0};
+    unsigned char *key = NULL;
+    size_t key_len = 0;
+    uint64_t log_end = 0;
 
     if (!srv_qp_parse(r, body, SRV_QP_QUERY, &p))
         return;
     if (!audit(r, &p.q))
         goto out;
+    srv_rcache *cache = r->s->rcache;
+    if (cache && (p.q.as_of != 0 || p.q.as_of_time != 0)) {
+        steme_stats st;
+        if (steme_db_stats(r->s->db, &st) == STEME_OK)
+            log_end = st.last_seq;
+        else
+            cache = NULL;
+    }
+    if (cache && (key = srv_qp_key(&p, &key_len)) == NULL)
+        cache = NULL;
     steme_err err = run(r, &p.q, &res, &ei);
     if (err != STEME_OK) {
         srv_qp_fail(r, err, &ei, false);
         goto out;
     }
-    set_etag(r, res);
+    const steme_result *base = steme_result_what_if(res) ? steme_result_baseline(res) : res;
+    uint64_t position = steme_result_position(base);
+    if (p.q.as_of == 0 && p.q.as_of_time == 0)
+        log_end = position;
+    srv_rbody *b = srv_rcache_get(cache, key, key_len, position, log_end);
+    if (b)
+        snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
+    else
+        set_etag(r, res);
     const char *inm = srv_header(r, "If-None-Match");
     if (inm && etag_matches(inm, r->resp.etag)) {
+        srv_rbody_unref(b);
         r->handled = true;
         r->resp.status = 304;
         goto out_free_result;
     }
-    json_t *doc = steme__json_result(&p.q, res);
-    if (doc && !p.explain) {
-        drop_explanations(json_object_get(doc, "answers"));
-        drop_explanations(json_object_get(json_object_get(doc, "what_if"), "answers"));
+    if (!b) {
+        if ((b = render(r, &p, res)) == NULL) {
+            r->resp.etag[0] = '\0';
+            srv_ok(r, NULL); /* 500, out of memory */
+            goto out_free_result;
+        }
+        srv_rcache_put(cache, key, key_len, position, log_end, b);
     }
-    if (!doc)
-        r->resp.etag[0] = '\0';
-    srv_ok(r, doc);
+    srv_ok_rendered(r, b);
 out_free_result:
     steme_result_free(res);
 out:
+    free(key);
     srv_qp_free(&p);
 }
 

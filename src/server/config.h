@@ -34,9 +34,10 @@ struct srv_config {
     unsigned max_watchers;
     unsigned watch_heartbeat_s;
     unsigned drain_timeout_s;
-    bool open_read;     /* readers need no key (a trusted network) */
-    bool audit_queries; /* write every query to the query audit */
-    char *log_level;    /* "debug", "info", "warn", "error" */
+    bool open_read;           /* readers need no key (a trusted network) */
+    bool audit_queries;       /* write every query to the query audit */
+    char *log_level;          /* "debug", "info", "warn", "error" */
+    unsigned render_cache_mb; /* rendered query answers kept (render_cache.h); 0 = none */
     /* Engine defences (docs/trust.md) */
     unsigned rate_per_agent;
     unsigned breaker_rejections;

@@ -27,10 +27,15 @@
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
+#include "render_cache.h"
 #include "request_int.h"
 #include "srv.h"
 #include "watch.h"
 
+/* s->inflight is counted with atomics; the lock and condition only serve srv_stop()'s wait,
+ * so that requests do not take a global mutex twice each. A request ending after stopping
+ * was set wakes the waiter (sequentially consistent: either the waiter sees the count drop,
+ * or the request sees stopping and broadcasts under the lock). */
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t inflight_cond = PTHREAD_COND_INITIALIZER;
 
@@ -61,11 +66,27 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- sending ------------------------------------------------------------------------- */
 
+/* libmicrohttpd is done with a rendered body: drop the response's reference. */
+static void
+release_body(void *cls)
+{
+    srv_rbody_unref(cls);
+}
+
 static enum MHD_Result
 send_resp(srv_req *r)
 {
     srv_resp *rp = &r->resp;
     struct MHD_Response *resp = rp->stream;
+    if (!resp && rp->body && rp->status != 304) {
+        /* Sent from the rendered bytes themselves, which the response keeps alive. */
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(rp->body->len, rp->body->data,
+                                                                      release_body, rp->body);
+        if (!resp)
+            return MHD_NO;
+        rp->body = NULL;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    }
     if (!resp) {
         char *body = NULL;
         size_t len = 0;
@@ -142,9 +163,7 @@ begin(srv *s, struct MHD_Connection *conn, const char *url, const char *method)
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     srv_req_set_ip(r, ci ? ci->client_addr : NULL);
 
-    pthread_mutex_lock(&inflight_lock);
-    s->inflight++;
-    pthread_mutex_unlock(&inflight_lock);
+    __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
 
     if (!srv_req_route(r, url))
         return r; /* the answer (400/404/405) is in r->resp */
@@ -251,6 +270,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     return send_resp(r);
 }
 
+/* The request's line in the log (log.h): route, status, timings, the caller's key id. */
+static void
+log_request(const srv_req *r, uint64_t ns, enum MHD_RequestTerminationCode toe)
+{
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:s, s:s?}", "request_id", r->request_id,
+                  "method", r->method, "route", r->route ? r->route->pattern : "-", "op",
+                  r->route ? r->route->name : "-", "status", (int)r->resp.status, "ms",
+                  (double)ns / 1e6, "handler_ms", (double)r->handler_ns / 1e6, "ip", r->ip,
+                  "key_id", r->key_id[0] ? r->key_id : NULL);
+    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(f, "terminated", json_integer(toe));
+    srv_log(SRV_INFO, "http.request", f);
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
@@ -263,21 +297,16 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     uint64_t ns = srv_now_ns() - r->started_ns;
     srv_metrics_request(s->metrics, r->route, r->resp.status, ns);
-    json_t *f =
-        json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:s, s:s?}", "request_id", r->request_id,
-                  "method", r->method, "route", r->route ? r->route->pattern : "-", "op",
-                  r->route ? r->route->name : "-", "status", (int)r->resp.status, "ms",
-                  (double)ns / 1e6, "handler_ms", (double)r->handler_ns / 1e6, "ip", r->ip,
-                  "key_id", r->key_id[0] ? r->key_id : NULL);
-    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        json_object_set_new(f, "terminated", json_integer(toe));
-    srv_log(SRV_INFO, "http.request", f);
+    if (srv_log_enabled(SRV_INFO))
+        log_request(r, ns, toe);
     srv_req_free(r);
 
-    pthread_mutex_lock(&inflight_lock);
-    s->inflight--;
-    pthread_cond_broadcast(&inflight_cond);
-    pthread_mutex_unlock(&inflight_lock);
+    __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&s->stopping, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&inflight_lock);
+        pthread_cond_broadcast(&inflight_cond);
+        pthread_mutex_unlock(&inflight_lock);
+    }
 }
 
 /* ---- the daemon ---------------------------------------------------------------------- */
@@ -365,7 +394,8 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     s->metrics = srv_metrics_new();
     s->limiter = srv_limiter_new(cfg->rate_per_key, cfg->rate_per_ip, cfg->rate_burst_s);
     s->watch = srv_watch_new(s);
-    if (!s->metrics || !s->limiter || !s->watch) {
+    s->rcache = srv_rcache_new((uint64_t)cfg->render_cache_mb << 20);
+    if (!s->metrics || !s->limiter || !s->watch || (cfg->render_cache_mb && !s->rcache)) {
         srv_logf(SRV_ERROR, "server.start", "out of memory");
         return false;
     }
@@ -416,7 +446,7 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
 unsigned long
 srv_stop(srv *s, unsigned drain_ms)
 {
-    s->stopping = true;
+    __atomic_store_n(&s->stopping, true, __ATOMIC_SEQ_CST);
     if (!s->mhd)
         return 0;
     MHD_socket ls = MHD_quiesce_daemon(s->mhd);
@@ -434,10 +464,10 @@ srv_stop(srv *s, unsigned drain_ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&inflight_lock);
-    while (s->inflight > 0 &&
+    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 &&
            pthread_cond_timedwait(&inflight_cond, &inflight_lock, &until) != ETIMEDOUT)
         ;
-    unsigned long left = s->inflight;
+    unsigned long left = __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&inflight_lock);
 
     MHD_stop_daemon(s->mhd);
@@ -448,6 +478,8 @@ srv_stop(srv *s, unsigned drain_ms)
     s->limiter = NULL;
     srv_metrics_free(s->metrics);
     s->metrics = NULL;
+    srv_rcache_free(s->rcache);
+    s->rcache = NULL;
     if (s->tls_key)
         explicit_bzero(s->tls_key, strlen(s->tls_key));
     free(s->tls_key);

@@ -13,6 +13,7 @@
 #include "srv.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set once at start-up, before the worker threads run; read without a lock afterwards. */
 static srv_level min_level = SRV_INFO;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -23,6 +24,12 @@ srv_log_set_level(const char *name)
     for (int i = 0; i < 4; i++)
         if (name && strcmp(name, level_names[i]) == 0)
             min_level = (srv_level)i;
+}
+
+bool
+srv_log_enabled(srv_level level)
+{
+    return level >= min_level;
 }
 
 void

@@ -9,12 +9,18 @@
 #ifndef STEME_SERVER_LOG_H
 #define STEME_SERVER_LOG_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 typedef enum srv_level { SRV_DEBUG, SRV_INFO, SRV_WARN, SRV_ERROR } srv_level;
 
 /* Lines below level are dropped. */
 void srv_log_set_level(const char *name);
+
+/* Whether a line at level would be written: a caller whose fields cost something to build
+ * (the request line) asks first, so that below the level nothing is built or locked. */
+bool srv_log_enabled(srv_level level);
 
 /* Log one event: fields (may be NULL, stolen) adds members after ts, level and event. */
 void srv_log(srv_level level, const char *event, json_t *fields);

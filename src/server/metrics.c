@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "metrics.h"
+#include "render_cache.h"
 #include "prom.h"
 #include "watch.h"
 
@@ -543,6 +544,31 @@ put_store(srv_prom *p, steme_db *db)
     }
 }
 
+/* The cache of rendered query answers (render_cache.h); absent when it is disabled. */
+static void
+put_render_cache(srv_prom *p, srv_rcache *c)
+{
+    srv_rcache_stats st;
+    srv_rcache_stats_get(c, &st);
+    srv_prom_family(p, P "render_cache_hits_total", "counter",
+                    "Query answers sent from the cache of rendered answers (the query still "
+                    "ran; its answer was not built again).");
+    srv_prom_u64(p, P "render_cache_hits_total", NULL, 0, st.hits);
+    srv_prom_family(p, P "render_cache_misses_total", "counter",
+                    "Query answers rendered because the cache held none for the query at its "
+                    "position.");
+    srv_prom_u64(p, P "render_cache_misses_total", NULL, 0, st.misses);
+    srv_prom_family(p, P "render_cache_evictions_total", "counter",
+                    "Rendered answers dropped for room.");
+    srv_prom_u64(p, P "render_cache_evictions_total", NULL, 0, st.evictions);
+    put_gauge(p, P "render_cache_entries", "Rendered answers held now.", (double)st.entries);
+    put_gauge(p, P "render_cache_bytes", "Bytes the rendered answers held now take.",
+              (double)st.bytes);
+    put_gauge(p, P "render_cache_capacity_bytes",
+              "Most bytes of rendered answers held (STEMEDB_RENDER_CACHE_MB).",
+              (double)st.capacity);
+}
+
 char *
 srv_metrics_render(srv_metrics *m, srv *s, size_t *len)
 {
@@ -553,7 +579,7 @@ srv_metrics_render(srv_metrics *m, srv *s, size_t *len)
     srv_prom_u64(&p, P "build_info", &v, 1, 1);
     put_gauge(&p, P "uptime_seconds", "Seconds since the server started.",
               (double)(mono_ns() - m->started_ns) / 1e9);
-    /* http.c updates inflight under its lock; an atomic read is enough for a gauge. */
+    /* http.c counts inflight with atomics. */
     put_gauge(&p, P "inflight_requests", "Requests between their first byte and their answer.",
               (double)__atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
     if (s->watch)
@@ -562,6 +588,8 @@ srv_metrics_render(srv_metrics *m, srv *s, size_t *len)
 
     put_requests(&p, m);
     put_engine(&p, m);
+    if (s->rcache)
+        put_render_cache(&p, s->rcache);
     if (s->db)
         put_store(&p, s->db);
     return srv_prom_end(&p, len);

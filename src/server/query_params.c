@@ -9,6 +9,7 @@
  * that no rule is written twice.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "query_params.h"
 #include "record_json.h"
 
-typedef enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_LIST, K_WEIGHTS } kind;
+typedef enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_LIST, K_WEIGHTS, K_CAP } kind;
 
 static const struct param {
     const char *name;
@@ -44,6 +45,8 @@ static const struct param {
     {"what_if_supersede_epoch", SRV_QP_WHAT_IF, K_STRING},
     {"what_if_successor", SRV_QP_WHAT_IF, K_STRING},
     {"no_cache", SRV_QP_NO_CACHE, K_BOOL},
+    {"alternatives", SRV_QP_CAPS, K_CAP},
+    {"support", SRV_QP_CAPS, K_CAP},
     {"position", SRV_QP_RECEIPT, K_INT},
     {"receipt", SRV_QP_RECEIPT, K_STRING},
 };
@@ -198,6 +201,16 @@ arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
         return v;
     case K_WEIGHTS:
         return split_weights(r, p->name, text);
+    case K_CAP:
+        /* "all" stays a string; anything else is read as a number, so that the rule is
+         * checked once, on the JSON value (get_cap). */
+        if (strcmp(text, "all") == 0)
+            return json_string(text);
+        if ((v = number_text(text)) == NULL)
+            v = json_string(text);
+        if (v == NULL)
+            bad(r, p->name, "must be UTF-8");
+        return v;
     }
     return NULL;
 }
@@ -273,6 +286,25 @@ get_int(srv_req *r, const json_t *obj, const char *name, uint64_t lo, uint64_t h
         return bad(r, name, "must be an integer from %llu to %llu", (unsigned long long)lo,
                    (unsigned long long)hi);
     *u = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+/* A cap on what an answer lists: an integer in [0, STEME__JSON_CAP_MAX] or "all"; absent
+ * leaves *cap untouched. */
+static bool
+get_cap(srv_req *r, const json_t *obj, const char *name, size_t *cap)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!v)
+        return true;
+    if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
+        *cap = SIZE_MAX;
+        return true;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > STEME__JSON_CAP_MAX)
+        return bad(r, name, "must be an integer from 0 to %d, or \"all\"", STEME__JSON_CAP_MAX);
+    *cap = (size_t)json_integer_value(v);
     return true;
 }
 
@@ -442,7 +474,9 @@ read_query(srv_req *r, const json_t *o, unsigned accept, srv_qp *out)
     if (!get_str(r, o, "what_if_successor", &s))
         return false;
     q->what_if_successor = steme_str_c(s);
-    if (!get_bool(r, o, "no_cache", &q->no_cache))
+    if (!get_bool(r, o, "no_cache", &q->no_cache) ||
+        !get_cap(r, o, "alternatives", &out->opts.max_alternatives) ||
+        !get_cap(r, o, "support", &out->opts.max_support))
         return false;
 
     if (accept & SRV_QP_RECEIPT) {
@@ -462,6 +496,7 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
 {
     memset(out, 0, sizeof(*out));
     steme_query_init(&out->q);
+    out->opts = steme__json_opts_default();
     if (body) {
         const char *name;
         json_t *v;
@@ -479,6 +514,92 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
         return false;
     }
     return true;
+}
+
+/* ---- the cache key ------------------------------------------------------------------- */
+
+typedef struct keybuf {
+    unsigned char *b;
+    size_t n, cap;
+    bool oom;
+} keybuf;
+
+static void
+put(keybuf *k, const void *data, size_t n)
+{
+    if (k->oom)
+        return;
+    if (k->n + n > k->cap) {
+        size_t cap = k->cap ? k->cap : 256;
+        while (cap < k->n + n)
+            cap *= 2;
+        unsigned char *nb = realloc(k->b, cap);
+        if (!nb) {
+            k->oom = true;
+            return;
+        }
+        k->b = nb;
+        k->cap = cap;
+    }
+    memcpy(k->b + k->n, data, n);
+    k->n += n;
+}
+
+#define PUT(k, v) put((k), &(v), sizeof(v))
+
+/* A string, length first, so that no two sequences of strings encode alike. */
+static void
+put_str(keybuf *k, steme_str s)
+{
+    uint64_t n = s.len;
+    PUT(k, n);
+    put(k, s.ptr, s.len);
+}
+
+/* A new member of steme_query changes its size: it must then be added to the key below (or
+ * said not to shape the body, as audit and asker do not), and this number updated. Checked
+ * on 64-bit builds, which CI makes. */
+_Static_assert(sizeof(void *) != 8 || sizeof(steme_query) == 288,
+               "steme_query changed: review srv_qp_key()");
+
+unsigned char *
+srv_qp_key(const srv_qp *p, size_t *len)
+{
+    const steme_query *q = &p->q;
+    keybuf k = {0};
+    const uint8_t version = 1;
+    uint8_t flags = (uint8_t)(q->subject_prefix | q->tier_weights_set << 1 | q->has_valid_at << 2 |
+                              q->has_agent << 3 | q->has_what_if_distrust << 4 | q->no_cache << 5 |
+                              p->explain << 6 | (q->lens != NULL) << 7);
+    uint64_t caps[2] = {p->opts.max_alternatives, p->opts.max_support};
+    uint32_t lens_params[4] = {q->min_support, q->margin, q->outlier_ratio, q->minority_share};
+    uint32_t masks[2] = {q->stages, q->tiers};
+    int64_t times[3] = {(int64_t)q->as_of, q->as_of_time, q->has_valid_at ? q->valid_at : 0};
+
+    PUT(&k, version);
+    PUT(&k, flags);
+    put_str(&k, q->subject);
+    put_str(&k, q->predicate);
+    put_str(&k, steme_str_c(q->lens ? q->lens : ""));
+    PUT(&k, lens_params);
+    if (q->tier_weights_set)
+        PUT(&k, q->tier_weights);
+    PUT(&k, times);
+    PUT(&k, masks);
+    if (q->has_agent)
+        PUT(&k, q->agent.b);
+    put_str(&k, q->what_if_retract);
+    if (q->has_what_if_distrust)
+        PUT(&k, q->what_if_distrust.b);
+    put_str(&k, q->what_if_supersede_epoch);
+    put_str(&k, q->what_if_successor);
+    PUT(&k, caps);
+    if (k.oom) {
+        free(k.b);
+        return NULL;
+    }
+    *len = k.n;
+    return k.b;
 }
 
 void

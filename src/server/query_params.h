@@ -14,6 +14,7 @@
  *   stages=active,retracted                  "stages": ["active", "retracted"]
  *   tier_weights=regulatory:1,expert:0.5     "tier_weights": {"regulatory": 1, "expert": 0.5}
  *   valid_at=2024-05-01T00:00:00Z            "valid_at": "2024-05-01T00:00:00Z"
+ *   alternatives=5, support=all              "alternatives": 5, "support": "all"
  *
  * Each route accepts a subset (SRV_QP_* below); any other parameter, a parameter given twice,
  * a value of the wrong type or form is answered 400 naming the parameter and the rule. Ranges
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 #include "srv.h"
+#include "views.h"
 
 /* The parameters, as bits of a route's accepted set. */
 enum {
@@ -43,12 +45,14 @@ enum {
                                * what_if_successor */
     SRV_QP_NO_CACHE = 1u << 9,
     SRV_QP_RECEIPT = 1u << 10, /* position and receipt, both required (receipts/verify) */
+    SRV_QP_CAPS = 1u << 11,    /* alternatives, support: what an answer lists (views.h) */
 };
 
 /* What each route accepts. */
 #define SRV_QP_QUERY                                                                               \
     (SRV_QP_SUBJECT | SRV_QP_PREDICATE | SRV_QP_PREFIX | SRV_QP_LENS | SRV_QP_LENS_PARAMS |        \
-     SRV_QP_AS_OF | SRV_QP_FILTERS | SRV_QP_EXPLAIN | SRV_QP_WHAT_IF | SRV_QP_NO_CACHE)
+     SRV_QP_AS_OF | SRV_QP_FILTERS | SRV_QP_EXPLAIN | SRV_QP_WHAT_IF | SRV_QP_NO_CACHE |           \
+     SRV_QP_CAPS)
 #define SRV_QP_COMPARE                                                                             \
     (SRV_QP_SUBJECT | SRV_QP_PREDICATE | SRV_QP_LENS_PARAMS | SRV_QP_AS_OF | SRV_QP_FILTERS |      \
      SRV_QP_NO_CACHE)
@@ -62,7 +66,8 @@ enum {
 typedef struct srv_qp {
     steme_query q;
     bool explain;
-    uint64_t position; /* receipts/verify: the position the receipt names */
+    steme__json_opts opts; /* what an answer lists: the defaults unless asked */
+    uint64_t position;     /* receipts/verify: the position the receipt names */
     uint8_t receipt[32];
     json_t *doc; /* the parameters as a JSON object */
 } srv_qp;
@@ -73,6 +78,11 @@ typedef struct srv_qp {
 bool srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out);
 
 void srv_qp_free(srv_qp *p);
+
+/* The canonical bytes of every parameter of p that shapes an answer's body (the render cache's
+ * key, render_cache.h): the query, explain and the caps -- not the audit's asker, which the
+ * body does not show. malloc'ed (*len its length); NULL when out of memory. */
+unsigned char *srv_qp_key(const srv_qp *p, size_t *len);
 
 /* Answer a refused steme_db_query / steme_db_verify_receipt under the HTTP parameter names:
  * the engine's "chain" and "version" are "lens", and for a receipt its "as_of" is

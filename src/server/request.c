@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include "render_cache.h"
 #include "request_int.h"
 #include "srv.h"
 #include "views.h"
@@ -39,19 +40,27 @@ srv_json_dumps(const json_t *j, size_t *len)
 
 /* ---- request internals --------------------------------------------------------------- */
 
+/* Request ids only need to tell requests apart in the log, not to be secret: each worker
+ * thread runs splitmix64 from a random seed taken once, rather than a getrandom() system call
+ * per request. Different threads start at unrelated points of the 2^64 sequence. */
+static _Thread_local uint64_t id_state;
+static _Thread_local bool id_seeded;
+
 void
 srv_req_new_id(srv_req *r)
 {
-    uint8_t b[8];
-    if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
-        uint64_t t = srv_now_ns();
-        memcpy(b, &t, sizeof(b));
+    if (!id_seeded) {
+        if (getrandom(&id_state, sizeof(id_state), GRND_NONBLOCK) != (ssize_t)sizeof(id_state))
+            id_state = srv_now_ns() ^ (uint64_t)(uintptr_t)&id_state;
+        id_seeded = true;
     }
+    uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        r->request_id[2 * i] = hex[b[i] >> 4];
-        r->request_id[2 * i + 1] = hex[b[i] & 15];
-    }
+    for (int i = 0; i < 16; i++)
+        r->request_id[i] = hex[(z >> (60 - 4 * i)) & 15];
     r->request_id[16] = '\0';
 }
 
@@ -219,6 +228,7 @@ srv_req_free(srv_req *r)
     for (size_t i = 0; i < r->nargs; i++)
         free(r->args[i]);
     json_decref(r->resp.json);
+    srv_rbody_unref(r->resp.body);
     free(r->resp.text);
     free(r->path);
     free(r->param_buf);
@@ -333,6 +343,8 @@ srv_reply(srv_req *r, unsigned status, json_t *j)
 {
     json_decref(r->resp.json);
     r->resp.json = NULL;
+    srv_rbody_unref(r->resp.body);
+    r->resp.body = NULL;
     r->handled = true;
     if (!j) {
         r->resp.status = 500;
@@ -348,6 +360,18 @@ void
 srv_ok(srv_req *r, json_t *j)
 {
     srv_reply(r, 200, j);
+}
+
+void
+srv_ok_rendered(srv_req *r, srv_rbody *b)
+{
+    json_decref(r->resp.json);
+    r->resp.json = NULL;
+    srv_rbody_unref(r->resp.body);
+    r->handled = true;
+    r->resp.status = 200;
+    r->resp.body = b;
+    snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
 }
 
 void

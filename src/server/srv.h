@@ -29,6 +29,8 @@ typedef struct srv_config srv_config;
 typedef struct srv_metrics srv_metrics;
 typedef struct srv_limiter srv_limiter;
 typedef struct srv_watch srv_watch;
+typedef struct srv_rcache srv_rcache;
+typedef struct srv_rbody srv_rbody;
 
 /* Which body limit a route's request body is held to (STEMEDB_MAX_BODY_*). */
 typedef enum srv_body {
@@ -40,8 +42,9 @@ typedef enum srv_body {
 /* The answer a handler leaves for http.c to send. */
 typedef struct srv_resp {
     unsigned status;
-    json_t *json; /* body as JSON (owned), or NULL */
-    char *text;   /* body as text (owned, malloc'ed), or NULL */
+    json_t *json;    /* body as JSON (owned), or NULL */
+    srv_rbody *body; /* body already rendered (a reference, owned; render_cache.h), or NULL */
+    char *text;      /* body as text (owned, malloc'ed), or NULL */
     size_t text_len;
     const char *ctype;           /* content type of text (static) */
     struct MHD_Response *stream; /* a streaming answer built by the handler (watch.c) */
@@ -102,6 +105,7 @@ struct srv {
     srv_metrics *metrics;
     srv_limiter *limiter;
     srv_watch *watch;
+    srv_rcache *rcache; /* rendered query answers; NULL when disabled */
     struct MHD_Daemon *mhd;
     uint16_t port;            /* the port actually bound */
     char *tls_cert, *tls_key; /* PEM texts, alive while the daemon runs */
@@ -146,6 +150,8 @@ bool srv_arg_size(srv_req *r, const char *name, size_t max, size_t *ret);
 
 /* 200 (or status) with j as the body (stolen; NULL answers 500 "out of memory"). */
 void srv_ok(srv_req *r, json_t *j);
+/* 200 with a body already rendered (stolen: the caller's reference), its ETag included. */
+void srv_ok_rendered(srv_req *r, srv_rbody *b);
 void srv_reply(srv_req *r, unsigned status, json_t *j);
 
 /* An error answer {"error": code, "message": message, "field": field}. field may be NULL. */

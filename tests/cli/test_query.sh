@@ -39,6 +39,29 @@ jq_true '.answers[0].winner == "0.2 %" and (.answers[0].receipt | length) == 64'
 jq_true '.answers[0].conflict >= 0 and .answers[0].conflict <= 1'
 RECEIPT=$(jq_out '.answers[0].receipt')
 
+# What an answer lists: the first N alternatives and support ids, with the totals; "all"
+# lifts a cap; the winner is named whatever is listed.
+expect 0 --json query drug:x myalgia --lens consensus
+jq_true '(.answers[0].alternatives | length) == 3 and .answers[0].alternatives_total == 3'
+jq_true '(.answers[0].support | length) == 2 and .answers[0].support_total == 2'
+expect 0 --json query drug:x myalgia --lens consensus --alternatives 1 --support 1
+jq_true '(.answers[0].alternatives | length) == 1 and .answers[0].alternatives_total == 3'
+jq_true '(.answers[0].support | length) == 1 and .answers[0].support_total == 2'
+jq_true '.answers[0].winner == "12.0 %" and .answers[0].alternatives[0].value == "12.0 %"'
+expect 0 --json query drug:x myalgia --lens consensus --alternatives 0 --support all
+# 0 lists none but the winner, which is always listed.
+jq_true '(.answers[0].alternatives | length) == 1 and .answers[0].alternatives[0].value == "12.0 %"'
+jq_true '(.answers[0].support | length) == 2'
+expect 0 query drug:x myalgia --lens consensus --alternatives 1
+kv winner "12.0 %"
+out_has "... 2 more (--alternatives all)"
+expect 2 query drug:x myalgia --alternatives -1
+err_has "--alternatives"
+expect 2 query drug:x myalgia --support 1.5
+err_has "--support"
+expect 2 query drug:x myalgia --alternatives ALL
+expect 2 compare-lenses drug:x myalgia --alternatives 2
+
 # Every lens side by side.
 expect 0 compare-lenses drug:x myalgia
 for l in recency consensus vote_consensus authority trust_authority skeptic layered; do

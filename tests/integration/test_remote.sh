@@ -189,6 +189,8 @@ for fmt in --json ""; do
     same 0 $fmt provenance "$X2"
     same 0 $fmt query drug:x
     same 0 $fmt query drug:x dose --lens authority --explain
+    same 0 $fmt query drug:x dose --alternatives 1 --support 0
+    same 0 $fmt query drug:x --alternatives all --support all
     same 0 $fmt query drug:x dose --lens layered:authority,recency --include-stage retracted \
         --as-of "$X3"
     same 0 $fmt query drug:x dose --what-if-retract fda:label:x

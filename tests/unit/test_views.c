@@ -105,6 +105,54 @@ test_fmt_real_and_ppm(void **state)
     assert_string_equal(ppm, "0");
 }
 
+/* The shortest round-trip digits against the definition: the first precision from 1 to 17
+ * whose "%.*e" reads back as d (fmt.c finds it from one 15-digit rendering). Random bit
+ * patterns (subnormals included), short decimals, ratios and integers. */
+static void
+test_fmt_real_shortest(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d;
+        switch (i % 4) {
+        case 0:
+            memcpy(&d, &x, sizeof(d));
+            if (!isfinite(d))
+                continue;
+            break;
+        case 1:
+            d = (double)(x % 100000) / (double)(1 + (x >> 20) % 1000);
+            break;
+        case 2:
+            d = (double)(x % 1000000) / pow(10, (double)((x >> 30) % 12));
+            break;
+        default:
+            d = ((double)(int64_t)(x % 2000001) - 1000000) * ((x >> 40) & 1 ? 0.001 : 1e10);
+        }
+        int p = 1;
+        char want[48], got[32];
+        for (; p < 17; p++) {
+            snprintf(want, sizeof(want), "%.*e", p - 1, d);
+            if (strtod(want, NULL) == d)
+                break;
+        }
+        /* The presentation of fmt.c: plain for exponents -5 to 16, ".0" on integers. */
+        snprintf(want, sizeof(want), "%.*e", p - 1, d);
+        int ex = atoi(strchr(want, 'e') + 1);
+        if (ex >= -5 && ex < 17)
+            snprintf(want, sizeof(want), "%.*f", p - 1 - ex > 0 ? p - 1 - ex : 0, d);
+        if (strpbrk(want, ".eE") == NULL)
+            strcat(want, ".0");
+        steme__fmt_real(d, got);
+        if (strcmp(got, want) != 0)
+            fail_msg("%.17g printed as %s, expected %s", d, got, want);
+    }
+}
+
 static void
 assert_value_text(const steme_value *v, const char *want)
 {
@@ -226,11 +274,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dumps_reals),      cmocka_unit_test(test_dumps_strings),
-        cmocka_unit_test(test_dumps_layout),     cmocka_unit_test(test_write_is_dumps),
-        cmocka_unit_test(test_fmt_real_and_ppm), cmocka_unit_test(test_fmt_values),
-        cmocka_unit_test(test_fmt_summaries),    cmocka_unit_test(test_mv_stats),
-        cmocka_unit_test(test_stored_and_error), cmocka_unit_test(test_state_and_report),
+        cmocka_unit_test(test_dumps_reals),       cmocka_unit_test(test_dumps_strings),
+        cmocka_unit_test(test_dumps_layout),      cmocka_unit_test(test_write_is_dumps),
+        cmocka_unit_test(test_fmt_real_and_ppm),  cmocka_unit_test(test_fmt_values),
+        cmocka_unit_test(test_fmt_summaries),     cmocka_unit_test(test_mv_stats),
+        cmocka_unit_test(test_stored_and_error),  cmocka_unit_test(test_state_and_report),
+        cmocka_unit_test(test_fmt_real_shortest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

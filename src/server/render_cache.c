@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * render_cache.c -- the cache of rendered answers (render_cache.h): reference-counted bodies,
+ * and an LRU by bytes in shards, each a hash table with chaining and a doubly linked recency
+ * list under its own mutex.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_cache.h"
+
+#define SHARDS      16 /* a power of two */
+#define MIN_BUCKETS 64
+
+/* ---- bodies -------------------------------------------------------------------------- */
+
+srv_rbody *
+srv_rbody_new(const char *etag, const char *data, size_t len)
+{
+    srv_rbody *b = malloc(sizeof(*b) + len + 1);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = len;
+    size_t el = strlen(etag);
+    if (el >= sizeof(b->etag))
+        el = 0; /* cannot happen: ETags are made to fit srv_resp.etag, the same size */
+    memcpy(b->etag, etag, el);
+    b->etag[el] = '\0';
+    memcpy(b->data, data, len);
+    b->data[len] = '\0';
+    return b;
+}
+
+srv_rbody *
+srv_rbody_ref(srv_rbody *b)
+{
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+    return b;
+}
+
+void
+srv_rbody_unref(srv_rbody *b)
+{
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(b);
+}
+
+/* ---- the cache ----------------------------------------------------------------------- */
+
+typedef struct entry {
+    struct entry *chain;         /* the next entry of its bucket */
+    struct entry *newer, *older; /* the shard's recency list */
+    uint64_t hash;
+    uint64_t position, log_end;
+    srv_rbody *body;
+    size_t charge; /* what the entry counts against the shard's budget */
+    size_t key_len;
+    unsigned char key[];
+} entry;
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    entry **buckets;
+    size_t nbuckets; /* a power of two */
+    entry *newest, *oldest;
+    size_t entries;
+    uint64_t bytes, capacity;
+} shard;
+
+struct srv_rcache {
+    shard shards[SHARDS];
+    uint64_t capacity;
+    uint64_t hits, misses, evictions; /* atomic */
+};
+
+/* A 64-bit hash of the key, eight bytes a step (a byte at a time was visible in profiles):
+ * each word is multiplied in and the state folded, then a finalising mix so that the shard (top
+ * bits) and the bucket (low bits) both depend on every byte. Keys are the server's own encoding
+ * of parsed parameters: a client choosing parameters can only lengthen its own chain, and
+ * chains are rehashed as they grow. */
+static uint64_t
+hash_key(const void *key, size_t n)
+{
+    const unsigned char *p = key;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xC2B2AE3D27D4EB4FULL);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, n);
+    h = (h ^ tail) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static shard *
+shard_of(srv_rcache *c, uint64_t h)
+{
+    return &c->shards[h >> 60 & (SHARDS - 1)];
+}
+
+srv_rcache *
+srv_rcache_new(uint64_t max_bytes)
+{
+    if (max_bytes == 0)
+        return NULL;
+    srv_rcache *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->capacity = max_bytes;
+    for (size_t i = 0; i < SHARDS; i++) {
+        shard *s = &c->shards[i];
+        s->capacity = max_bytes / SHARDS;
+        s->nbuckets = MIN_BUCKETS;
+        s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
+        if (!s->buckets) {
+            srv_rcache_free(c);
+            return NULL;
+        }
+        pthread_mutex_init(&s->lock, NULL);
+    }
+    return c;
+}
+
+void
+srv_rcache_free(srv_rcache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < SHARDS; i++) {
+        shard *s = &c->shards[i];
+        if (!s->buckets)
+            continue; /* a failed srv_rcache_new: nothing initialised from here on */
+        for (entry *e = s->newest, *next; e; e = next) {
+            next = e->older;
+            srv_rbody_unref(e->body);
+            free(e);
+        }
+        free(s->buckets);
+        pthread_mutex_destroy(&s->lock);
+    }
+    free(c);
+}
+
+/* The slot that points at key's entry (or at the NULL ending its chain). */
+static entry **
+slot_of(shard *s, uint64_t h, const void *key, size_t n)
+{
+    entry **p = &s->buckets[h & (s->nbuckets - 1)];
+    for (; *p; p = &(*p)->chain)
+        if ((*p)->hash == h && (*p)->key_len == n && memcmp((*p)->key, key, n) == 0)
+            break;
+    return p;
+}
+
+static void
+lru_unlink(shard *s, entry *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        s->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        s->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void
+lru_push(shard *s, entry *e)
+{
+    e->older = s->newest;
+    e->newer = NULL;
+    if (s->newest)
+        s->newest->newer = e;
+    else
+        s->oldest = e;
+    s->newest = e;
+}
+
+/* Take e out of the shard (it is in its chain at *slot) and free it. */
+static void
+drop(shard *s, entry **slot, entry *e)
+{
+    *slot = e->chain;
+    lru_unlink(s, e);
+    s->entries--;
+    s->bytes -= e->charge;
+    srv_rbody_unref(e->body);
+    free(e);
+}
+
+/* Double the buckets when the chains grow long; a failed allocation keeps the old table. */
+static void
+grow(shard *s)
+{
+    size_t n = s->nbuckets * 2;
+    entry **b = calloc(n, sizeof(*b));
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++)
+        for (entry *e = s->buckets[i], *next; e; e = next) {
+            next = e->chain;
+            e->chain = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+srv_rbody *
+srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position, uint64_t log_end)
+{
+    if (!c)
+        return NULL;
+    uint64_t h = hash_key(key, key_len);
+    shard *s = shard_of(c, h);
+    srv_rbody *b = NULL;
+    pthread_mutex_lock(&s->lock);
+    entry *e = *slot_of(s, h, key, key_len);
+    if (e && e->position == position && e->log_end == log_end) {
+        lru_unlink(s, e);
+        lru_push(s, e);
+        b = srv_rbody_ref(e->body);
+    }
+    pthread_mutex_unlock(&s->lock);
+    __atomic_add_fetch(b ? &c->hits : &c->misses, 1, __ATOMIC_RELAXED);
+    return b;
+}
+
+void
+srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position, uint64_t log_end,
+               srv_rbody *b)
+{
+    if (!c)
+        return;
+    size_t charge = sizeof(entry) + key_len + sizeof(srv_rbody) + b->len + 1;
+    uint64_t h = hash_key(key, key_len);
+    shard *s = shard_of(c, h);
+    if (charge > s->capacity)
+        return;
+    /* Built outside the lock; thrown away when a newer answer is already there. */
+    entry *e = malloc(sizeof(*e) + key_len);
+    if (!e)
+        return;
+    *e = (entry){
+        .hash = h, .position = position, .log_end = log_end, .charge = charge, .key_len = key_len};
+    memcpy(e->key, key, key_len);
+    uint64_t evicted = 0;
+
+    pthread_mutex_lock(&s->lock);
+    entry **slot = slot_of(s, h, key, key_len);
+    if (*slot && ((*slot)->position > position ||
+                  ((*slot)->position == position && (*slot)->log_end > log_end))) {
+        pthread_mutex_unlock(&s->lock);
+        free(e);
+        return;
+    }
+    if (*slot)
+        drop(s, slot, *slot);
+    while (s->bytes + charge > s->capacity && s->oldest) {
+        entry *old = s->oldest;
+        drop(s, slot_of(s, old->hash, old->key, old->key_len), old);
+        evicted++;
+    }
+    e->body = srv_rbody_ref(b);
+    slot = &s->buckets[h & (s->nbuckets - 1)];
+    e->chain = *slot;
+    *slot = e;
+    lru_push(s, e);
+    s->entries++;
+    s->bytes += charge;
+    if (s->entries > 2 * s->nbuckets)
+        grow(s);
+    pthread_mutex_unlock(&s->lock);
+    if (evicted)
+        __atomic_add_fetch(&c->evictions, evicted, __ATOMIC_RELAXED);
+}
+
+void
+srv_rcache_stats_get(srv_rcache *c, srv_rcache_stats *ret)
+{
+    *ret = (srv_rcache_stats){0};
+    if (!c)
+        return;
+    ret->hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
+    ret->misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
+    ret->evictions = __atomic_load_n(&c->evictions, __ATOMIC_RELAXED);
+    ret->capacity = c->capacity;
+    for (size_t i = 0; i < SHARDS; i++) {
+        shard *s = &c->shards[i];
+        pthread_mutex_lock(&s->lock);
+        ret->entries += s->entries;
+        ret->bytes += s->bytes;
+        pthread_mutex_unlock(&s->lock);
+    }
+}

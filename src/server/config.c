@@ -73,6 +73,8 @@ static const setting settings[] = {
      "record every query (who, lens, position, receipt) in the query audit"},
     {"log-level", "STEMEDB_LOG_LEVEL", K_LEVEL, OFF(log_level), "info", 0, 0,
      "debug, info, warn or error"},
+    {"mv-mb", "STEMEDB_MV_MB", K_UINT, OFF(mv_mb), "256", 1, 1048576,
+     "MiB of materialized query results the engine keeps (docs/lenses.md)"},
     {"render-cache-mb", "STEMEDB_RENDER_CACHE_MB", K_UINT, OFF(render_cache_mb), "64", 0, 1048576,
      "MiB of rendered query answers kept for repeats at the same log position (0: none)"},
     {"rate-per-agent", "STEMEDB_RATE_PER_AGENT", K_UINT, OFF(rate_per_agent), "0", 0, 10000000,

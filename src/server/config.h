@@ -38,6 +38,7 @@ struct srv_config {
     bool audit_queries;       /* write every query to the query audit */
     char *log_level;          /* "debug", "info", "warn", "error" */
     unsigned render_cache_mb; /* rendered query answers kept (render_cache.h); 0 = none */
+    unsigned mv_mb;           /* the engine's materialized views (steme_db_options.mv_bytes) */
     /* Engine defences (docs/trust.md) */
     unsigned rate_per_agent;
     unsigned breaker_rejections;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "render_cache.h"
 
 #define SHARDS      16 /* a power of two */
@@ -73,31 +75,22 @@ struct srv_rcache {
     shard shards[SHARDS];
     uint64_t capacity;
     uint64_t hits, misses, evictions; /* atomic */
+    unsigned char seed[crypto_shorthash_KEYBYTES];
 };
 
-/* A 64-bit hash of the key, eight bytes a step (a byte at a time was visible in profiles):
- * each word is multiplied in and the state folded, then a finalising mix so that the shard (top
- * bits) and the bucket (low bits) both depend on every byte. Keys are the server's own encoding
- * of parsed parameters: a client choosing parameters can only lengthen its own chain, and
- * chains are rehashed as they grow. */
+/* SipHash under the cache's random key: keys are built from parameters a client chooses, and
+ * with a public hash (even a good mixer) a client could craft keys that collide in full and
+ * pile into one chain that every lookup of that bucket walks. */
 static uint64_t
-hash_key(const void *key, size_t n)
+hash_key(const srv_rcache *c, const void *key, size_t n)
 {
-    const unsigned char *p = key;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xC2B2AE3D27D4EB4FULL);
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
-    }
-    uint64_t tail = 0;
-    memcpy(&tail, p, n);
-    h = (h ^ tail) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 33;
-    return h;
+    unsigned char h[crypto_shorthash_BYTES];
+    uint64_t v = 0;
+
+    crypto_shorthash(h, key, n, c->seed);
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | h[i];
+    return v;
 }
 
 static shard *
@@ -115,6 +108,7 @@ srv_rcache_new(uint64_t max_bytes)
     if (!c)
         return NULL;
     c->capacity = max_bytes;
+    randombytes_buf(c->seed, sizeof(c->seed));
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
         s->capacity = max_bytes / SHARDS;
@@ -222,7 +216,7 @@ srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position
 {
     if (!c)
         return NULL;
-    uint64_t h = hash_key(key, key_len);
+    uint64_t h = hash_key(c, key, key_len);
     shard *s = shard_of(c, h);
     srv_rbody *b = NULL;
     pthread_mutex_lock(&s->lock);
@@ -244,7 +238,7 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     if (!c)
         return;
     size_t charge = sizeof(entry) + key_len + sizeof(srv_rbody) + b->len + 1;
-    uint64_t h = hash_key(key, key_len);
+    uint64_t h = hash_key(c, key, key_len);
     shard *s = shard_of(c, h);
     if (charge > s->capacity)
         return;

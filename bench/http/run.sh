@@ -6,7 +6,8 @@
 #
 #   1. a store of N assertions (bench_ingest's data set; --dir reuses one it kept)
 #   2. the bound: bench_http_bound (a fixed 200-byte JSON answer), wrk, C connections
-#   3. stemedb on the store: lens queries (GET /v1/query, keys drawn like the writes), wrk, C
+#   3. stemedb on the store: lens queries (GET /v1/query, keys drawn like the writes; two passes,
+#      the first with cold caches), wrk, C
 #      connections; then batch ingest (POST /v1/records, B records per request), wrk, C
 #      connections, counted by the log position before and after
 #   4. the in-process peer: the same number of fresh records, batches of B, C threads calling
@@ -105,7 +106,13 @@ position() {
     curl -sf -H "Authorization: Bearer $token" "$url/v1/stats" | jq -r .last_seq
 }
 
-echo "-- lens queries (consensus), ${duration}s"
+# Twice: the first pass meets every path's first query (computed afresh, then kept by the
+# materialized views and the rendered-answer cache), the second is the steady state of a server
+# that has answered these keys before. Both are printed; the targets are judged on the second.
+echo "-- lens queries (consensus), ${duration}s, first pass (cold caches)"
+query_cold=$(BENCH_PATHS=$work/paths.txt BENCH_TOKEN=$token wrk_run "$url" bench/http/query.lua)
+echo "$query_cold"
+echo "-- lens queries (consensus), ${duration}s, second pass"
 query=$(BENCH_PATHS=$work/paths.txt BENCH_TOKEN=$token wrk_run "$url" bench/http/query.lua)
 echo "$query"
 
@@ -124,17 +131,20 @@ inproc=$($B/bench/http/bench_http_gen inproc --dir "$store" --records "$((stored
     --batch "$batch" --threads "$connections" --salt 0x5052 --gap 1000000000)
 echo "$inproc"
 
-python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" <<'EOF'
+python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" "$query_cold" <<'EOF'
 import json, sys
 bound, query, ingest = (json.loads(a) for a in sys.argv[1:4])
 stored = int(sys.argv[4]); inproc = json.loads(sys.argv[5])
 conns, batch = sys.argv[6], sys.argv[7]
+cold = json.loads(sys.argv[8])
 rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
 b, q = rps(bound), rps(query)
 http_rate = stored / (ingest["duration_us"] / 1e6)
 rows = [
     ("bound: requests/s", f"{b:,.0f}", ""),
     ("bound: p50 / p90 / p99 (ms)", f"{bound['p50_us']/1e3:.2f} / {bound['p90_us']/1e3:.2f} / {bound['p99_us']/1e3:.2f}", ""),
+    ("first pass: requests/s", f"{rps(cold):,.0f}", f"({rps(cold)/b:.2f} of the bound)"),
+    ("first pass: p50 / p90 / p99 (ms)", f"{cold['p50_us']/1e3:.2f} / {cold['p90_us']/1e3:.2f} / {cold['p99_us']/1e3:.2f}", f"(p99 {cold['p99_us']/max(bound['p99_us'],1):.2f} x the bound's)"),
     ("query: requests/s", f"{q:,.0f}", ""),
     ("query: p50 / p90 / p99 (ms)", f"{query['p50_us']/1e3:.2f} / {query['p90_us']/1e3:.2f} / {query['p99_us']/1e3:.2f}", ""),
     ("query: non-2xx, socket errors", f"{query['non2xx']}, {query['socket_errors']}", ""),

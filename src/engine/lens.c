@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "bytes.h"
 #include "lens_int.h"
+#include "lens_sort.h"
 
 int
 steme__lens_tier_rank(steme_tier tier)
@@ -60,17 +61,13 @@ steme__lens_ops_of(steme__lens_kind kind)
     return NULL;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#define DOUBLE_LESS(a, b) ((a) < (b))
+STEME__DEFINE_SORT(sort_doubles, double, DOUBLE_LESS)
 
 double
 steme__lens_sum(double *terms, size_t k)
 {
-    qsort(terms, k, sizeof *terms, cmp_double);
+    sort_doubles(terms, k);
     double s = 0;
     for (size_t i = 0; i < k; i++)
         s += terms[i];
@@ -116,54 +113,37 @@ check_cand(const steme__cand *c, steme__vnorm *ret_norm)
  * Preparation
  */
 
-/* qsort of pointers, after a linear check that finds most of the lens's inputs (candidates
- * by seq, members of a group) already in order. */
-static void
-sort_ptrs(steme__lens_item **v, size_t n, int (*cmp)(const void *, const void *))
-{
-    for (size_t i = 1; i < n; i++) {
-        if (cmp(&v[i - 1], &v[i]) > 0) {
-            qsort(v, n, sizeof *v, cmp);
-            return;
-        }
-    }
-}
+/* The lens's orders over its items (lens_sort.h), each total: it ends in seq. */
+#define SEQ_LESS(a, b)          (seq_order(a, b) < 0)
+#define VALUE_LESS(a, b)        (by_value(a, b) < 0)
+#define GROUP_LESS(a, b)        (by_group(a, b) < 0)
+#define GROUP_AGENT_LESS(a, b)  (by_group_agent(a, b) < 0)
+#define GROUP_SOURCE_LESS(a, b) (by_group_source(a, b) < 0)
 
-static int
-by_seq(const void *a, const void *b)
-{
-    uint64_t x = (*(steme__lens_item *const *)a)->c->seq;
-    uint64_t y = (*(steme__lens_item *const *)b)->c->seq;
-    return x < y ? -1 : x > y;
-}
-
-static int
+static inline int
 seq_order(const steme__lens_item *a, const steme__lens_item *b)
 {
     return a->c->seq < b->c->seq ? -1 : a->c->seq > b->c->seq;
 }
 
-static int
-by_value(const void *a, const void *b)
+static inline int
+by_value(const steme__lens_item *x, const steme__lens_item *y)
 {
-    const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     int c = steme__vnorm_cmp(&x->norm, &y->norm);
     return c ? c : seq_order(x, y);
 }
 
-static int
-by_group(const void *a, const void *b)
+static inline int
+by_group(const steme__lens_item *x, const steme__lens_item *y)
 {
-    const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
     return seq_order(x, y);
 }
 
-static int
-by_group_agent(const void *a, const void *b)
+static inline int
+by_group_agent(const steme__lens_item *x, const steme__lens_item *y)
 {
-    const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
     if (x->agent8 != y->agent8)
@@ -191,10 +171,9 @@ str_cmp(steme_str a, steme_str b)
     return a.len < b.len ? -1 : a.len > b.len;
 }
 
-static int
-by_group_source(const void *a, const void *b)
+static inline int
+by_group_source(const steme__lens_item *x, const steme__lens_item *y)
 {
-    const steme__lens_item *x = *(steme__lens_item *const *)a, *y = *(steme__lens_item *const *)b;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
     if (x->source8 != y->source8) /* zero padding sorts a prefix first, as str_cmp does */
@@ -202,6 +181,12 @@ by_group_source(const void *a, const void *b)
     int c = str_cmp(x->c->source, y->c->source);
     return c ? c : seq_order(x, y);
 }
+
+STEME__DEFINE_SORT(sort_by_seq, steme__lens_item *, SEQ_LESS)
+STEME__DEFINE_SORT(sort_by_value, steme__lens_item *, VALUE_LESS)
+STEME__DEFINE_SORT(sort_by_group, steme__lens_item *, GROUP_LESS)
+STEME__DEFINE_SORT(sort_by_group_agent, steme__lens_item *, GROUP_AGENT_LESS)
+STEME__DEFINE_SORT(sort_by_group_source, steme__lens_item *, GROUP_SOURCE_LESS)
 
 /* An assertion's authority, ppm: its source's registered weight, or the lens's tier table. */
 static uint32_t
@@ -214,7 +199,7 @@ authority_ppm(const steme__lens_params *p, const steme__cand *c)
 static void
 stat_members(steme__lens_work *w, steme__lens_item **v)
 {
-    sort_ptrs(v, w->n, by_group);
+    sort_by_group(v, w->n);
     for (size_t i = 0; i < w->n; i++) {
         steme__lens_item *it = v[i];
         steme__lens_gstat *g = &w->groups[it->group];
@@ -261,7 +246,7 @@ stat_agents(steme__lens_work *w, steme__lens_item **v, double *scratch)
     const steme__lens_params *p = w->p;
     double *votes = scratch, *trusted = scratch + w->n;
     size_t k = 0;
-    qsort(v, w->n, sizeof *v, by_group_agent);
+    sort_by_group_agent(v, w->n);
     for (size_t i = 0; i < w->n;) {
         uint32_t gid = v[i]->group;
         steme__lens_gstat *g = &w->groups[gid];
@@ -301,7 +286,7 @@ stat_agents(steme__lens_work *w, steme__lens_item **v, double *scratch)
 static void
 stat_sources(steme__lens_work *w, steme__lens_item **v)
 {
-    qsort(v, w->n, sizeof *v, by_group_source);
+    sort_by_group_source(v, w->n);
     for (size_t i = 0; i < w->n_groups; i++)
         w->groups[i].tier_rank = STEME__LENS_NO_RANK;
     for (size_t i = 0; i < w->n;) {
@@ -382,7 +367,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
      * order ending in seq, so nothing depends on where a candidate was in the input. */
     for (size_t i = 0; i < n; i++)
         v[i] = &w->items[i];
-    sort_ptrs(v, n, by_seq);
+    sort_by_seq(v, n);
     for (size_t i = 1; i < n; i++)
         if (v[i]->c->seq == v[i - 1]->c->seq)
             goto out_free_scratch;
@@ -390,7 +375,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     /* Group: sort by key, then a new group whenever a value is not near the group's first
      * (smallest) value. Anchoring on the first value bounds a group's spread by the tolerance:
      * a chain of values each near the next does not merge 1 and 2. */
-    qsort(v, n, sizeof *v, by_value);
+    sort_by_value(v, n);
     for (size_t i = 0; i < n; i++) {
         if (w->n_groups == 0 || !steme__vnorm_near(&w->groups[w->n_groups - 1].norm, &v[i]->norm))
             w->groups[w->n_groups++].norm = v[i]->norm;

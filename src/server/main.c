@@ -53,6 +53,8 @@ main(int argc, char **argv)
     steme_db_options_init(&opts);
     opts.rate_per_agent = cfg.rate_per_agent;
     opts.breaker_rejections = cfg.breaker_rejections;
+    /* A long-running reader: pay the page faults of the store once, at start-up. */
+    opts.populate = true;
     steme_db *db = NULL;
     steme_err err = steme_db_open(cfg.data_dir, &opts, &db);
     if (err != STEME_OK) {

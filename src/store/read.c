@@ -93,6 +93,19 @@ steme__snap_get_id(steme__snap *snap, const steme_id *id, uint64_t as_of, steme_
     return decode_entry(ret);
 }
 
+steme_err
+steme__snap_envelope_seq(steme__snap *snap, uint64_t seq, steme_entry *ret)
+{
+    steme__store *s = snap->store;
+    return s->log->ops->get(s->log, &snap->txn, seq, ret);
+}
+
+steme_err
+steme__snap_envelope_id(steme__snap *snap, const steme_id *id, uint64_t as_of, steme_entry *ret)
+{
+    return steme__find_id(snap->store, &snap->txn, id, as_of, ret);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Listings
  */

@@ -28,6 +28,9 @@ typedef struct steme__store_options {
     /* A private copy that no other process uses (a backup being written or verified): no
      * lock file is made (MDB_NOLOCK), so a read-only open writes nothing at all. */
     bool no_lock;
+    /* Populate the memory map (MADV_POPULATE_READ over the used pages) at open and after the
+     * map grows, so that first reads take no page faults (steme_db_options.populate). */
+    bool populate;
     const steme_pubkey *genesis_admin; /* recorded in the metadata of a new store */
 } steme__store_options;
 
@@ -262,6 +265,13 @@ void steme__snap_end(steme__snap *snap);
 steme_err steme__snap_get_seq(steme__snap *snap, uint64_t seq, steme_entry *ret);
 steme_err steme__snap_get_id(steme__snap *snap, const steme_id *id, uint64_t as_of,
                              steme_entry *ret);
+
+/* The same lookups without decoding the record: only the envelope fields of *ret are set
+ * (ret->record is left as it was), for a caller that copies the bytes and decodes the copy.
+ * Errors: STEME_ENOTFOUND, STEME_ECORRUPT. */
+steme_err steme__snap_envelope_seq(steme__snap *snap, uint64_t seq, steme_entry *ret);
+steme_err steme__snap_envelope_id(steme__snap *snap, const steme_id *id, uint64_t as_of,
+                                  steme_entry *ret);
 
 /* steme_db_list within a snapshot. */
 steme_err steme__snap_list(steme__snap *snap, const steme_list_options *opts, steme_entry_fn fn,

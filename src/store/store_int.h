@@ -66,6 +66,7 @@ struct steme__store {
     MDB_dbi dbi[STEME__DB_COUNT];
     steme__log *log;
     bool read_only;
+    bool populate; /* steme__store_options.populate: at open and after each growth */
     pthread_rwlock_t map_lock;
     pthread_mutex_t pool_lock;
     steme__snap *pool; /* reset read transactions ready for mdb_txn_renew */

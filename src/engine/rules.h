@@ -49,6 +49,31 @@
 
 typedef struct steme__rules steme__rules;
 
+/* What the rules can work out about a record from its bytes alone, before the write
+ * transaction, on the verification threads (ingest.c): the append's hint (steme__txn_hint).
+ * The rules use it only when it was computed against the rules in force (the generation) and
+ * compute it themselves otherwise, so a rebuild (no hints) writes the same bytes. */
+typedef struct steme__hint {
+    uint32_t defense_gen; /* steme__defense_generation when scanned; 0: not scanned */
+    uint8_t defense;      /* steme_quarantine_reason from steme__defense_scan */
+    bool has_key;         /* an assertion: key is hash64(subject) || hash64(predicate) */
+    uint8_t key[16];
+} steme__hint;
+
+/* Fill *ret for rec (decoded from the bytes being appended) and h (steme__strhash_of rec).
+ * Thread-safe; never fails (what it cannot compute it leaves for the commit). */
+void steme__rules_prepare(const steme__rules *r, const steme_record *rec, const steme__strhash *h,
+                          steme__hint *ret);
+
+/* hash64(subject) || hash64(predicate) of the assertion e, from its hint while e is being
+ * applied, computed otherwise. */
+void steme__assertion_key(steme__txn *t, const steme_entry *e, uint8_t ret[16]);
+
+/* steme__defense_scan of the assertion e, from its hint while e is being applied and the hint
+ * was scanned under the rules in force (r->defense's generation), scanned now otherwise. */
+steme_quarantine_reason steme__assertion_defense(const steme__rules *r, steme__txn *t,
+                                                 const steme_entry *e);
+
 struct steme__rules {
     struct steme__defense *defense; /* compiled content-defense patterns (defense.c) */
 };
@@ -193,6 +218,9 @@ double steme__trust_mean(double alpha, double beta);
 /* The gold_set event in force for (subject, predicate), decoded into *ret (borrowing t).
  * Errors: STEME_ENOTFOUND. */
 steme_err steme__gold_find(steme__txn *t, steme_str subject, steme_str predicate, steme_entry *ret);
+/* The same with the key (hash64(subject) || hash64(predicate)) computed already. */
+steme_err steme__gold_find_key(steme__txn *t, const uint8_t k[16], steme_str subject,
+                               steme_str predicate, steme_entry *ret);
 
 /* The author's trust now (the prior for a new agent). */
 steme_err steme__agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret);
@@ -246,5 +274,15 @@ void steme__defense_free(struct steme__defense *d);
 /* The quarantine reason the record's text triggers, STEME_QUARANTINE_NONE when clean. */
 steme_quarantine_reason steme__defense_scan(const struct steme__defense *d,
                                             const steme_record *rec);
+
+/* The same scan with match data of its own, so that threads scan in parallel (the scan
+ * above shares one under a lock, allocated up front so that it cannot fail). Returns false
+ * when the match data could not be allocated: no verdict. */
+bool steme__defense_scan_alloc(const struct steme__defense *d, const steme_record *rec,
+                               steme_quarantine_reason *ret);
+
+/* Which compiled rule set d is: distinct for every steme__defense_new in the process, never 0.
+ * A verdict taken under one generation holds under the same generation only. */
+uint32_t steme__defense_generation(const struct steme__defense *d);
 
 #endif

@@ -239,6 +239,31 @@ steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs
 }
 
 steme_err
+steme__txn_index_count(steme__txn *t, const steme_list_options *q, size_t *ret)
+{
+    steme__ikey k;
+    MDB_val key, data;
+    MDB_cursor *cur;
+    size_t n = 0;
+    steme_err err;
+    int rc;
+
+    if ((err = steme__index_query_key(q, &k)) != STEME_OK)
+        return err;
+    if ((err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), &cur)) != STEME_OK)
+        return err;
+    key.mv_size = k.len;
+    key.mv_data = k.b;
+    rc = mdb_cursor_get(cur, &key, &data, MDB_SET_KEY);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_cursor_count(cur, &n);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return steme__lmdb_err(rc);
+    *ret = rc == MDB_SUCCESS ? n : 0;
+    return STEME_OK;
+}
+
+steme_err
 steme__snap_list(steme__snap *snap, const steme_list_options *q, steme_entry_fn fn, void *ctx)
 {
     return steme__txn_list(&snap->txn, q, fn, ctx);

@@ -53,6 +53,7 @@ struct steme__txn {
     uint32_t cur_live; /* bit i: cur[i] is bound to mdb */
     bool read_only;
     uint64_t applying; /* the seq whose apply hook runs (steme__txn_applying), else 0 */
+    const void *hint;  /* the hint of the record whose hooks run (steme__txn_hint), else NULL */
 };
 
 struct steme__snap {

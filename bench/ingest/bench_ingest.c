@@ -697,6 +697,9 @@ main(int argc, char **argv)
     err = steme_db_stats(db, &f.stats);
     if (err != STEME_OK)
         die("steme_db_stats", err);
+    err = steme_db_counters(db, &f.counters);
+    if (err != STEME_OK)
+        die("steme_db_counters", err);
     if (f.stats.records != w.n) {
         fprintf(stderr, "bench_ingest: the store holds %llu records, expected %zu\n",
                 (unsigned long long)f.stats.records, w.n);

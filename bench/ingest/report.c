@@ -99,6 +99,15 @@ report_text(const workload *w, const figures *f)
     printf("  %-22s p50 %.1f  p99 %.1f  max %.1f ms (%zu calls)\n", "ingest call",
            (double)f->calls.p50 / 1e6, (double)f->calls.p99 / 1e6, (double)f->calls.max / 1e6,
            f->calls.n);
+    if (f->counters.commit_groups > 0 && f->counters.committed_records > 0) {
+        double recs = (double)f->counters.committed_records;
+        printf("  %-22s %llu, %.0f records each; per record %.1f us in the transaction, %.1f us"
+               " of it committing\n",
+               "write transactions", (unsigned long long)f->counters.commit_groups,
+               recs / (double)f->counters.commit_groups,
+               (double)f->counters.transaction.sum_ns / recs / 1e3,
+               (double)f->counters.commit.sum_ns / recs / 1e3);
+    }
     printf("  %-22s %.3f (target >= %.2f: %s)\n", "ingest / bound", ratio, TARGET_RATIO,
            verdict(ratio >= TARGET_RATIO));
     printf("  %-22s %.1f MiB = %.0f B/record (%.1f MiB allocated)\n", "data.mdb",
@@ -146,6 +155,11 @@ report_json(const workload *w, const figures *f)
            f->ingest_iowait);
     printf("  \"ingest_written_bytes\": %llu,\n", (unsigned long long)f->ingest_written);
     json_latency("ingest_call_ns", &f->calls);
+    printf("  \"write_transactions\": %llu,\n  \"transaction_ns_sum\": %llu,\n"
+           "  \"commit_ns_sum\": %llu,\n",
+           (unsigned long long)f->counters.commit_groups,
+           (unsigned long long)f->counters.transaction.sum_ns,
+           (unsigned long long)f->counters.commit.sum_ns);
     printf("  \"ratio\": %.4f,\n  \"ratio_target\": %.2f,\n  \"ratio_met\": %s,\n", ratio,
            TARGET_RATIO, ratio >= TARGET_RATIO ? "true" : "false");
     printf("  \"data_mdb_bytes\": %llu,\n  \"data_mdb_allocated_bytes\": %llu,\n",

@@ -39,6 +39,7 @@ typedef struct figures {
     double ingest_iowait;    /* cores idle waiting for I/O meanwhile */
     uint64_t ingest_written; /* bytes the ingest wrote to storage (/proc/self/io) */
     latency calls;           /* steme_db_ingest call durations */
+    steme_counters counters; /* the store's write transactions (steme_db_counters) */
     steme_stats stats;
     uint64_t data_mdb_bytes;
     uint64_t data_mdb_alloc; /* blocks actually allocated (data.mdb may be sparse) */

@@ -38,7 +38,6 @@ steme_db_options_init(steme_db_options *opts)
 static steme_err
 init_sync(steme_db *db)
 {
-    pthread_condattr_t attr;
     int r;
 
     if ((r = pthread_mutex_init(&db->lock, NULL)) != 0)
@@ -47,21 +46,9 @@ init_sync(steme_db *db)
         goto out_destroy_lock;
     if ((r = pthread_cond_init(&db->idle, NULL)) != 0)
         goto out_destroy_cond;
-    /* The leader's bounded wait must not move with the wall clock. */
-    if ((r = pthread_condattr_init(&attr)) != 0)
-        goto out_destroy_idle;
-    r = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (r == 0)
-        r = pthread_cond_init(&db->arrived, &attr);
-    pthread_condattr_destroy(&attr);
-    if (r != 0)
-        goto out_destroy_idle;
     db->queue_tail = &db->queue;
-    db->group_wait_ns = STEME__GROUP_WAIT_NS;
     return STEME_OK;
 
-out_destroy_idle:
-    pthread_cond_destroy(&db->idle);
 out_destroy_cond:
     pthread_cond_destroy(&db->cond);
 out_destroy_lock:
@@ -142,7 +129,6 @@ out_free_rules:
 out_free_ratelimit:
     steme__ratelimit_free(db->ratelimit);
 out_destroy_sync:
-    pthread_cond_destroy(&db->arrived);
     pthread_cond_destroy(&db->idle);
     pthread_cond_destroy(&db->cond);
     pthread_mutex_destroy(&db->lock);
@@ -167,7 +153,6 @@ steme_db_close(steme_db *db)
     steme__store_close(db->store);
     steme__rules_free(db->rules);
     steme__ratelimit_free(db->ratelimit);
-    pthread_cond_destroy(&db->arrived);
     pthread_cond_destroy(&db->idle);
     pthread_cond_destroy(&db->cond);
     pthread_mutex_destroy(&db->lock);

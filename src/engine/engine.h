@@ -35,15 +35,7 @@ struct steme_db {
     bool committing;          /* a leader is appending */
     steme__commit_req *queue; /* verified requests waiting for a leader, oldest first */
     steme__commit_req **queue_tail;
-    size_t queued;          /* records in the queue */
-    unsigned verifying;     /* ingest calls validating and verifying, not yet queued */
-    pthread_cond_t arrived; /* a request joined the queue (CLOCK_MONOTONIC) */
-    uint64_t group_wait_ns; /* how long a leader waits for calls still verifying */
 };
-
-/* The leader's wait for calls still verifying, so that they join its transaction (ingest.c);
- * tests may set db->group_wait_ns otherwise right after open. */
-#define STEME__GROUP_WAIT_NS 2000000u
 
 /* Validate, verify and group-commit (steme_db_ingest after argument checks). */
 steme_err steme__ingest(steme_db *db, const steme_signed *recs, size_t n,

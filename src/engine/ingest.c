@@ -10,13 +10,9 @@
  * the first caller to find no commit in progress becomes the leader, takes everything queued
  * (up to GROUP_MAX records), appends it in one durable write transaction, hands each caller
  * its seqs or the error, and wakes them. A caller returns only once its records are durable,
- * so a burst of concurrent writers pays for one fsync instead of one each. A leader that knows
- * of calls still verifying waits for them, up to db->group_wait_ns (STEME__GROUP_WAIT_NS,
- * 2 ms), so that they join its transaction: larger commits write fewer pages per record.
+ * so a burst of concurrent writers pays for one fsync instead of one each.
  */
-#include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "engine.h"
@@ -146,46 +142,7 @@ take_group(steme_db *db)
     if (db->queue == NULL)
         db->queue_tail = &db->queue;
     last->next = NULL;
-    db->queued -= total;
     return head;
-}
-
-/* A new leader's wait for the calls still verifying (under db->lock, committing set): until
- * none is left, the queue holds a full group, or db->group_wait_ns has passed. The callers
- * keep verifying on every core meanwhile, so the wait costs latency, not throughput. */
-static void
-wait_for_verifying(steme_db *db)
-{
-    struct timespec until;
-    uint64_t ns;
-
-    if (db->verifying == 0 || db->group_wait_ns == 0 || db->queued >= GROUP_MAX)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    ns = (uint64_t)until.tv_nsec + db->group_wait_ns;
-    until.tv_sec += (time_t)(ns / 1000000000u);
-    until.tv_nsec = (long)(ns % 1000000000u);
-    while (db->verifying > 0 && db->queued < GROUP_MAX)
-        if (pthread_cond_timedwait(&db->arrived, &db->lock, &until) == ETIMEDOUT)
-            break;
-}
-
-/* A call enters or leaves verification (not under db->lock). */
-static void
-verifying_begin(steme_db *db)
-{
-    pthread_mutex_lock(&db->lock);
-    db->verifying++;
-    pthread_mutex_unlock(&db->lock);
-}
-
-static void
-verifying_abandon(steme_db *db)
-{
-    pthread_mutex_lock(&db->lock);
-    db->verifying--;
-    pthread_cond_signal(&db->arrived);
-    pthread_mutex_unlock(&db->lock);
 }
 
 /* Append a group of requests in one transaction (each request its own group, atomic when
@@ -225,9 +182,6 @@ group_commit(steme_db *db, steme__commit_req *req)
     pthread_mutex_lock(&db->lock);
     *db->queue_tail = req;
     db->queue_tail = &req->next;
-    db->queued += req->n;
-    db->verifying--; /* this call's verification ended: it is queued now */
-    pthread_cond_signal(&db->arrived);
     while (!req->done) {
         steme__commit_req *group;
 
@@ -236,7 +190,6 @@ group_commit(steme_db *db, steme__commit_req *req)
             continue;
         }
         db->committing = true;
-        wait_for_verifying(db);
         group = take_group(db);
         pthread_mutex_unlock(&db->lock);
 
@@ -297,8 +250,6 @@ steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_res
         memset(results, 0, n * sizeof(*results));
         return refuse_accepted(results, n, STEME_ENOMEM);
     }
-    /* Counted from here until the request is queued (group_commit) or abandoned. */
-    verifying_begin(db);
     steme__verify_pool_run(db->pool, n, validate_one, &vc);
     mono = steme__ratelimit_now();
     defend(db, vc.authors, results, n, mono);
@@ -309,14 +260,12 @@ steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_res
             break;
     }
     if (accepted == 0 || ((flags & STEME_INGEST_ATOMIC) && accepted < n)) {
-        verifying_abandon(db);
         steme__free(vc.authors);
         return (flags & STEME_INGEST_ATOMIC) ? STEME_EINVAL : STEME_OK;
     }
 
     req.recs = steme__calloc(accepted, sizeof(*req.recs));
     if (req.recs == NULL) {
-        verifying_abandon(db);
         steme__free(vc.authors);
         return refuse_accepted(results, n, STEME_ENOMEM);
     }

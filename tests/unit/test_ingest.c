@@ -2,9 +2,9 @@
 /*
  * test_ingest.c -- the write path through the public API: what is accepted and what is
  * refused (with the exact field and rule), idempotence, duplicates within a call, atomic
- * batches, group commit under concurrent writers and the leader's wait for calls still
- * verifying, as_of visibility, close waiting for in-flight ingests, allocation failures leaving
- * the store consistent, and populating the map at open (no page faults on first reads).
+ * batches, group commit under concurrent writers, as_of visibility, close waiting for
+ * in-flight ingests, allocation failures leaving the store consistent, and populating the map
+ * at open (no page faults on first reads).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,96 +506,6 @@ test_group_commit(void **state)
     free(w);
 }
 
-/* A leader waits (bounded) for calls still verifying, so that they share its commit. */
-
-typedef struct slow_call {
-    steme_db *db;
-    const fx_rec *recs;
-    size_t n;
-    steme_err err;
-} slow_call;
-
-static void *
-slow_ingest(void *arg)
-{
-    slow_call *c = arg;
-    steme_signed *in = calloc(c->n, sizeof(*in));
-    steme_ingest_result *res = calloc(c->n, sizeof(*res));
-
-    if (in == NULL || res == NULL) {
-        c->err = STEME_ENOMEM;
-    } else {
-        for (size_t i = 0; i < c->n; i++)
-            in[i] = fx_signed(&c->recs[i]);
-        c->err = steme_db_ingest(c->db, in, c->n, res, 0);
-        for (size_t i = 0; i < c->n && c->err == STEME_OK; i++)
-            if (res[i].err != STEME_OK || res[i].duplicate)
-                c->err = STEME_EINVAL;
-    }
-    free(in);
-    free(res);
-    return NULL;
-}
-
-static unsigned
-verifying(steme_db *db)
-{
-    pthread_mutex_lock(&db->lock);
-    unsigned v = db->verifying;
-    pthread_mutex_unlock(&db->lock);
-    return v;
-}
-
-static void
-test_group_wait(void **state)
-{
-    fixture *f = *state;
-    enum { BIG = 400 };
-    fx_rec *recs = calloc(BIG, sizeof(*recs)), one;
-    steme_keypair *kb = fx_key(30);
-    slow_call c = {f->db, recs, BIG, STEME_OK};
-    uint64_t commits0 = steme__db_commits(f->db);
-    struct timespec t0, t1;
-    pthread_t th;
-
-    assert_non_null(recs);
-    for (size_t i = 0; i < BIG; i++)
-        fx_numbered(&recs[i], kb, (unsigned)i, 11);
-    fx_numbered(&one, f->kp, 1, 1);
-    /* A bound far beyond the test, so that only the big call's arrival can end the wait. */
-    f->db->group_wait_ns = 10000000000u;
-
-    assert_int_equal(pthread_create(&th, NULL, slow_ingest, &c), 0);
-    while (verifying(f->db) == 0)
-        sched_yield();
-    /* The one-record call verifies at once and leads; its commit waits for the 400 records
-     * still verifying (about 10 ms on two cores), then takes both. */
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(ingest_one(f->db, &one).err, STEME_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    pthread_join(th, NULL);
-    assert_int_equal(c.err, STEME_OK);
-    assert_int_equal(steme__db_commits(f->db) - commits0, 1);
-    assert_true(t1.tv_sec - t0.tv_sec < 5);
-    assert_int_equal(stats(f->db).records, BIG + 1);
-    assert_int_equal(verifying(f->db), 0);
-    assert_int_equal(f->db->queued, 0);
-
-    /* The wait is bounded: with nobody verifying a leader does not wait at all, and a call
-     * that is refused before queueing leaves the count as it found it. */
-    f->db->group_wait_ns = STEME__GROUP_WAIT_NS;
-    steme_signed dup = fx_signed(&one);
-    steme_ingest_result res;
-    dup.sig.b[0] ^= 1;
-    assert_int_equal(steme_db_ingest(f->db, &dup, 1, &res, 0), STEME_OK);
-    assert_int_equal(res.err, STEME_ESIG);
-    assert_int_equal(verifying(f->db), 0);
-    assert_clean(f->db);
-
-    steme_keypair_free(kb);
-    free(recs);
-}
-
 /* ---------------------------------------------------------------------------------------------
  * Close waits for in-flight ingests.
  */
@@ -867,7 +776,6 @@ main(void)
         cmocka_unit_test_setup_teardown(test_as_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_public, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_db, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),

@@ -226,10 +226,15 @@ apply_profile(steme__txn *t, const steme_entry *e)
         return err;
     memcpy(role, ev->role.ptr ? ev->role.ptr : "", ev->role.len);
     role[ev->role.len] = '\0';
+    bool was = row.evidence > 0 || row.role != STEME_ROLE_NONE;
     /* An agent's own profile (no role) keeps the role an admin granted. */
     if (ev->role.len > 0 || steme__role(t, &ev->agent) == STEME_ROLE_ADMIN)
         row.role = (uint8_t)steme_role_parse(role);
     row.profile_seq = e->seq;
+    err = steme__established_changed(t, &ev->target_agent, was,
+                                     row.evidence > 0 || row.role != STEME_ROLE_NONE);
+    if (err != STEME_OK)
+        return err;
     return steme__agent_put(t, &ev->target_agent, &row);
 }
 

@@ -243,6 +243,12 @@ bool steme__value_eq(const steme_value *a, const steme_value *b);
  * every agent on it. */
 steme_err steme__consensus_on_assertion(steme__txn *t, const steme_entry *e);
 
+/* Whether pk is established (scored at least once, or holding a role: consensus.c) changed
+ * from before to after: keeps the store's count of established agents. Call it before or
+ * after writing the agent row, in the same transaction. */
+steme_err steme__established_changed(steme__txn *t, const steme_pubkey *pk, bool before,
+                                     bool after);
+
 /* A vote whose standing value changed, on target, whose key has no gold. */
 steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const steme_entry *target);
 

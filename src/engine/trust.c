@@ -65,6 +65,10 @@ steme__trust_observe_agent(steme__txn *t, const steme_pubkey *pk, uint64_t seq, 
     if (err != STEME_OK)
         return err;
     observe(&row.alpha, &row.beta, agree, w);
+    /* The first evidence establishes an agent without a role (consensus.c). */
+    if (row.evidence == 0 && row.role == STEME_ROLE_NONE &&
+        (err = steme__established_changed(t, pk, false, true)) != STEME_OK)
+        return err;
     row.evidence++;
     err = steme__agent_put(t, pk, &row);
     if (err == STEME_OK)

@@ -361,6 +361,14 @@ typedef struct steme_db_options {
      * (default 256 MiB) held; the least recently used go first. 0 = the default. */
     uint32_t mv_entries;
     uint64_t mv_bytes;
+    /* Populate the memory map at open (and again whenever it grows): every used page of the
+     * data file is read in and mapped (Linux MADV_POPULATE_READ; MADV_WILLNEED, which only
+     * reads ahead into the page cache, on kernels before 5.14), so that the first read of a
+     * page pays no page fault. Costs start-up time and resident memory in proportion to the
+     * store's size (about 0.1 s per GiB cached, a full read of the file when it is not), and
+     * is best effort: a failure is not reported and leaves reads to fault as before. For
+     * long-running readers such as the server (default false). */
+    bool populate;
 } steme_db_options;
 
 void steme_db_options_init(steme_db_options *opts);

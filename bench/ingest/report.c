@@ -64,10 +64,10 @@ text_latency(const char *name, const latency *l)
 {
     if (l->n == 0)
         return;
-    printf("  %-22s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f us (%zu calls; target"
-           " p99 <= %d us: %s)\n",
+    printf("  %-22s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f us (%zu calls, %ld page"
+           " faults; target p99 <= %d us: %s)\n",
            name, (double)l->p50 / 1e3, (double)l->p90 / 1e3, (double)l->p99 / 1e3,
-           (double)l->p999 / 1e3, (double)l->max / 1e3, l->n, TARGET_P99_NS / 1000,
+           (double)l->p999 / 1e3, (double)l->max / 1e3, l->n, l->faults, TARGET_P99_NS / 1000,
            verdict(l->p99 <= TARGET_P99_NS));
 }
 
@@ -99,6 +99,15 @@ report_text(const workload *w, const figures *f)
     printf("  %-22s p50 %.1f  p99 %.1f  max %.1f ms (%zu calls)\n", "ingest call",
            (double)f->calls.p50 / 1e6, (double)f->calls.p99 / 1e6, (double)f->calls.max / 1e6,
            f->calls.n);
+    if (f->counters.commit_groups > 0 && f->counters.committed_records > 0) {
+        double recs = (double)f->counters.committed_records;
+        printf("  %-22s %llu, %.0f records each; per record %.1f us in the transaction, %.1f us"
+               " of it committing\n",
+               "write transactions", (unsigned long long)f->counters.commit_groups,
+               recs / (double)f->counters.commit_groups,
+               (double)f->counters.transaction.sum_ns / recs / 1e3,
+               (double)f->counters.commit.sum_ns / recs / 1e3);
+    }
     printf("  %-22s %.3f (target >= %.2f: %s)\n", "ingest / bound", ratio, TARGET_RATIO,
            verdict(ratio >= TARGET_RATIO));
     printf("  %-22s %.1f MiB = %.0f B/record (%.1f MiB allocated)\n", "data.mdb",
@@ -109,16 +118,19 @@ report_text(const workload *w, const figures *f)
     printf("  %-22s %.1f MiB\n", "LMDB map size", (double)f->stats.map_size / 1048576.0);
     text_latency("get by id, 1st pass", &f->get_first);
     text_latency("get by id, 2nd pass", &f->get_warm);
+    printf("  %-22s %.3f s (steme_db_open with populate, map populated)\n", "populated open",
+           f->populate_open_s);
+    text_latency("get, populated 1st", &f->get_populated);
 }
 
 static void
 json_latency(const char *name, const latency *l)
 {
     printf("  \"%s\": {\"count\": %zu, \"p50\": %llu, \"p90\": %llu, \"p99\": %llu, "
-           "\"p99_9\": %llu, \"max\": %llu, \"p99_met\": %s},\n",
+           "\"p99_9\": %llu, \"max\": %llu, \"page_faults\": %ld, \"p99_met\": %s},\n",
            name, l->n, (unsigned long long)l->p50, (unsigned long long)l->p90,
            (unsigned long long)l->p99, (unsigned long long)l->p999, (unsigned long long)l->max,
-           l->n > 0 && l->p99 <= TARGET_P99_NS ? "true" : "false");
+           l->faults, l->n > 0 && l->p99 <= TARGET_P99_NS ? "true" : "false");
 }
 
 void
@@ -143,6 +155,11 @@ report_json(const workload *w, const figures *f)
            f->ingest_iowait);
     printf("  \"ingest_written_bytes\": %llu,\n", (unsigned long long)f->ingest_written);
     json_latency("ingest_call_ns", &f->calls);
+    printf("  \"write_transactions\": %llu,\n  \"transaction_ns_sum\": %llu,\n"
+           "  \"commit_ns_sum\": %llu,\n",
+           (unsigned long long)f->counters.commit_groups,
+           (unsigned long long)f->counters.transaction.sum_ns,
+           (unsigned long long)f->counters.commit.sum_ns);
     printf("  \"ratio\": %.4f,\n  \"ratio_target\": %.2f,\n  \"ratio_met\": %s,\n", ratio,
            TARGET_RATIO, ratio >= TARGET_RATIO ? "true" : "false");
     printf("  \"data_mdb_bytes\": %llu,\n  \"data_mdb_allocated_bytes\": %llu,\n",
@@ -152,6 +169,8 @@ report_json(const workload *w, const figures *f)
            (unsigned long long)f->stats.disk_bytes, (double)f->stats.disk_bytes / n);
     json_latency("get_by_id_first_ns", &f->get_first);
     json_latency("get_by_id_warm_ns", &f->get_warm);
+    printf("  \"populate_open_s\": %.4f,\n", f->populate_open_s);
+    json_latency("get_by_id_populated_first_ns", &f->get_populated);
     printf("  \"get_p99_target_ns\": %d,\n", TARGET_P99_NS);
     printf("  \"map_size\": %llu\n", (unsigned long long)f->stats.map_size);
     printf("}\n");

@@ -20,6 +20,7 @@
 typedef struct latency {
     size_t n;
     uint64_t p50, p90, p99, p999, max; /* ns */
+    long faults; /* minor page faults of the process meanwhile (lookups only) */
 } latency;
 
 typedef struct figures {
@@ -38,11 +39,15 @@ typedef struct figures {
     double ingest_iowait;    /* cores idle waiting for I/O meanwhile */
     uint64_t ingest_written; /* bytes the ingest wrote to storage (/proc/self/io) */
     latency calls;           /* steme_db_ingest call durations */
+    steme_counters counters; /* the store's write transactions (steme_db_counters) */
     steme_stats stats;
     uint64_t data_mdb_bytes;
     uint64_t data_mdb_alloc; /* blocks actually allocated (data.mdb may be sparse) */
+    /* The store is closed after the ingest and reopened for the lookups. */
     latency get_first; /* first pass: pages of the fresh mapping are touched for the first time */
     latency get_warm;  /* second pass over the same ids */
+    double populate_open_s; /* steme_db_open with populate = true (the whole map populated) */
+    latency get_populated;  /* first pass after that open */
 } figures;
 
 /* Sort v ascending. */

@@ -21,6 +21,11 @@
  * The check rescans the key's assertions through the subject-predicate index, at most
  * STEME__CONSENSUS_SCAN_MAX of them: a key that grows past that unsettled is closed for good,
  * so the rescans cost O(cap) per assertion and O(cap^2) per key in total, in constant memory.
+ * Two shortcuts keep the usual case cheap without changing any outcome: a key whose index
+ * entry count (mdb_cursor_count, an upper bound on its assertions) is below the agents needed
+ * is not scanned at all, nor is any key while the store holds fewer established agents than
+ * that (a count kept in one row, below), and the values are hashed only once enough positions
+ * count.
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +46,14 @@ row_key(uint8_t k[MARKER_SIZE], steme_str subject, steme_str predicate)
     k[0] = PREFIX;
     steme__hash64(subject.len ? subject.ptr : "", subject.len, k + 1);
     steme__hash64(predicate.len ? predicate.ptr : "", predicate.len, k + 9);
+}
+
+/* The row key of an assertion's own key (its hint's hashes while it is being applied). */
+static void
+assertion_row_key(steme__txn *t, const steme_entry *e, uint8_t k[MARKER_SIZE])
+{
+    k[0] = PREFIX;
+    steme__assertion_key(t, e, k + 1);
 }
 
 /* The settled row: *ret_rep is the representative assertion's seq, 0 when the key is closed. */
@@ -109,6 +122,118 @@ score(steme__txn *t, const uint8_t k[ROW_KEY_SIZE], const steme_pubkey *pk, cons
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Established agents in the whole store
+ *
+ * A key settles only with MIN_AGENTS established agents on it, so while the store has fewer
+ * than that in all, no check can settle anything and the scan is skipped. The count lives in
+ * one row, 'E' (1 byte: no other row of the table has that length) -> version || count of the
+ * agents other than the genesis admin that are established (the genesis admin always is, and
+ * is added when read). It is kept up to date where an agent becomes established or stops
+ * being (steme__established_changed); a store without the row (written by an earlier build)
+ * gets it computed from the agent table at the first check that needs it, which gives the
+ * value the updates would have: the row is a function of the agent rows, so of the log.
+ */
+
+#define EST_KEY 'E'
+
+typedef struct est_count {
+    steme__txn *t;
+    steme_pubkey genesis;
+    bool has_genesis;
+    uint64_t n;
+    steme_err err;
+} est_count;
+
+static int
+count_one(const steme__val *key, const steme__val *val, void *ctx)
+{
+    est_count *c = ctx;
+    steme_pubkey pk;
+    steme__agent_row row;
+
+    (void)val;
+    if (key->n != STEME_PUBKEY_SIZE)
+        return 0;
+    memcpy(pk.b, key->p, STEME_PUBKEY_SIZE);
+    if (c->has_genesis && memcmp(pk.b, c->genesis.b, STEME_PUBKEY_SIZE) == 0)
+        return 0;
+    if ((c->err = steme__agent_get(c->t, &pk, &row)) != STEME_OK)
+        return 1;
+    c->n += row.evidence > 0 || row.role != STEME_ROLE_NONE;
+    return 0;
+}
+
+static steme_err
+est_put(steme__txn *t, uint64_t n)
+{
+    uint8_t k = EST_KEY, v[9] = {STEME__ROW_VERSION};
+    steme__put_u64(v + 1, n);
+    return steme__tput(t, STEME__T_GOLD, &k, 1, v, sizeof(v));
+}
+
+/* The stored count (ENOTFOUND when the row is absent). */
+static steme_err
+est_get(steme__txn *t, uint64_t *ret)
+{
+    uint8_t k = EST_KEY;
+    steme__val v;
+    steme_err err = steme__tget(t, STEME__T_GOLD, &k, 1, &v);
+    if (err != STEME_OK)
+        return err;
+    if (v.n != 9 || v.p[0] != STEME__ROW_VERSION)
+        return STEME_ECORRUPT;
+    *ret = steme__get_u64(v.p + 1);
+    return STEME_OK;
+}
+
+/* Every established agent, the genesis admin included; the row is made if absent. */
+static steme_err
+established_total(steme__txn *t, uint64_t *ret)
+{
+    est_count c = {.t = t};
+    steme_err err = steme__txn_genesis_admin(t, &c.genesis);
+
+    if (err != STEME_OK && err != STEME_ENOTFOUND)
+        return err;
+    c.has_genesis = err == STEME_OK;
+    err = est_get(t, &c.n);
+    if (err != STEME_OK && err != STEME_ENOTFOUND)
+        return err;
+    if (err == STEME_ENOTFOUND) {
+        c.n = 0;
+        if ((err = steme__tscan(t, STEME__T_AGENT, NULL, 0, count_one, &c)) != STEME_OK ||
+            (err = c.err) != STEME_OK || (err = est_put(t, c.n)) != STEME_OK)
+            return err;
+    }
+    *ret = c.n + (c.has_genesis ? 1 : 0);
+    return STEME_OK;
+}
+
+steme_err
+steme__established_changed(steme__txn *t, const steme_pubkey *pk, bool before, bool after)
+{
+    steme_pubkey genesis;
+    uint64_t n;
+    steme_err err;
+
+    if (before == after)
+        return STEME_OK;
+    err = steme__txn_genesis_admin(t, &genesis);
+    if (err == STEME_OK && memcmp(genesis.b, pk->b, STEME_PUBKEY_SIZE) == 0)
+        return STEME_OK; /* always established, never counted in the row */
+    if (err != STEME_OK && err != STEME_ENOTFOUND)
+        return err;
+    err = est_get(t, &n);
+    if (err == STEME_ENOTFOUND)
+        return STEME_OK; /* computed from the agent rows when first needed */
+    if (err != STEME_OK)
+        return err;
+    if (!after && n == 0)
+        return STEME_ECORRUPT;
+    return est_put(t, after ? n + 1 : n - 1);
+}
+
+/* ---------------------------------------------------------------------------------------------
  * The settlement check
  */
 
@@ -164,7 +289,8 @@ str_eq(steme_str a, steme_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
-/* One agent's position on the key: its latest active or disputed assertion. */
+/* One agent's position on the key: its latest active or disputed assertion. The hashes are
+ * filled only when enough positions count for the key to settle (fill_hashes). */
 typedef struct position {
     steme_pubkey agent;
     uint64_t seq;
@@ -212,9 +338,25 @@ scan_one(const steme_entry *ae, void *ctx)
     /* Ascending seq: a later assertion replaces the agent's earlier position. */
     s->pos[i].agent = a->agent;
     s->pos[i].seq = ae->seq;
-    value_hash(&a->object, s->pos[i].vhash);
-    steme__hash64(a->source.len ? a->source.ptr : "", a->source.len, s->pos[i].shash);
     return 0;
+}
+
+/* The value and source hashes of every position, from its assertion. */
+static steme_err
+fill_hashes(steme__txn *t, scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        steme_entry pe;
+        steme_err err = steme__txn_get_seq(t, s->pos[i].seq, &pe);
+        if (err != STEME_OK)
+            return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+        if (pe.record.kind != STEME_RECORD_ASSERTION)
+            return STEME_ECORRUPT;
+        const steme_assertion *a = &pe.record.assertion;
+        value_hash(&a->object, s->pos[i].vhash);
+        steme__hash64(a->source.len ? a->source.ptr : "", a->source.len, s->pos[i].shash);
+    }
+    return STEME_OK;
 }
 
 /* An agent counts toward settlement when it has a role or has already been scored against
@@ -314,18 +456,41 @@ check_settled(steme__txn *t, const steme_entry *e, const uint8_t k[ROW_KEY_SIZE]
                              .subject = a->subject,
                              .predicate = a->predicate,
                              .as_of = e->seq};
+    size_t entries, counted = 0;
+    uint64_t est;
     steme_err err;
     long g;
 
+    /* The scan writes only when the key settles or overflows the cap; two counts rule both
+     * out without it. The store's established agents first, so that the count's row is made
+     * at the same record in a rebuild (where the index already holds later records). */
+    if ((err = established_total(t, &est)) != STEME_OK ||
+        (err = steme__txn_index_count(t, &lo, &entries)) != STEME_OK)
+        return err;
+    /* Fewer index entries under the key than MIN_AGENTS (an upper bound on its assertions, so
+     * on the agents holding one) cannot settle, nor overflow. */
+    if (entries < STEME__CONSENSUS_MIN_AGENTS)
+        return STEME_OK;
+    /* Nor can any key settle while the store has fewer established agents than MIN_AGENTS;
+     * the scan is still due when it may overflow (the key is then closed, as it would be). */
+    if (est < STEME__CONSENSUS_MIN_AGENTS && entries <= STEME__CONSENSUS_SCAN_MAX)
+        return STEME_OK;
     if ((err = steme__txn_list(t, &lo, scan_one, &s)) != STEME_OK || s.err != STEME_OK)
         return err != STEME_OK ? err : s.err;
     if (s.overflow)
         /* Too busy to have settled within the cap: contested, or crowded with claims that do
          * not count. Closing it keeps every later assertion on it O(1). */
         return settled_put(t, k, e->seq, 0);
-    for (size_t i = 0; i < s.n; i++)
+    for (size_t i = 0; i < s.n; i++) {
         if ((err = established(t, &s.pos[i].agent, &s.pos[i].counted)) != STEME_OK)
             return err;
+        counted += s.pos[i].counted;
+    }
+    /* settled_group needs MIN_AGENTS counted positions: hash the values only then. */
+    if (counted < STEME__CONSENSUS_MIN_AGENTS)
+        return STEME_OK;
+    if ((err = fill_hashes(t, &s)) != STEME_OK)
+        return err;
     if ((g = settled_group(&s)) < 0)
         return STEME_OK;
     if ((err = settled_put(t, k, e->seq, s.pos[g].seq)) != STEME_OK)
@@ -363,10 +528,10 @@ steme__consensus_on_assertion(steme__txn *t, const steme_entry *e)
     steme_err err;
 
     /* Gold takes precedence: a key with gold in force is scored against gold only. */
-    err = steme__gold_find(t, a->subject, a->predicate, &gold);
+    assertion_row_key(t, e, k);
+    err = steme__gold_find_key(t, k + 1, a->subject, a->predicate, &gold);
     if (err != STEME_ENOTFOUND)
         return err;
-    row_key(k, a->subject, a->predicate);
     err = settled_get(t, k, &rep);
     if (err == STEME_ENOTFOUND)
         return check_settled(t, e, k);

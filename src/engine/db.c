@@ -89,6 +89,7 @@ steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret)
     so.map_size = db->opts.map_size;
     so.create = db->opts.create;
     so.read_only = db->opts.read_only;
+    so.populate = db->opts.populate;
     so.genesis_admin = db->opts.genesis_admin;
     err = steme__ratelimit_new(&db->opts, &db->ratelimit);
     if (err != STEME_OK)
@@ -203,8 +204,9 @@ steme__db_commits(steme_db *db)
  * Reading
  */
 
-/* Copy a snapshot entry into one caller-owned allocation (the struct, then the bytes). The
- * record is decoded again over the copy, since the original borrows snapshot pages. */
+/* Copy a snapshot entry's envelope into one caller-owned allocation (the struct, then the
+ * bytes) and decode the record over the copy: the lookups give the envelope undecoded, so a
+ * read decodes once, and the result borrows nothing from the snapshot. */
 static steme_err
 entry_copy(const steme_entry *e, steme_entry **ret)
 {
@@ -242,7 +244,7 @@ steme_db_get(steme_db *db, const steme_id *id, uint64_t as_of, steme_entry **ret
     err = steme__snap_begin(db->store, &snap);
     if (err != STEME_OK)
         return err;
-    err = steme__snap_get_id(snap, id, as_of, &e);
+    err = steme__snap_envelope_id(snap, id, as_of, &e);
     if (err == STEME_OK)
         err = entry_copy(&e, ret);
     steme__snap_end(snap);
@@ -261,7 +263,7 @@ steme_db_get_seq(steme_db *db, uint64_t seq, steme_entry **ret)
     err = steme__snap_begin(db->store, &snap);
     if (err != STEME_OK)
         return err;
-    err = steme__snap_get_seq(snap, seq, &e);
+    err = steme__snap_envelope_seq(snap, seq, &e);
     if (err == STEME_OK)
         err = entry_copy(&e, ret);
     steme__snap_end(snap);

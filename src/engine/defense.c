@@ -18,6 +18,7 @@
 
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -107,12 +108,16 @@ typedef struct scan_state {
 } scan_state;
 
 struct steme__defense {
+    uint32_t generation;
     pcre2_general_context *gctx;
     pcre2_code *injection; /* every injection rule, as one alternation */
     pcre2_code *url;
     pcre2_code *shortener;
     scan_state *scan; /* a pointer so that a const defense can still lock it */
 };
+
+/* The last generation given out (steme__defense_generation). */
+static _Atomic uint32_t generations;
 
 static void *
 pcre_malloc(PCRE2_SIZE n, void *data)
@@ -226,6 +231,9 @@ steme__defense_new(struct steme__defense **ret)
     if (d->scan->md == NULL)
         goto out_free;
     pcre2_compile_context_free(cctx);
+    d->generation = atomic_fetch_add(&generations, 1) + 1;
+    if (d->generation == 0) /* after 2^32 rule sets */
+        d->generation = atomic_fetch_add(&generations, 1) + 1;
     *ret = d;
     return STEME_OK;
 
@@ -367,21 +375,55 @@ link_spam(const struct steme__defense *d, pcre2_match_data *md, const fields *fs
     return false;
 }
 
+static steme_quarantine_reason
+scan_fields(const struct steme__defense *d, pcre2_match_data *md, const fields *fs)
+{
+    /* Injection first: it is the more dangerous payload, and one record gets one reason. */
+    if (injection(d, md, fs))
+        return STEME_QUARANTINE_PROMPT_INJECTION;
+    if (link_spam(d, md, fs))
+        return STEME_QUARANTINE_LINK_SPAM;
+    return STEME_QUARANTINE_NONE;
+}
+
 steme_quarantine_reason
 steme__defense_scan(const struct steme__defense *d, const steme_record *rec)
 {
-    steme_quarantine_reason reason = STEME_QUARANTINE_NONE;
+    steme_quarantine_reason reason;
     fields fs;
 
     collect(rec, &fs);
     if (fs.n == 0)
         return STEME_QUARANTINE_NONE;
     pthread_mutex_lock(&d->scan->lock);
-    /* Injection first: it is the more dangerous payload, and one record gets one reason. */
-    if (injection(d, d->scan->md, &fs))
-        reason = STEME_QUARANTINE_PROMPT_INJECTION;
-    else if (link_spam(d, d->scan->md, &fs))
-        reason = STEME_QUARANTINE_LINK_SPAM;
+    reason = scan_fields(d, d->scan->md, &fs);
     pthread_mutex_unlock(&d->scan->lock);
     return reason;
+}
+
+bool
+steme__defense_scan_alloc(const struct steme__defense *d, const steme_record *rec,
+                          steme_quarantine_reason *ret)
+{
+    pcre2_match_data *md;
+    fields fs;
+
+    collect(rec, &fs);
+    if (fs.n == 0) {
+        *ret = STEME_QUARANTINE_NONE;
+        return true;
+    }
+    /* The match data is the only state a scan writes: one of its own per call. */
+    md = pcre2_match_data_create(1, d->gctx);
+    if (md == NULL)
+        return false;
+    *ret = scan_fields(d, md, &fs);
+    pcre2_match_data_free(md);
+    return true;
+}
+
+uint32_t
+steme__defense_generation(const struct steme__defense *d)
+{
+    return d->generation;
 }

@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "engine.h"
 #include "ratelimit.h"
+#include "rules.h"
 
 /* Records per write transaction when merging requests (one request is never split, so that
  * a call stays one transaction). */
@@ -37,16 +38,20 @@ struct steme__commit_req {
  */
 
 /* Who signed a record, once its signature verified: only then may a refusal count against
- * the key (anyone can name any key in a forged record). */
+ * the key (anyone can name any key in a forged record). Also what the commit would otherwise
+ * compute in its one thread from the bytes alone: the index hashes and the rules' hint. */
 typedef struct author {
     steme_pubkey pk;
     bool verified;
+    steme__strhash h;
+    steme__hint hint;
 } author;
 
 typedef struct validate_ctx {
     const steme_signed *recs;
     steme_ingest_result *results;
     author *authors;
+    const steme__rules *rules;
     int64_t now;
     int64_t max_skew;
 } validate_ctx;
@@ -110,6 +115,10 @@ validate_one(void *ctx, size_t i)
         refuse(res, STEME_EINVAL, field, "in the future beyond the allowed clock skew");
         return;
     }
+    /* Work the commit leader would do alone, done here on every core: the hashes behind the
+     * index keys, and the content-defense scan against the rules in force now. */
+    steme__strhash_of(&rec, &vc->authors[i].h);
+    steme__rules_prepare(vc->rules, &rec, &vc->authors[i].h, &vc->authors[i].hint);
     res->err = STEME_OK;
 }
 
@@ -230,7 +239,7 @@ steme_err
 steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_result *results,
               unsigned flags)
 {
-    validate_ctx vc = {recs, results, NULL, steme_now_ms(), db->opts.max_clock_skew};
+    validate_ctx vc = {recs, results, NULL, db->rules, steme_now_ms(), db->opts.max_clock_skew};
     steme__commit_req req = {0};
     size_t accepted = 0, at = 0;
     int64_t mono;
@@ -267,6 +276,9 @@ steme__ingest(steme_db *db, const steme_signed *recs, size_t n, steme_ingest_res
         req.recs[at].len = recs[i].len;
         req.recs[at].id = results[i].id;
         req.recs[at].sig = recs[i].sig;
+        req.recs[at].hashed = true;
+        req.recs[at].h = vc.authors[i].h;
+        req.recs[at].hint = &vc.authors[i].hint;
         at++;
     }
     req.n = accepted;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "crypto.h"
 #include "query.h"
 #include "rules.h"
 
@@ -79,6 +80,62 @@ steme__find_assertion(steme__txn *t, const steme_id *id, steme_entry *ret)
     if (err != STEME_OK)
         return err;
     return ret->record.kind == STEME_RECORD_ASSERTION ? STEME_OK : STEME_ENOTFOUND;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Hints: work done on the verification threads
+ */
+
+void
+steme__rules_prepare(const steme__rules *r, const steme_record *rec, const steme__strhash *h,
+                     steme__hint *ret)
+{
+    steme_quarantine_reason reason;
+
+    memset(ret, 0, sizeof(*ret));
+    if (rec->kind != STEME_RECORD_ASSERTION)
+        return;
+    ret->has_key = true;
+    memcpy(ret->key, h->subject, 8);
+    memcpy(ret->key + 8, h->predicate, 8);
+    if (steme__defense_scan_alloc(r->defense, rec, &reason)) {
+        ret->defense = (uint8_t)reason;
+        ret->defense_gen = steme__defense_generation(r->defense);
+    }
+}
+
+/* The hint applies to e only while e's apply hook runs: the store sets it per record, and
+ * the seq check keeps a rule that looks at another entry from taking it for that one's. */
+static const steme__hint *
+hint_for(steme__txn *t, const steme_entry *e)
+{
+    const steme__hint *h = steme__txn_hint(t);
+    return h != NULL && e->seq == steme__txn_applying(t) ? h : NULL;
+}
+
+void
+steme__assertion_key(steme__txn *t, const steme_entry *e, uint8_t ret[16])
+{
+    const steme__hint *h = hint_for(t, e);
+    const steme_assertion *a = &e->record.assertion;
+
+    if (h != NULL && h->has_key) {
+        memcpy(ret, h->key, 16);
+        return;
+    }
+    steme__hash64(a->subject.len ? a->subject.ptr : "", a->subject.len, ret);
+    steme__hash64(a->predicate.len ? a->predicate.ptr : "", a->predicate.len, ret + 8);
+}
+
+steme_quarantine_reason
+steme__assertion_defense(const steme__rules *r, steme__txn *t, const steme_entry *e)
+{
+    const steme__hint *h = hint_for(t, e);
+
+    if (h != NULL && h->defense_gen != 0 && h->defense_gen == steme__defense_generation(r->defense))
+        return (steme_quarantine_reason)h->defense;
+    /* Not scanned before the commit, or against other rules: scan now. */
+    return steme__defense_scan(r->defense, &e->record);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -169,10 +226,15 @@ apply_profile(steme__txn *t, const steme_entry *e)
         return err;
     memcpy(role, ev->role.ptr ? ev->role.ptr : "", ev->role.len);
     role[ev->role.len] = '\0';
+    bool was = row.evidence > 0 || row.role != STEME_ROLE_NONE;
     /* An agent's own profile (no role) keeps the role an admin granted. */
     if (ev->role.len > 0 || steme__role(t, &ev->agent) == STEME_ROLE_ADMIN)
         row.role = (uint8_t)steme_role_parse(role);
     row.profile_seq = e->seq;
+    err = steme__established_changed(t, &ev->target_agent, was,
+                                     row.evidence > 0 || row.role != STEME_ROLE_NONE);
+    if (err != STEME_OK)
+        return err;
     return steme__agent_put(t, &ev->target_agent, &row);
 }
 

@@ -49,6 +49,31 @@
 
 typedef struct steme__rules steme__rules;
 
+/* What the rules can work out about a record from its bytes alone, before the write
+ * transaction, on the verification threads (ingest.c): the append's hint (steme__txn_hint).
+ * The rules use it only when it was computed against the rules in force (the generation) and
+ * compute it themselves otherwise, so a rebuild (no hints) writes the same bytes. */
+typedef struct steme__hint {
+    uint32_t defense_gen; /* steme__defense_generation when scanned; 0: not scanned */
+    uint8_t defense;      /* steme_quarantine_reason from steme__defense_scan */
+    bool has_key;         /* an assertion: key is hash64(subject) || hash64(predicate) */
+    uint8_t key[16];
+} steme__hint;
+
+/* Fill *ret for rec (decoded from the bytes being appended) and h (steme__strhash_of rec).
+ * Thread-safe; never fails (what it cannot compute it leaves for the commit). */
+void steme__rules_prepare(const steme__rules *r, const steme_record *rec, const steme__strhash *h,
+                          steme__hint *ret);
+
+/* hash64(subject) || hash64(predicate) of the assertion e, from its hint while e is being
+ * applied, computed otherwise. */
+void steme__assertion_key(steme__txn *t, const steme_entry *e, uint8_t ret[16]);
+
+/* steme__defense_scan of the assertion e, from its hint while e is being applied and the hint
+ * was scanned under the rules in force (r->defense's generation), scanned now otherwise. */
+steme_quarantine_reason steme__assertion_defense(const steme__rules *r, steme__txn *t,
+                                                 const steme_entry *e);
+
 struct steme__rules {
     struct steme__defense *defense; /* compiled content-defense patterns (defense.c) */
 };
@@ -193,6 +218,9 @@ double steme__trust_mean(double alpha, double beta);
 /* The gold_set event in force for (subject, predicate), decoded into *ret (borrowing t).
  * Errors: STEME_ENOTFOUND. */
 steme_err steme__gold_find(steme__txn *t, steme_str subject, steme_str predicate, steme_entry *ret);
+/* The same with the key (hash64(subject) || hash64(predicate)) computed already. */
+steme_err steme__gold_find_key(steme__txn *t, const uint8_t k[16], steme_str subject,
+                               steme_str predicate, steme_entry *ret);
 
 /* The author's trust now (the prior for a new agent). */
 steme_err steme__agent_trust(steme__txn *t, const steme_pubkey *pk, double *ret);
@@ -214,6 +242,12 @@ bool steme__value_eq(const steme_value *a, const steme_value *b);
  * against a settled consensus, or check whether the key has just become settled and score
  * every agent on it. */
 steme_err steme__consensus_on_assertion(steme__txn *t, const steme_entry *e);
+
+/* Whether pk is established (scored at least once, or holding a role: consensus.c) changed
+ * from before to after: keeps the store's count of established agents. Call it before or
+ * after writing the agent row, in the same transaction. */
+steme_err steme__established_changed(steme__txn *t, const steme_pubkey *pk, bool before,
+                                     bool after);
 
 /* A vote whose standing value changed, on target, whose key has no gold. */
 steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const steme_entry *target);
@@ -248,5 +282,15 @@ void steme__defense_free(struct steme__defense *d);
 /* The quarantine reason the record's text triggers, STEME_QUARANTINE_NONE when clean. */
 steme_quarantine_reason steme__defense_scan(const struct steme__defense *d,
                                             const steme_record *rec);
+
+/* The same scan with match data of its own, so that threads scan in parallel (the scan
+ * above shares one under a lock, allocated up front so that it cannot fail). Returns false
+ * when the match data could not be allocated: no verdict. */
+bool steme__defense_scan_alloc(const struct steme__defense *d, const steme_record *rec,
+                               steme_quarantine_reason *ret);
+
+/* Which compiled rule set d is: distinct for every steme__defense_new in the process, never 0.
+ * A verdict taken under one generation holds under the same generation only. */
+uint32_t steme__defense_generation(const struct steme__defense *d);
 
 #endif

@@ -65,6 +65,10 @@ steme__trust_observe_agent(steme__txn *t, const steme_pubkey *pk, uint64_t seq, 
     if (err != STEME_OK)
         return err;
     observe(&row.alpha, &row.beta, agree, w);
+    /* The first evidence establishes an agent without a role (consensus.c). */
+    if (row.evidence == 0 && row.role == STEME_ROLE_NONE &&
+        (err = steme__established_changed(t, pk, false, true)) != STEME_OK)
+        return err;
     row.evidence++;
     err = steme__agent_put(t, pk, &row);
     if (err == STEME_OK)
@@ -204,10 +208,18 @@ steme_err
 steme__gold_find(steme__txn *t, steme_str subject, steme_str predicate, steme_entry *ret)
 {
     uint8_t k[MARKER_SIZE];
+
+    gold_key(k, subject, predicate);
+    return steme__gold_find_key(t, k, subject, predicate, ret);
+}
+
+steme_err
+steme__gold_find_key(steme__txn *t, const uint8_t k[16], steme_str subject, steme_str predicate,
+                     steme_entry *ret)
+{
     uint64_t seq;
     steme_err err;
 
-    gold_key(k, subject, predicate);
     if ((err = seq_row_get(t, k, KEY_SIZE, &seq)) != STEME_OK)
         return err;
     if ((err = steme__txn_get_seq(t, seq, ret)) != STEME_OK)
@@ -265,15 +277,15 @@ steme__trust_on_assertion(steme__rules *r, steme__txn *t, const steme_entry *e,
     if (before < STEME__QUARANTINE_THRESHOLD && steme__role(t, &a->agent) == STEME_ROLE_NONE)
         reason = STEME_QUARANTINE_LOW_TRUST;
     else
-        reason = steme__defense_scan(r->defense, &e->record);
+        reason = steme__assertion_defense(r, t, e);
 
-    err = steme__gold_find(t, a->subject, a->predicate, &gold);
+    steme__assertion_key(t, e, key);
+    err = steme__gold_find_key(t, key, a->subject, a->predicate, &gold);
     if (err == STEME_OK) {
         /* Decide before writing: gold borrows pages of this transaction. */
         bool agree = steme__value_eq(&a->object, &gold.record.event.value);
         uint64_t gold_seq = gold.seq;
 
-        gold_key(key, a->subject, a->predicate);
         if ((err = claim_score(t, key, &a->agent, gold_seq, &fresh)) != STEME_OK)
             return err;
         if (fresh) {

@@ -54,6 +54,8 @@ main(int argc, char **argv)
     opts.rate_per_agent = cfg.rate_per_agent;
     opts.breaker_rejections = cfg.breaker_rejections;
     opts.mv_bytes = (uint64_t)cfg.mv_mb << 20;
+    /* A long-running reader: pay the page faults of the store once, at start-up. */
+    opts.populate = true;
     steme_db *db = NULL;
     steme_err err = steme_db_open(cfg.data_dir, &opts, &db);
     if (err != STEME_OK) {

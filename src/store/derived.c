@@ -340,6 +340,12 @@ steme__store_derived_hash(steme__store *s, uint8_t out[32])
     return err;
 }
 
+const void *
+steme__txn_hint(const steme__txn *t)
+{
+    return t->hint;
+}
+
 uint64_t
 steme__txn_applying(const steme__txn *t)
 {

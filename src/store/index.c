@@ -141,7 +141,32 @@ term_key(const term *t, steme__ikey *k)
 typedef struct keys_ctx {
     steme__ikey *out;
     size_t n;
+    const steme__strhash *h; /* an assertion's strings, hashed already (may be NULL) */
 } keys_ctx;
+
+/* term_key from hashes computed earlier: the same bytes, without hashing in the caller's
+ * thread. */
+static bool
+hashed_key(const term *t, const steme__strhash *h, steme__ikey *k)
+{
+    k->idx = (uint8_t)t->idx;
+    k->len = 8;
+    switch (t->idx) {
+    case STEME__IDX_SUBJECT:
+        memcpy(k->b, h->subject, 8);
+        return true;
+    case STEME__IDX_SOURCE:
+        memcpy(k->b, h->source, 8);
+        return true;
+    case STEME__IDX_SUBJECT_PREDICATE:
+        memcpy(k->b, h->subject, 8);
+        memcpy(k->b + 8, h->predicate, 8);
+        k->len = 16;
+        return true;
+    default:
+        return false;
+    }
+}
 
 static int
 add_key(const term *t, void *ctx)
@@ -149,7 +174,8 @@ add_key(const term *t, void *ctx)
     keys_ctx *kc = ctx;
     steme__ikey k;
 
-    term_key(t, &k);
+    if (kc->h == NULL || !hashed_key(t, kc->h, &k))
+        term_key(t, &k);
     /* Ids in one list can share their first 8 bytes: one entry per key is enough, and the
      * check expects exactly one. */
     for (size_t i = 0; i < kc->n; i++)
@@ -162,9 +188,31 @@ add_key(const term *t, void *ctx)
 size_t
 steme__index_keys(const steme_record *rec, const steme_id *id, steme__ikey *out)
 {
-    keys_ctx kc = {out, 0};
+    keys_ctx kc = {out, 0, NULL};
     for_each_term(rec, id, add_key, &kc);
     return kc.n;
+}
+
+size_t
+steme__index_keys_hashed(const steme_record *rec, const steme_id *id, const steme__strhash *h,
+                         steme__ikey *out)
+{
+    keys_ctx kc = {out, 0, rec->kind == STEME_RECORD_ASSERTION ? h : NULL};
+    for_each_term(rec, id, add_key, &kc);
+    return kc.n;
+}
+
+void
+steme__strhash_of(const steme_record *rec, steme__strhash *ret)
+{
+    const steme_assertion *a = &rec->assertion;
+
+    memset(ret, 0, sizeof(*ret));
+    if (rec->kind != STEME_RECORD_ASSERTION)
+        return;
+    hash_str(a->subject, ret->subject);
+    hash_str(a->predicate, ret->predicate);
+    hash_str(a->source, ret->source);
 }
 
 static enum steme__idx

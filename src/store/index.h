@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "steme.h"
+#include "store.h"
 
 enum steme__idx {
     STEME__IDX_ID = 0,            /* id prefix -> seq of the record */
@@ -49,6 +50,11 @@ const char *steme__index_name(enum steme__idx idx);
 /* Write the distinct keys rec (whose id is id) implies into out (STEME__MAX_IKEYS entries)
  * and return how many. Keys of one index appear in out at most once. */
 size_t steme__index_keys(const steme_record *rec, const steme_id *id, steme__ikey *out);
+
+/* As steme__index_keys, with an assertion's subject, predicate and source hashes taken from h
+ * (steme__strhash_of of the same record) instead of computed. */
+size_t steme__index_keys_hashed(const steme_record *rec, const steme_id *id,
+                                const steme__strhash *h, steme__ikey *out);
 
 /* The index and key a listing looks up. Errors: STEME_EINVAL (LOG, an unknown index, or a
  * string with a NULL pointer). */

@@ -93,6 +93,19 @@ steme__snap_get_id(steme__snap *snap, const steme_id *id, uint64_t as_of, steme_
     return decode_entry(ret);
 }
 
+steme_err
+steme__snap_envelope_seq(steme__snap *snap, uint64_t seq, steme_entry *ret)
+{
+    steme__store *s = snap->store;
+    return s->log->ops->get(s->log, &snap->txn, seq, ret);
+}
+
+steme_err
+steme__snap_envelope_id(steme__snap *snap, const steme_id *id, uint64_t as_of, steme_entry *ret)
+{
+    return steme__find_id(snap->store, &snap->txn, id, as_of, ret);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Listings
  */
@@ -222,6 +235,31 @@ steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
         return steme__lmdb_err(rc);
     *ret_n = n;
+    return STEME_OK;
+}
+
+steme_err
+steme__txn_index_count(steme__txn *t, const steme_list_options *q, size_t *ret)
+{
+    steme__ikey k;
+    MDB_val key, data;
+    MDB_cursor *cur;
+    size_t n = 0;
+    steme_err err;
+    int rc;
+
+    if ((err = steme__index_query_key(q, &k)) != STEME_OK)
+        return err;
+    if ((err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), &cur)) != STEME_OK)
+        return err;
+    key.mv_size = k.len;
+    key.mv_data = k.b;
+    rc = mdb_cursor_get(cur, &key, &data, MDB_SET_KEY);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_cursor_count(cur, &n);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return steme__lmdb_err(rc);
+    *ret = rc == MDB_SUCCESS ? n : 0;
     return STEME_OK;
 }
 

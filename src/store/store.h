@@ -28,6 +28,9 @@ typedef struct steme__store_options {
     /* A private copy that no other process uses (a backup being written or verified): no
      * lock file is made (MDB_NOLOCK), so a read-only open writes nothing at all. */
     bool no_lock;
+    /* Populate the memory map (MADV_POPULATE_READ over the used pages) at open and after the
+     * map grows, so that first reads take no page faults (steme_db_options.populate). */
+    bool populate;
     const steme_pubkey *genesis_admin; /* recorded in the metadata of a new store */
 } steme__store_options;
 
@@ -82,6 +85,17 @@ typedef struct steme__val {
 steme_err steme__store_open(const char *dir, const steme__store_options *opts, steme__store **ret);
 void steme__store_close(steme__store *s);
 
+/* hash64 of an assertion's subject, predicate and source: the short keys of the subject,
+ * subject_predicate and source indexes (and of the rules' per-key rows), computed once. */
+typedef struct steme__strhash {
+    uint8_t subject[8];
+    uint8_t predicate[8];
+    uint8_t source[8];
+} steme__strhash;
+
+/* Fill *ret for rec (all zero unless rec is an assertion). Pure: callable on any thread. */
+void steme__strhash_of(const steme_record *rec, steme__strhash *ret);
+
 /* One record to append, already validated and signature-verified. The store decodes the
  * bytes again inside the write transaction to derive the index keys: that costs about a
  * microsecond and spares the engine from holding a decoded steme_record (over a kilobyte) for
@@ -91,6 +105,12 @@ typedef struct steme__append {
     size_t len;
     steme_id id;
     steme_sig sig;
+    /* Optional work done before the write transaction (on the verification threads), so that
+     * the commit does less of it; both must be functions of the bytes alone: */
+    bool hashed; /* h is steme__strhash_of the record */
+    steme__strhash h;
+    const void *hint; /* the rules' own precomputed facts, handed to the hooks through
+                       * steme__txn_hint (NULL: none; the rules then compute them) */
     /* written by steme__store_append, meaningful only when it returns STEME_OK: */
     uint64_t seq;
     bool duplicate;
@@ -193,6 +213,12 @@ steme_err steme__txn_list(steme__txn *t, const steme_list_options *opts, steme_e
 steme_err steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs,
                                 size_t cap, size_t *ret_n);
 
+/* How many entries the index holds under the short key of the lookup q (q->index is not LOG),
+ * whatever their seq: an upper bound on what a listing of q can return (false hits of a shared
+ * key and, during a rebuild, later records are counted too). One descent.
+ * Errors: STEME_EINVAL, LMDB errors. */
+steme_err steme__txn_index_count(steme__txn *t, const steme_list_options *q, size_t *ret);
+
 /* The genesis admin key of the store. Errors: STEME_ENOTFOUND (a store made without one). */
 steme_err steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret);
 
@@ -210,6 +236,10 @@ steme_err steme__store_dry_run(steme__store *s, steme__dry_fn fn, void *ctx);
  * so fn must not keep state from one run to the next. The caller must hold no snapshot.
  * Errors: STEME_EINVAL (a read-only store), fn's own errors, LMDB errors. */
 steme_err steme__store_write(steme__store *s, steme__dry_fn fn, void *ctx);
+
+/* The hint (steme__append.hint) of the record whose admit or apply hook is running in t; NULL
+ * in any other transaction and during a rebuild. */
+const void *steme__txn_hint(const steme__txn *t);
 
 /* The seq of the record whose apply hook is running in t (an append or a rebuild); 0 in any
  * other transaction (snapshots, dry runs). Rules stamp what they change with it. */
@@ -263,6 +293,13 @@ void steme__snap_end(steme__snap *snap);
 steme_err steme__snap_get_seq(steme__snap *snap, uint64_t seq, steme_entry *ret);
 steme_err steme__snap_get_id(steme__snap *snap, const steme_id *id, uint64_t as_of,
                              steme_entry *ret);
+
+/* The same lookups without decoding the record: only the envelope fields of *ret are set
+ * (ret->record is left as it was), for a caller that copies the bytes and decodes the copy.
+ * Errors: STEME_ENOTFOUND, STEME_ECORRUPT. */
+steme_err steme__snap_envelope_seq(steme__snap *snap, uint64_t seq, steme_entry *ret);
+steme_err steme__snap_envelope_id(steme__snap *snap, const steme_id *id, uint64_t as_of,
+                                  steme_entry *ret);
 
 /* steme_db_list within a snapshot. */
 steme_err steme__snap_list(steme__snap *snap, const steme_list_options *opts, steme_entry_fn fn,

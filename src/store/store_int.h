@@ -53,6 +53,7 @@ struct steme__txn {
     uint32_t cur_live; /* bit i: cur[i] is bound to mdb */
     bool read_only;
     uint64_t applying; /* the seq whose apply hook runs (steme__txn_applying), else 0 */
+    const void *hint;  /* the hint of the record whose hooks run (steme__txn_hint), else NULL */
 };
 
 struct steme__snap {
@@ -66,6 +67,7 @@ struct steme__store {
     MDB_dbi dbi[STEME__DB_COUNT];
     steme__log *log;
     bool read_only;
+    bool populate; /* steme__store_options.populate: at open and after each growth */
     pthread_rwlock_t map_lock;
     pthread_mutex_t pool_lock;
     steme__snap *pool; /* reset read transactions ready for mdb_txn_renew */

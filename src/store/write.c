@@ -85,6 +85,7 @@ append_recs(steme__store *s, steme__txn *t, steme__meta *m, int64_t recorded_at,
         e.bytes = a->bytes;
         e.len = a->len;
 
+        t->hint = a->hint;
         if (s->hooks.admit != NULL) {
             err = s->hooks.admit(s->hooks.ctx, t, &e, &a->info);
             if (err == STEME_EINVAL || err == STEME_ESIG) {
@@ -100,7 +101,8 @@ append_recs(steme__store *s, steme__txn *t, steme__meta *m, int64_t recorded_at,
         err = s->log->ops->append(s->log, t, e.seq, recorded_at, &a->id, &a->sig, a->bytes, a->len);
         if (err != STEME_OK)
             return err;
-        nk = steme__index_keys(&e.record, &a->id, keys);
+        nk = a->hashed ? steme__index_keys_hashed(&e.record, &a->id, &a->h, keys)
+                       : steme__index_keys(&e.record, &a->id, keys);
         err = steme__index_put(t, keys, nk, e.seq);
         if (err != STEME_OK)
             return err;
@@ -115,6 +117,7 @@ append_recs(steme__store *s, steme__txn *t, steme__meta *m, int64_t recorded_at,
             if (err != STEME_OK)
                 return err == STEME_EINVAL ? STEME_ECORRUPT : err;
         }
+        t->hint = NULL;
     }
     return STEME_OK;
 }

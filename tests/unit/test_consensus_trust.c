@@ -369,6 +369,54 @@ test_crowded_key_closes(void **state)
     tf_assert_rebuild_identical(f->db);
 }
 
+static void
+set_role(fixture *f, int i, const char *role)
+{
+    steme_record rec;
+    fx_event(&rec, f->admin, STEME_EVENT_AGENT_PROFILE);
+    rec.event.at = tf_time();
+    rec.event.target_agent = fx_pub(f->k[i]);
+    rec.event.display_name = steme_str_c("Agent");
+    rec.event.role = steme_str_c(role);
+    tf_store(f->db, &rec, f->admin, NULL);
+}
+
+/* Agents established by a role alone (no evidence): the store's count of established agents
+ * (which lets the check skip keys while it is below 5) must follow grants and revocations. */
+static void
+test_established_by_roles(void **state)
+{
+    fixture *f = *state;
+
+    /* Before any grant: the admin alone is established, so nothing settles. */
+    for (int i = 0; i < 4; i++)
+        tf_assert(f->db, f->k[i], "early", P, i % 2 ? SRC_B : SRC_A, tf_integer(10), NULL);
+    tf_assert(f->db, f->admin, "early", P, SRC_A, tf_integer(10), NULL);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(tf_agent(f->db, f->k[i], 0).evidence, 0);
+
+    /* Five editors granted, one revoked: with the admin, five established. */
+    for (int i = 0; i < 5; i++)
+        set_role(f, i, "editor");
+    set_role(f, 4, "");
+    set_role(f, 4, "none");
+    tf_assert_rebuild_identical(f->db);
+    for (int i = 0; i < 4; i++)
+        tf_assert(f->db, f->k[i], "roles", P, i % 2 ? SRC_B : SRC_A, tf_integer(10), NULL);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(tf_agent(f->db, f->k[i], 0).evidence, 0);
+    /* The fifth established agent settles the key: everyone on it is scored. */
+    tf_assert(f->db, f->admin, "roles", P, SRC_A, tf_integer(10), NULL);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(tf_agent(f->db, f->k[i], 0).evidence, 1);
+    /* The revoked agent does not count: a key it would complete stays open. */
+    set_role(f, 0, "none");
+    for (int i = 1; i < 5; i++)
+        tf_assert(f->db, f->k[i], "late", P, i % 2 ? SRC_B : SRC_A, tf_integer(7), NULL);
+    assert_int_equal(tf_agent(f->db, f->k[4], 0).evidence, 0);
+    tf_assert_rebuild_identical(f->db);
+}
+
 int
 main(void)
 {
@@ -381,6 +429,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arrivals_and_votes_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gold_precedence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crowded_key_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_established_by_roles, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,12 @@ scan_quote(const char *text, const char *url)
     fx_assertion(&rec, NULL, "drug:atorvastatin", "adverse_event.myalgia.incidence", "src", 1);
     rec.assertion.evidence_quote = steme_str_c(text);
     rec.assertion.evidence_url = steme_str_c(url);
-    return steme__defense_scan(defense, &rec);
+    /* The scan the verification threads run (match data of its own) must agree with the one
+     * inside the commit: ingest takes the first's verdict, a rebuild the second's. */
+    steme_quarantine_reason own = STEME_QUARANTINE_NONE;
+    assert_true(steme__defense_scan_alloc(defense, &rec, &own));
+    assert_int_equal(own, steme__defense_scan(defense, &rec));
+    return own;
 }
 
 static const char *const injections[] = {
@@ -294,6 +299,21 @@ assert_quote(steme_db *db, const steme_keypair *kp, const char *quote, const cha
     return tf_store(db, &rec, kp, ret_id);
 }
 
+/* Every compiled rule set has a generation of its own, never 0 (0 marks "not scanned"): a
+ * verdict taken under one set is not reused under another. */
+static void
+test_generation(void **state)
+{
+    (void)state;
+    struct steme__defense *d = NULL;
+
+    assert_int_equal(steme__defense_new(&d), STEME_OK);
+    assert_int_not_equal(steme__defense_generation(d), 0);
+    assert_int_not_equal(steme__defense_generation(defense), 0);
+    assert_int_not_equal(steme__defense_generation(d), steme__defense_generation(defense));
+    steme__defense_free(d);
+}
+
 static void
 test_quarantine(void **state)
 {
@@ -346,7 +366,7 @@ main(void)
         cmocka_unit_test(test_injection_rules), cmocka_unit_test(test_clean_text),
         cmocka_unit_test(test_link_spam_rules), cmocka_unit_test(test_fields),
         cmocka_unit_test(test_linear_time),     cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_quarantine),
+        cmocka_unit_test(test_quarantine),      cmocka_unit_test(test_generation),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -108,8 +108,10 @@ state_changed(steme__txn *t, uint64_t seq, const steme__state_row *row)
         return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
     if (e.record.kind != STEME_RECORD_ASSERTION)
         return STEME_ECORRUPT;
-    err = steme__stamp_key(t, e.record.assertion.subject, e.record.assertion.predicate);
-    return err == STEME_OK ? steme__query_cand_state(t, &e, row) : err;
+    uint8_t key[16];
+    steme__assertion_key(t, &e, key); /* computed on the verify pool for a new record */
+    err = steme__stamp_key_hashed(t, key);
+    return err == STEME_OK ? steme__query_cand_state(t, &e, key, row) : err;
 }
 
 steme_err

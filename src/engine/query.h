@@ -72,9 +72,11 @@ void steme__qset_free(steme__qset *set);
 steme_err steme__query_cand_put(steme__txn *t, const steme_entry *e);
 
 /* The state of the assertion e changed to st (lifecycle.c): carry its stage and votes into its
- * candidate row. Nothing to do for the assertion being applied, whose row is written after its
- * state. Errors: STEME_ECORRUPT, LMDB errors. */
-steme_err steme__query_cand_state(steme__txn *t, const steme_entry *e, const steme__state_row *st);
+ * candidate row; key16 is its hash64(subject) || hash64(predicate). Nothing to do for the
+ * assertion being applied, whose row is written after its state. Errors: STEME_ECORRUPT, LMDB
+ * errors. */
+steme_err steme__query_cand_state(steme__txn *t, const steme_entry *e, const uint8_t key16[16],
+                                  const steme__state_row *st);
 
 /* steme_db_check's part for the candidate table: every row is well formed and carries the
  * stage and votes of its assertion's state row; each problem is reported to fn (may be NULL)

@@ -202,10 +202,9 @@ hash_str(steme_str s, uint8_t out[8])
 }
 
 static void
-cand_key(const steme_entry *e, uint8_t key[CAND_KEY])
+cand_key(steme__txn *t, const steme_entry *e, uint8_t key[CAND_KEY])
 {
-    hash_str(e->record.assertion.subject, key);
-    hash_str(e->record.assertion.predicate, key + 8);
+    steme__assertion_key(t, e, key); /* hash64(subject) || hash64(predicate) */
     steme__key_seq(key + 16, e->seq);
 }
 
@@ -229,7 +228,7 @@ steme__query_cand_put(steme__txn *t, const steme_entry *e)
     /* The lifecycle rules ran first (rules.c): the state row is the assertion's final one. */
     if ((err = steme__state_get(t, e->seq, &st)) != STEME_OK)
         return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
-    cand_key(e, key);
+    cand_key(t, e, key);
     v[n++] = CAND_VERSION;
     put_state(v + n, &st);
     n += CAND_STATE;
@@ -277,13 +276,17 @@ steme__query_cand_put(steme__txn *t, const steme_entry *e)
 }
 
 steme_err
-steme__query_cand_state(steme__txn *t, const steme_entry *e, const steme__state_row *st)
+steme__query_cand_state(steme__txn *t, const steme_entry *e, const uint8_t key16[16],
+                        const steme__state_row *st)
 {
     uint8_t key[CAND_KEY], v[CAND_MAX], state[CAND_STATE];
     steme__val old;
     steme_err err;
 
-    cand_key(e, key);
+    if (e->seq == steme__txn_applying(t))
+        return STEME_OK; /* the assertion being applied: its row is written after its state */
+    memcpy(key, key16, 16);
+    steme__key_seq(key + 16, e->seq);
     err = steme__tget(t, STEME__T_CAND, key, sizeof(key), &old);
     if (err == STEME_ENOTFOUND)
         return STEME_OK; /* the assertion being applied: its row is written after its state */

@@ -262,6 +262,8 @@ steme_err steme__consensus_on_vote(steme__txn *t, const steme_entry *e, const st
 /* Stamp the key (subject, predicate) / a global stamp with the position being applied in t
  * (nothing outside an append or a rebuild). */
 steme_err steme__stamp_key(steme__txn *t, steme_str subject, steme_str predicate);
+/* The same with the key's hash64(subject) || hash64(predicate) already computed. */
+steme_err steme__stamp_key_hashed(steme__txn *t, const uint8_t key[16]);
 steme_err steme__stamp_global(steme__txn *t, char which);
 
 /* The global stamps alone (0 when never stamped). */

@@ -71,6 +71,16 @@ steme__stamp_key(steme__txn *t, steme_str subject, steme_str predicate)
 }
 
 steme_err
+steme__stamp_key_hashed(steme__txn *t, const uint8_t key[16])
+{
+    uint8_t k[17];
+
+    k[0] = 'k';
+    memcpy(k + 1, key, 16);
+    return put(t, k, sizeof(k));
+}
+
+steme_err
 steme__stamp_global(steme__txn *t, char which)
 {
     uint8_t k = (uint8_t)which;

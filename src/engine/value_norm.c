@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "shortest.h"
 
 /*
  * One unit: value_in_base = value * mul, or value / div. Each factor is an exactly
@@ -252,12 +253,7 @@ steme__num_format(double x, char buf[32])
     /* The fewest significant digits that read back exactly ("0.2", not
      * "0.20000000000000001"), then plain notation where %g would switch to an exponent only
      * because the precision is short ("40", not "4e+01"). */
-    int prec = 1;
-    for (; prec < 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
+    int prec = isfinite(x) ? steme__shortest_digits(x) : 17;
     char e[32];
     snprintf(e, sizeof e, "%.*e", prec - 1, x);
     int exp10 = atoi(strchr(e, 'e') + 1);

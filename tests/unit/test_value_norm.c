@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -276,6 +278,73 @@ test_format(void **state)
     assert_string_equal(b, "0.3333333333333333");
 }
 
+/* The definition steme__num_format's digits must meet: the fewest significant digits (1 to 17)
+ * that read back as x, found by trying every precision in turn. */
+static int
+digits_by_definition(double x)
+{
+    char buf[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return p;
+    }
+    return 17;
+}
+
+static double
+random_double(uint64_t *state)
+{
+    for (;;) {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        double d;
+        uint64_t bits = *state;
+        memcpy(&d, &bits, sizeof d);
+        if (isfinite(d))
+            return d;
+    }
+}
+
+/* Random bit patterns (every magnitude, subnormals included), short decimals and the
+ * log-normal percentages of the benchmarks: the text reads back as the value and has exactly
+ * the definition's number of significant digits. */
+static void
+test_num_format_shortest(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    char b[32], e[40];
+
+    for (int i = 0; i < 60000; i++) {
+        double x = random_double(&rng); /* also advances rng */
+        if (i % 3 == 1)
+            x = (double)(rng % 100000) / 1000.0;
+        else if (i % 3 == 2)
+            x = exp((double)(rng % 10000) / 2500.0 - 2.0) * 1.6;
+        steme__num_format(x, b);
+        assert_true(strtod(b, NULL) == x);
+        int p = digits_by_definition(x);
+        snprintf(e, sizeof e, "%.*e", p - 1, x);
+        /* Same digits: the same value read back from p digits in both notations. */
+        assert_true(strtod(e, NULL) == strtod(b, NULL));
+        size_t digits = 0;
+        bool leading = true;
+        for (const char *c = b; *c != '\0' && *c != 'e'; c++) {
+            if (*c >= '1' && *c <= '9')
+                leading = false;
+            if (*c >= '0' && *c <= '9' && !leading)
+                digits++;
+        }
+        /* Plain notation may pad an integer with zeros ("40" from 4e+01), never more. */
+        if (strpbrk(b, ".e") != NULL)
+            assert_int_equal((int)digits, p);
+        else
+            assert_true((int)digits >= p);
+    }
+}
+
 int
 main(void)
 {
@@ -288,6 +357,7 @@ main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_key_order_is_cmp_order),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_num_format_shortest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lens_inputs.c -- the db's cache of sources' attributes and authors' trust for queries (see
- * lens_inputs.h for why it is exact). Two open-addressed tables under one mutex, keyed by the
+ * lens_inputs.h for why it is exact). Two open-addressed tables under one reader-writer lock
+ * (a query reads all its candidates' inputs under one read lock), keyed by the
  * source id's bytes or the agent's public key; both are emptied together when a reader with
  * newer stamps arrives.
  */
@@ -29,7 +30,7 @@ typedef struct table {
 } table;
 
 struct steme__linputs {
-    pthread_mutex_t lock;
+    pthread_rwlock_t lock;
     uint8_t seed[crypto_shorthash_KEYBYTES]; /* random per cache: probes cannot be forced */
     steme__lstamps st;                       /* the stamps every entry was read at */
     table sources, agents;
@@ -42,7 +43,7 @@ steme__linputs_new(steme__linputs **ret)
 
     if (c == NULL)
         return STEME_ENOMEM;
-    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+    if (pthread_rwlock_init(&c->lock, NULL) != 0) {
         steme__free(c);
         return STEME_ENOMEM;
     }
@@ -67,7 +68,7 @@ steme__linputs_free(steme__linputs *c)
         return;
     table_clear(&c->sources);
     table_clear(&c->agents);
-    pthread_mutex_destroy(&c->lock);
+    pthread_rwlock_destroy(&c->lock);
     steme__free(c);
 }
 
@@ -172,24 +173,31 @@ adopt(steme__linputs *c, const steme__lstamps *st)
     return true;
 }
 
+void
+steme__linputs_read_begin(steme__linputs *c)
+{
+    pthread_rwlock_rdlock(&c->lock);
+}
+
+void
+steme__linputs_read_end(steme__linputs *c)
+{
+    pthread_rwlock_unlock(&c->lock);
+}
+
 bool
 steme__linputs_source_get(steme__linputs *c, const steme__lstamps *st, steme_str id,
                           steme_tier *tier, uint32_t *weight, double *reliability)
 {
-    bool hit = false;
-
-    pthread_mutex_lock(&c->lock);
-    if (same_stamps(&c->st, st)) {
-        slot *s = find(&c->sources, id.ptr, id.len, hash_of(c, id.ptr, id.len));
-        if (s != NULL && s->hash != 0) {
-            *tier = s->tier;
-            *weight = s->weight;
-            *reliability = s->value;
-            hit = true;
-        }
-    }
-    pthread_mutex_unlock(&c->lock);
-    return hit;
+    if (!same_stamps(&c->st, st))
+        return false;
+    slot *s = find(&c->sources, id.ptr, id.len, hash_of(c, id.ptr, id.len));
+    if (s == NULL || s->hash == 0)
+        return false;
+    *tier = s->tier;
+    *weight = s->weight;
+    *reliability = s->value;
+    return true;
 }
 
 void
@@ -198,29 +206,24 @@ steme__linputs_source_put(steme__linputs *c, const steme__lstamps *st, steme_str
 {
     slot v = {.tier = tier, .weight = weight, .value = reliability};
 
-    pthread_mutex_lock(&c->lock);
+    pthread_rwlock_wrlock(&c->lock);
     if (adopt(c, st))
         insert(c, &c->sources, id.ptr, id.len, &v);
-    pthread_mutex_unlock(&c->lock);
+    pthread_rwlock_unlock(&c->lock);
 }
 
 bool
 steme__linputs_trust_get(steme__linputs *c, const steme__lstamps *st, const steme_pubkey *agent,
                          double *trust)
 {
-    bool hit = false;
-
-    pthread_mutex_lock(&c->lock);
-    if (same_stamps(&c->st, st)) {
-        slot *s =
-            find(&c->agents, agent->b, STEME_PUBKEY_SIZE, hash_of(c, agent->b, STEME_PUBKEY_SIZE));
-        if (s != NULL && s->hash != 0) {
-            *trust = s->value;
-            hit = true;
-        }
-    }
-    pthread_mutex_unlock(&c->lock);
-    return hit;
+    if (!same_stamps(&c->st, st))
+        return false;
+    slot *s =
+        find(&c->agents, agent->b, STEME_PUBKEY_SIZE, hash_of(c, agent->b, STEME_PUBKEY_SIZE));
+    if (s == NULL || s->hash == 0)
+        return false;
+    *trust = s->value;
+    return true;
 }
 
 void
@@ -229,8 +232,8 @@ steme__linputs_trust_put(steme__linputs *c, const steme__lstamps *st, const stem
 {
     slot v = {.value = trust};
 
-    pthread_mutex_lock(&c->lock);
+    pthread_rwlock_wrlock(&c->lock);
     if (adopt(c, st))
         insert(c, &c->agents, agent->b, STEME_PUBKEY_SIZE, &v);
-    pthread_mutex_unlock(&c->lock);
+    pthread_rwlock_unlock(&c->lock);
 }

@@ -34,6 +34,11 @@ typedef struct steme__lstamps {
 steme_err steme__linputs_new(steme__linputs **ret);
 void steme__linputs_free(steme__linputs *c); /* accepts NULL */
 
+/* Gets run between read_begin and read_end (one read lock for a query's candidates); puts take
+ * the write lock themselves, so never call one inside a read session. */
+void steme__linputs_read_begin(steme__linputs *c);
+void steme__linputs_read_end(steme__linputs *c);
+
 /* Source id's attributes read at stamps st, if the cache holds them. */
 bool steme__linputs_source_get(steme__linputs *c, const steme__lstamps *st, steme_str id,
                                steme_tier *tier, uint32_t *weight, double *reliability);

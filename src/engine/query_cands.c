@@ -522,12 +522,14 @@ typedef struct src_memo {
     uint32_t weight;
     double reliability;
     bool used;
+    bool pending; /* read from the store: to go into the db's cache after the read session */
 } src_memo;
 
 typedef struct trust_memo {
     steme_pubkey agent;
     double trust;
     bool used;
+    bool pending;
 } trust_memo;
 
 typedef struct memo {
@@ -566,16 +568,16 @@ source_of(steme__txn *t, memo *m, steme_str id, steme__cand *c)
     if (m != NULL && m->cache != NULL &&
         steme__linputs_source_get(m->cache, &m->st, id, &c->tier, &c->weight, &c->reliability)) {
         if (slot != NULL)
-            *slot = (src_memo){id, c->tier, c->weight, c->reliability, true};
+            *slot = (src_memo){id, c->tier, c->weight, c->reliability, true, false};
         return STEME_OK;
     }
+    bool pending = false;
     err = steme__source_get(t, id, &src);
     if (err == STEME_OK) {
         c->tier = (steme_tier)src.tier;
         c->weight = src.weight;
         c->reliability = steme__trust_mean(src.alpha, src.beta);
-        if (m != NULL && m->cache != NULL)
-            steme__linputs_source_put(m->cache, &m->st, id, c->tier, c->weight, c->reliability);
+        pending = m != NULL && m->cache != NULL;
     } else if (err == STEME_ENOTFOUND) {
         /* Every cited source has a row (sources.c); this only happens in a what-if. */
         c->tier = STEME_TIER_UNVERIFIED;
@@ -585,7 +587,7 @@ source_of(steme__txn *t, memo *m, steme_str id, steme__cand *c)
         return err;
     }
     if (slot != NULL)
-        *slot = (src_memo){id, c->tier, c->weight, c->reliability, true};
+        *slot = (src_memo){id, c->tier, c->weight, c->reliability, true, pending};
     return STEME_OK;
 }
 
@@ -613,16 +615,14 @@ trust_of(steme__txn *t, memo *m, const steme_pubkey *agent, uint64_t position, d
     bool cacheable = m != NULL && m->cache != NULL && position >= m->st.trust;
     if (cacheable && steme__linputs_trust_get(m->cache, &m->st, agent, ret)) {
         if (slot != NULL)
-            *slot = (trust_memo){*agent, *ret, true};
+            *slot = (trust_memo){*agent, *ret, true, false};
         return STEME_OK;
     }
     if ((err = steme__trust_as_of(t, agent, position, &alpha, &beta)) != STEME_OK)
         return err;
     *ret = steme__trust_mean(alpha, beta);
-    if (cacheable)
-        steme__linputs_trust_put(m->cache, &m->st, agent, *ret);
     if (slot != NULL)
-        *slot = (trust_memo){*agent, *ret, true};
+        *slot = (trust_memo){*agent, *ret, true, cacheable};
     return STEME_OK;
 }
 
@@ -827,10 +827,25 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
         m->cache = cache;
     }
     err = STEME_OK;
+    if (m != NULL && m->cache != NULL)
+        steme__linputs_read_begin(m->cache);
     for (size_t i = 0; i < set->n; i++) {
         err = complete(t, q, position, latest, stages, tiers, vw, m, &set->rows[i]);
         if (err != STEME_OK)
             break;
+    }
+    if (m != NULL && m->cache != NULL) {
+        /* What the store gave goes into the db's cache once the read lock is released. */
+        steme__linputs_read_end(m->cache);
+        for (size_t i = 0; err == STEME_OK && i < MEMO_SLOTS; i++) {
+            const src_memo *s = &m->src[i];
+            const trust_memo *a = &m->trust[i];
+            if (s->used && s->pending)
+                steme__linputs_source_put(m->cache, &m->st, s->id, s->tier, s->weight,
+                                          s->reliability);
+            if (a->used && a->pending)
+                steme__linputs_trust_put(m->cache, &m->st, &a->agent, a->trust);
+        }
     }
     steme__free(m);
     steme__free(vw);

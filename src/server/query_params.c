@@ -527,7 +527,7 @@ typedef struct keybuf {
 static void
 put(keybuf *k, const void *data, size_t n)
 {
-    if (k->oom)
+    if (k->oom || n == 0) /* an empty string may have a NULL pointer */
         return;
     if (k->n + n > k->cap) {
         size_t cap = k->cap ? k->cap : 256;

@@ -52,6 +52,19 @@ steme__hash256_final(steme__hasher *h, uint8_t out[32])
     crypto_generichash_final((crypto_generichash_state *)h->state, out, 32);
 }
 
+uint64_t
+steme__table_hash(const uint8_t key[STEME__TABLE_KEY_SIZE], const void *data, size_t len)
+{
+    _Static_assert(STEME__TABLE_KEY_SIZE == crypto_shorthash_KEYBYTES, "SipHash key size");
+    uint8_t h[crypto_shorthash_BYTES];
+    uint64_t v = 0;
+
+    crypto_shorthash(h, data, len, key);
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | h[i];
+    return v;
+}
+
 void
 steme__hash64(const void *data, size_t len, uint8_t out[8])
 {

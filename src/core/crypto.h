@@ -31,6 +31,12 @@ void steme__hash256_final(steme__hasher *h, uint8_t out[32]);
  * BLAKE2b-128(personal "steme-idx-v1") of data, so that ordering is stable across builds. */
 void steme__hash64(const void *data, size_t len, uint8_t out[8]);
 
+/* SipHash-2-4 (libsodium's crypto_shorthash) of data under a secret key, as an integer: the
+ * hash of in-memory tables whose keys a client or a writer chooses, so that they cannot pick
+ * keys that collide. The key comes from steme__random, one per table. */
+#define STEME__TABLE_KEY_SIZE 16
+uint64_t steme__table_hash(const uint8_t key[STEME__TABLE_KEY_SIZE], const void *data, size_t len);
+
 /* Ed25519 */
 void steme__sign_seed_keypair(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64]);
 void steme__sign(const uint8_t sk[64], const uint8_t *msg, size_t len, uint8_t sig[64]);

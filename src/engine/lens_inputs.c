@@ -11,9 +11,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "alloc.h"
+#include "crypto.h"
 
 typedef struct slot {
     uint64_t hash; /* 0: empty */
@@ -31,8 +30,8 @@ typedef struct table {
 
 struct steme__linputs {
     pthread_rwlock_t lock;
-    uint8_t seed[crypto_shorthash_KEYBYTES]; /* random per cache: probes cannot be forced */
-    steme__lstamps st;                       /* the stamps every entry was read at */
+    uint8_t seed[STEME__TABLE_KEY_SIZE]; /* random per cache: probes cannot be forced */
+    steme__lstamps st;                   /* the stamps every entry was read at */
     table sources, agents;
 };
 
@@ -47,7 +46,7 @@ steme__linputs_new(steme__linputs **ret)
         steme__free(c);
         return STEME_ENOMEM;
     }
-    randombytes_buf(c->seed, sizeof(c->seed));
+    steme__random(c->seed, sizeof(c->seed));
     *ret = c;
     return STEME_OK;
 }
@@ -72,17 +71,12 @@ steme__linputs_free(steme__linputs *c)
     steme__free(c);
 }
 
-/* SipHash with the cache's random key (source ids are chosen by writers, so a public hash
+/* SipHash under the cache's random key (source ids are chosen by writers, so a public hash
  * would let them lengthen every probe), never 0: 0 marks an empty slot. */
 static uint64_t
 hash_of(const steme__linputs *c, const void *key, size_t kl)
 {
-    uint8_t h[crypto_shorthash_BYTES];
-    uint64_t v = 0;
-
-    crypto_shorthash(h, key, kl, c->seed);
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | h[i];
+    uint64_t v = steme__table_hash(c->seed, key, kl);
     return v != 0 ? v : 1;
 }
 

@@ -15,8 +15,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
@@ -38,7 +36,7 @@ struct steme__mv {
     size_t n_buckets; /* a power of two */
     mv_entry *head, *tail;
     steme_mv_stats st;
-    uint8_t seed[crypto_shorthash_KEYBYTES]; /* random per cache: chains cannot be forced */
+    uint8_t seed[STEME__TABLE_KEY_SIZE]; /* random per cache: chains cannot be forced */
 };
 
 steme_err
@@ -63,7 +61,7 @@ steme__mv_new(size_t cap, uint64_t max_bytes, steme__mv **ret)
     }
     mv->n_buckets = nb;
     mv->st.capacity = cap;
-    randombytes_buf(mv->seed, sizeof(mv->seed));
+    steme__random(mv->seed, sizeof(mv->seed));
     *ret = mv;
     return STEME_OK;
 }
@@ -90,18 +88,12 @@ steme__mv_free(steme__mv *mv)
     steme__free(mv);
 }
 
-/* SipHash with the cache's random key: fast, and query bytes chosen by a client cannot pile
- * up in one bucket. */
+/* SipHash under the cache's random key: query bytes chosen by a client cannot pile up in one
+ * bucket. */
 static uint64_t
 key_hash(const steme__mv *mv, const uint8_t *key, size_t kl)
 {
-    uint8_t h[crypto_shorthash_BYTES];
-    uint64_t v = 0;
-
-    crypto_shorthash(h, key, kl, mv->seed);
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | h[i];
-    return v;
+    return steme__table_hash(mv->seed, key, kl);
 }
 
 static mv_entry **

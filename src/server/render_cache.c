@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "render_cache.h"
+
+#include "crypto.h"
 
 #define SHARDS      16 /* a power of two */
 #define MIN_BUCKETS 64
@@ -75,22 +75,16 @@ struct srv_rcache {
     shard shards[SHARDS];
     uint64_t capacity;
     uint64_t hits, misses, evictions; /* atomic */
-    unsigned char seed[crypto_shorthash_KEYBYTES];
+    uint8_t seed[STEME__TABLE_KEY_SIZE];
 };
 
-/* SipHash under the cache's random key: keys are built from parameters a client chooses, and
- * with a public hash (even a good mixer) a client could craft keys that collide in full and
- * pile into one chain that every lookup of that bucket walks. */
+/* SipHash under the cache's random key (steme__table_hash): keys are built from parameters a
+ * client chooses, and with a public hash (even a good mixer) a client could craft keys that
+ * collide in full and pile into one chain that every lookup of that bucket walks. */
 static uint64_t
 hash_key(const srv_rcache *c, const void *key, size_t n)
 {
-    unsigned char h[crypto_shorthash_BYTES];
-    uint64_t v = 0;
-
-    crypto_shorthash(h, key, n, c->seed);
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | h[i];
-    return v;
+    return steme__table_hash(c->seed, key, n);
 }
 
 static shard *
@@ -108,7 +102,7 @@ srv_rcache_new(uint64_t max_bytes)
     if (!c)
         return NULL;
     c->capacity = max_bytes;
-    randombytes_buf(c->seed, sizeof(c->seed));
+    steme__random(c->seed, sizeof(c->seed));
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
         s->capacity = max_bytes / SHARDS;

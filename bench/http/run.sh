@@ -72,10 +72,15 @@ fi
 # The HTTP writes and the in-process writes are both fresh data sets of the same shape as the
 # store's (other salts), enough for the whole phase at any plausible rate. They hold no
 # derived_from links (--gap beyond the set): a derived claim's parent must be stored first,
-# and 64 connections in no particular order would make the phase measure refusals.
+# and 64 connections in no particular order would make the phase measure refusals. Their salts
+# carry the run's start time, so that a store reused with --dir never gets records it already
+# holds from an earlier run (duplicates are no-ops, and either phase would measure those).
+run_id=$(date +%s)
+http_salt=$(((0x4854 << 32) | run_id))
+inproc_salt=$(((0x5052 << 32) | run_id))
 fresh=$((duration * 20000))
 echo "== inputs: $fresh fresh records in batches of $batch, 10000 query paths"
-$B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt 0x4854 --gap 1000000000 \
+$B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt "$http_salt" --gap 1000000000 \
     >"$work/bodies.jsonl"
 $B/bench/http/bench_http_gen paths --dir "$store" --count 10000 --lens consensus \
     >"$work/paths.txt"
@@ -128,7 +133,7 @@ stored=$((after - before))
 
 echo "-- in-process ingest: $stored records, batches of $batch, $connections threads"
 inproc=$($B/bench/http/bench_http_gen inproc --dir "$store" --records "$((stored > 1000 ? stored : 1000))" \
-    --batch "$batch" --threads "$connections" --salt 0x5052 --gap 1000000000)
+    --batch "$batch" --threads "$connections" --salt "$inproc_salt" --gap 1000000000)
 echo "$inproc"
 
 python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" "$query_cold" <<'EOF'

@@ -166,24 +166,15 @@ count_one(const steme__val *key, const steme__val *val, void *ctx)
 static steme_err
 est_put(steme__txn *t, uint64_t n)
 {
-    uint8_t k = EST_KEY, v[9] = {STEME__ROW_VERSION};
-    steme__put_u64(v + 1, n);
-    return steme__tput(t, STEME__T_GOLD, &k, 1, v, sizeof(v));
+    uint8_t k = EST_KEY;
+    return steme__gold_u64_put(t, &k, 1, n);
 }
 
-/* The stored count (ENOTFOUND when the row is absent). */
 static steme_err
 est_get(steme__txn *t, uint64_t *ret)
 {
     uint8_t k = EST_KEY;
-    steme__val v;
-    steme_err err = steme__tget(t, STEME__T_GOLD, &k, 1, &v);
-    if (err != STEME_OK)
-        return err;
-    if (v.n != 9 || v.p[0] != STEME__ROW_VERSION)
-        return STEME_ECORRUPT;
-    *ret = steme__get_u64(v.p + 1);
-    return STEME_OK;
+    return steme__gold_u64_get(t, &k, 1, ret);
 }
 
 /* Every established agent, the genesis admin included; the row is made if absent. */

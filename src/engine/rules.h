@@ -204,6 +204,11 @@ steme_err steme__trust_on_vote(steme__rules *r, steme__txn *t, const steme_entry
 
 steme_err steme__gold_admit(steme__rules *r, steme__txn *t, const steme_entry *e,
                             steme_errinfo *ei);
+
+/* A row of d_gold holding one u64 (version || u64): the gold seqs trust.c keeps and the
+ * established-agent count consensus.c keeps. Errors: STEME_ENOTFOUND, STEME_ECORRUPT. */
+steme_err steme__gold_u64_get(steme__txn *t, const uint8_t *k, size_t kl, uint64_t *ret);
+steme_err steme__gold_u64_put(steme__txn *t, const uint8_t *k, size_t kl, uint64_t v);
 /* A gold_set event: store it and score the existing assertions and votes on its key. */
 steme_err steme__gold_apply(steme__rules *r, steme__txn *t, const steme_entry *e);
 

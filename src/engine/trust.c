@@ -181,8 +181,8 @@ gold_key(uint8_t k[MARKER_SIZE], steme_str subject, steme_str predicate)
     steme__hash64(predicate.len ? predicate.ptr : "", predicate.len, k + 8);
 }
 
-static steme_err
-seq_row_get(steme__txn *t, const uint8_t *k, size_t kl, uint64_t *ret)
+steme_err
+steme__gold_u64_get(steme__txn *t, const uint8_t *k, size_t kl, uint64_t *ret)
 {
     steme__val v;
     steme_err err = steme__tget(t, STEME__T_GOLD, k, kl, &v);
@@ -194,8 +194,8 @@ seq_row_get(steme__txn *t, const uint8_t *k, size_t kl, uint64_t *ret)
     return STEME_OK;
 }
 
-static steme_err
-seq_row_put(steme__txn *t, const uint8_t *k, size_t kl, uint64_t seq)
+steme_err
+steme__gold_u64_put(steme__txn *t, const uint8_t *k, size_t kl, uint64_t seq)
 {
     uint8_t v[9] = {STEME__ROW_VERSION};
     steme__put_u64(v + 1, seq);
@@ -220,7 +220,7 @@ steme__gold_find_key(steme__txn *t, const uint8_t k[16], steme_str subject, stem
     uint64_t seq;
     steme_err err;
 
-    if ((err = seq_row_get(t, k, KEY_SIZE, &seq)) != STEME_OK)
+    if ((err = steme__gold_u64_get(t, k, KEY_SIZE, &seq)) != STEME_OK)
         return err;
     if ((err = steme__txn_get_seq(t, seq, ret)) != STEME_OK)
         return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
@@ -243,7 +243,7 @@ claim_score(steme__txn *t, const uint8_t key[KEY_SIZE], const steme_pubkey *pk, 
 
     memcpy(k, key, KEY_SIZE);
     memcpy(k + KEY_SIZE, pk->b, STEME_PUBKEY_SIZE);
-    err = seq_row_get(t, k, sizeof(k), &seen);
+    err = steme__gold_u64_get(t, k, sizeof(k), &seen);
     if (err == STEME_OK && seen == gold_seq) {
         *ret_fresh = false;
         return STEME_OK;
@@ -251,7 +251,7 @@ claim_score(steme__txn *t, const uint8_t key[KEY_SIZE], const steme_pubkey *pk, 
     if (err != STEME_OK && err != STEME_ENOTFOUND)
         return err;
     *ret_fresh = true;
-    return seq_row_put(t, k, sizeof(k), gold_seq);
+    return steme__gold_u64_put(t, k, sizeof(k), gold_seq);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ steme__gold_apply(steme__rules *r, steme__txn *t, const steme_entry *e)
     /* A new or corrected value replaces the old one and everything on the key is scored
      * again. Evidence from the old value is not taken back: it decays like any other. */
     gold_key(key, ev->subject, ev->predicate);
-    if ((err = seq_row_put(t, key, KEY_SIZE, e->seq)) != STEME_OK)
+    if ((err = steme__gold_u64_put(t, key, KEY_SIZE, e->seq)) != STEME_OK)
         return err;
     return score_existing(t, e);
 }

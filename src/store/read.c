@@ -209,24 +209,36 @@ steme__txn_list(steme__txn *t, const steme_list_options *q, steme_entry_fn fn, v
     return err != STEME_OK ? err : lc.err;
 }
 
+/* A cursor on the first entry of q's index key: *rc is LMDB's answer (MDB_NOTFOUND for none). */
+static steme_err
+index_first(steme__txn *t, const steme_list_options *q, MDB_cursor **cur, MDB_val *data, int *rc)
+{
+    steme__ikey k;
+    MDB_val key;
+    steme_err err;
+
+    if ((err = steme__index_query_key(q, &k)) != STEME_OK)
+        return err;
+    if ((err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), cur)) != STEME_OK)
+        return err;
+    key.mv_size = k.len;
+    key.mv_data = k.b;
+    *rc = mdb_cursor_get(*cur, &key, data, MDB_SET_KEY);
+    return STEME_OK;
+}
+
 steme_err
 steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs, size_t cap,
                       size_t *ret_n)
 {
-    steme__ikey k;
     MDB_val key, data;
     MDB_cursor *cur;
     size_t n = 0;
     steme_err err;
     int rc;
 
-    if ((err = steme__index_query_key(q, &k)) != STEME_OK)
+    if ((err = index_first(t, q, &cur, &data, &rc)) != STEME_OK)
         return err;
-    if ((err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), &cur)) != STEME_OK)
-        return err;
-    key.mv_size = k.len;
-    key.mv_data = k.b;
-    rc = mdb_cursor_get(cur, &key, &data, MDB_SET_KEY);
     for (; rc == MDB_SUCCESS && n < cap; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_DUP)) {
         if (data.mv_size != 8)
             return STEME_ECORRUPT;
@@ -241,20 +253,14 @@ steme__txn_index_seqs(steme__txn *t, const steme_list_options *q, uint64_t *seqs
 steme_err
 steme__txn_index_count(steme__txn *t, const steme_list_options *q, size_t *ret)
 {
-    steme__ikey k;
-    MDB_val key, data;
+    MDB_val data;
     MDB_cursor *cur;
     size_t n = 0;
     steme_err err;
     int rc;
 
-    if ((err = steme__index_query_key(q, &k)) != STEME_OK)
+    if ((err = index_first(t, q, &cur, &data, &rc)) != STEME_OK)
         return err;
-    if ((err = steme__txn_cursor(t, STEME__DB_INDEX(k.idx), &cur)) != STEME_OK)
-        return err;
-    key.mv_size = k.len;
-    key.mv_data = k.b;
-    rc = mdb_cursor_get(cur, &key, &data, MDB_SET_KEY);
     if (rc == MDB_SUCCESS)
         rc = mdb_cursor_count(cur, &n);
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +424,117 @@ test_mv_memory_bound(void **state)
     steme_result_free(r);
 }
 
+/* Readers on several threads share the views' cached results (reference-counted, never
+ * copied on a hit) while a writer keeps moving the position and invalidating keys: no reader
+ * sees a torn or freed result (ASan and UBSan run this in CI), every answer names a position
+ * the store had reached, and at the end every cached answer equals a fresh computation. */
+#define MT_READERS 3
+#define MT_QUERIES 2000
+#define MT_WRITES  150
+
+typedef struct mt_ctx {
+    rx *x;
+    atomic_uint_least64_t last_written; /* highest position the writer has seen acknowledged */
+    atomic_bool writing;
+    atomic_uint bad, hits, reads;
+} mt_ctx;
+
+static const char *const mt_subjects[] = {"m0", "m1", "m2", "m3"};
+
+static void *
+mt_reader(void *arg)
+{
+    mt_ctx *c = arg;
+    uint64_t rng = (uint64_t)(uintptr_t)&rng | 1;
+
+    /* At least MT_QUERIES each, and on for as long as the writer writes. */
+    for (int i = 0; i < MT_QUERIES || (atomic_load(&c->writing) && i < 100 * MT_QUERIES); i++) {
+        steme_query q;
+        steme_result *r = NULL;
+        steme_errinfo ei = {0};
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint64_t reached = atomic_load(&c->last_written);
+        steme_query_init(&q);
+        q.subject = steme_str_c(mt_subjects[rng % 4]);
+        q.predicate = steme_str_c("p");
+        q.lens = (rng >> 8) % 2 ? "consensus" : "trust_authority";
+        if (steme_db_query(c->x->db, &q, &r, &ei) != STEME_OK) {
+            atomic_fetch_add(&c->bad, 1);
+            continue;
+        }
+        const steme_answer *a = steme_result_answer(r, 0);
+        uint64_t sum = 0;
+        for (size_t k = 0; k < a->n_candidates; k++)
+            sum += a->candidates[k].b[0];
+        for (size_t k = 0; k < a->n_alternatives; k++)
+            sum += (uint64_t)a->alternatives[k].assertions;
+        if (steme_result_position(r) < reached || a->n_candidates == 0 || sum == 0 ||
+            strlen(a->explanation) == 0)
+            atomic_fetch_add(&c->bad, 1);
+        if (steme_result_materialized(r))
+            atomic_fetch_add(&c->hits, 1);
+        atomic_fetch_add(&c->reads, 1);
+        steme_result_free(r);
+    }
+    return NULL;
+}
+
+static void
+test_mv_concurrent_readers(void **state)
+{
+    rx *x = *state;
+    mt_ctx c = {.x = x};
+    pthread_t readers[MT_READERS];
+    buf b1 = {0}, b2 = {0};
+
+    for (int i = 0; i < 8; i++) {
+        steme_record rec;
+        const steme_keypair *kp = i % 2 ? x->alice : x->bob;
+        fx_assertion(&rec, kp, mt_subjects[i % 4], "p", "src:a", i % 3);
+        atomic_store(&c.last_written, rx_ok(x, &rec, kp, NULL));
+    }
+    atomic_store(&c.writing, true);
+    for (int i = 0; i < MT_READERS; i++)
+        assert_int_equal(pthread_create(&readers[i], NULL, mt_reader, &c), 0);
+    for (int i = 0; i < MT_WRITES; i++) {
+        steme_record rec;
+        const steme_keypair *kp = i % 3 == 0 ? x->alice : i % 3 == 1 ? x->bob : x->carol;
+        fx_assertion(&rec, kp, mt_subjects[i % 4], "p", i % 2 ? "src:a" : "src:b", i % 5);
+        atomic_store(&c.last_written, rx_ok(x, &rec, kp, NULL));
+    }
+    atomic_store(&c.writing, false);
+    for (int i = 0; i < MT_READERS; i++)
+        assert_int_equal(pthread_join(readers[i], NULL), 0);
+    steme_mv_stats st;
+    assert_int_equal(steme_db_mv_stats(x->db, &st), STEME_OK);
+    print_message("mv threads: %u of %u reads served from the views (%llu stale entries "
+                  "replaced), %u bad\n",
+                  atomic_load(&c.hits), atomic_load(&c.reads), (unsigned long long)st.stale,
+                  atomic_load(&c.bad));
+    assert_int_equal(atomic_load(&c.bad), 0);
+    assert_true(atomic_load(&c.hits) > 0);
+    assert_true(st.stale > 0); /* the writer invalidated entries while readers shared them */
+    for (size_t s = 0; s < 4; s++) {
+        steme_query q;
+        steme_result *cached = NULL, *fresh = NULL;
+        steme_errinfo ei = {0};
+        steme_query_init(&q);
+        q.subject = steme_str_c(mt_subjects[s]);
+        q.predicate = steme_str_c("p");
+        assert_int_equal(steme_db_query(x->db, &q, &cached, &ei), STEME_OK);
+        q.no_cache = true;
+        assert_int_equal(steme_db_query(x->db, &q, &fresh, &ei), STEME_OK);
+        serialize(cached, &b1);
+        serialize(fresh, &b2);
+        assert_int_equal(b1.n, b2.n);
+        assert_memory_equal(b1.p, b2.p, b1.n);
+        steme_result_free(cached);
+        steme_result_free(fresh);
+    }
+    free(b1.p);
+    free(b2.p);
+}
+
 /* A trust change elsewhere invalidates the trust lenses of a key but not the others. */
 static void
 test_mv_trust_stamp(void **state)
@@ -600,6 +713,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mv_property, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mv_memory_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mv_concurrent_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mv_trust_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_why, setup, teardown),
     };

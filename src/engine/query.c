@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "engine.h"
 #include "lens_inputs.h"
+#include "lens_sort.h"
 #include "query.h"
 #include "rules.h"
 
@@ -240,11 +241,19 @@ h_str(steme__hasher *h, steme_str s)
         steme__hash256_update(h, s.ptr, s.len);
 }
 
-static int
-id_cmp(const void *a, const void *b)
+/* Ids by their bytes: ids are hashes, so the first eight bytes, compared as one big-endian
+ * integer, almost always decide. */
+static inline bool
+id_less(const steme_id *a, const steme_id *b)
 {
-    return memcmp(a, b, STEME_ID_SIZE);
+    uint64_t x = steme__get_u64(a->b), y = steme__get_u64(b->b);
+    if (x != y)
+        return x < y;
+    return memcmp(a->b + 8, b->b + 8, STEME_ID_SIZE - 8) < 0;
 }
+
+#define ID_LESS(a, b) id_less(&(a), &(b))
+STEME__DEFINE_SORT(sort_ids, steme_id, ID_LESS)
 
 /* Everything a receipt names but the format and the position, in format 1's order. */
 static void
@@ -448,7 +457,7 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
     }
     for (size_t k = 0; k < nc; k++)
         m->ids[m->lr.n_support + k] = cands[k].id;
-    qsort(m->ids + m->lr.n_support, nc, sizeof(*m->ids), id_cmp);
+    sort_ids(m->ids + m->lr.n_support, nc);
     a->has_winner = m->lr.has_winner;
     a->winner = m->lr.winner;
     a->reason = steme__lens_reason_name(m->lr.reason);

@@ -528,6 +528,12 @@ test_mv_concurrent_readers(void **state)
         serialize(fresh, &b2);
         assert_int_equal(b1.n, b2.n);
         assert_memory_equal(b1.p, b2.p, b1.n);
+        /* The receipt hashes the candidate ids sorted by their bytes (40-odd here: the merge
+         * passes of the sort run, not only its insertion runs). */
+        const steme_answer *a = steme_result_answer(fresh, 0);
+        assert_true(a->n_candidates > 32);
+        for (size_t k = 1; k < a->n_candidates; k++)
+            assert_true(memcmp(a->candidates[k - 1].b, a->candidates[k].b, STEME_ID_SIZE) < 0);
         steme_result_free(cached);
         steme_result_free(fresh);
     }

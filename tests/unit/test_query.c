@@ -298,8 +298,12 @@ doc_receipt(int format, uint32_t lens_version, uint64_t position, const steme_an
     hb_u8(&h, 0);   /* has_agent */
     hb_str(&h, ""); /* what-if source */
     hb_be(&h, a->n_candidates, 4);
-    for (size_t i = 0; i < a->n_candidates; i++)
+    for (size_t i = 0; i < a->n_candidates; i++) {
+        /* "the n candidate ids, sorted by their bytes" */
+        if (i > 0)
+            assert_true(memcmp(a->candidates[i - 1].b, a->candidates[i].b, STEME_ID_SIZE) < 0);
         hb(&h, a->candidates[i].b, STEME_ID_SIZE);
+    }
     if (format == 1) {
         crypto_generichash(out, 32, h.b, h.n, NULL, 0);
         return;

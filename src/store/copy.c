@@ -133,6 +133,19 @@ out_close_cursor:
     return err;
 }
 
+typedef struct truncate_chunk {
+    uint64_t until;
+    uint64_t removed;
+} truncate_chunk;
+
+static steme_err
+truncate_one(steme__txn *t, void *ctx)
+{
+    truncate_chunk *tc = ctx;
+    tc->removed = 0;
+    return truncate_txn(t, tc->until, &tc->removed);
+}
+
 steme_err
 steme__store_truncate(steme__store *s, uint64_t until, steme__progress_fn progress, void *ctx)
 {
@@ -155,43 +168,15 @@ steme__store_truncate(steme__store *s, uint64_t until, steme__progress_fn progre
     total = m.last_seq - until;
 
     for (;;) {
-        steme__txn t = {.store = s, .dbi = s->dbi};
-        uint64_t removed = 0;
-        size_t seen;
-        int rc;
-
-        steme__map_rdlock(s);
-        seen = steme__store_map_size(s);
-        rc = mdb_txn_begin(s->env, NULL, 0, &t.mdb);
-        if (rc != MDB_SUCCESS) {
-            steme__map_unlock(s);
-            if (rc != MDB_MAP_RESIZED)
-                return steme__lmdb_err(rc);
-            err = steme__store_grow(s, 0);
-            if (err != STEME_OK)
-                return err;
-            continue;
-        }
-        err = truncate_txn(&t, until, &removed);
-        if (err == STEME_OK)
-            err = steme__lmdb_err(mdb_txn_commit(t.mdb));
-        else
-            mdb_txn_abort(t.mdb);
-        steme__map_unlock(s);
-
-        if (err == STEME__EMAPFULL) {
-            /* Deleting copies pages too: grow the map and redo this transaction's share. */
-            err = steme__store_grow(s, seen);
-            if (err != STEME_OK)
-                return err;
-            continue;
-        }
-        if (err != STEME_OK)
+        /* One chunk per write transaction (steme__store_write grows the map and redoes it
+         * on MDB_MAP_FULL: deleting copies pages too). */
+        truncate_chunk tc = {.until = until};
+        if ((err = steme__store_write(s, truncate_one, &tc)) != STEME_OK)
             return err;
-        done += removed;
+        done += tc.removed;
         if (progress != NULL)
             progress(done, total, ctx);
-        if (removed < TRUNCATE_CHUNK)
+        if (tc.removed < TRUNCATE_CHUNK)
             return STEME_OK;
     }
 }

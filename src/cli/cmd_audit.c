@@ -107,35 +107,26 @@ on_row(const steme_audit_entry *e, void *ctx)
     return 0;
 }
 
-/* The rows through the server: GET /v1/audit, page after page (next_from). */
+static int
+take_row(cli *c, const json_t *row, void *ctx)
+{
+    audit_args *a = ctx;
+    if (json_array_append(a->rows, (json_t *)row) != 0)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    return CLI_CONTINUE;
+}
+
+/* The rows through the server: GET /v1/audit, page after page. */
 static int
 remote_rows(cli *c, audit_args *a)
 {
-    uint64_t from = a->from;
-    for (;;) {
-        uint64_t left = a->limit == 0 ? 1000 : a->limit - json_array_size(a->rows);
-        cli_path path;
-        cli_path_init(&path, "/v1/audit");
-        if (from != 0)
-            cli_path_arg_u64(&path, "from", from);
-        cli_path_arg_u64(&path, "limit", left < 1000 ? left : 1000);
-        if (a->verify)
-            cli_path_arg(&path, "verify", "true");
-        json_t *doc = NULL;
-        int status = cli_remote_get(c, &path, &doc, NULL);
-        cli_path_free(&path);
-        if (status != CLI_CONTINUE)
-            return status;
-        const json_t *rows = json_object_get(doc, "rows");
-        bool ok = json_array_extend(a->rows, (json_t *)rows) == 0;
-        uint64_t next = cli_ju64(doc, "next_from");
-        json_decref(doc);
-        if (!ok)
-            return cli_error(c, STEME_ENOMEM, NULL, NULL);
-        if (next == 0 || (a->limit != 0 && json_array_size(a->rows) >= a->limit))
-            return CLI_CONTINUE;
-        from = next;
-    }
+    cli_path path;
+    cli_path_init(&path, "/v1/audit");
+    if (a->verify)
+        cli_path_arg(&path, "verify", "true");
+    int status = cli_remote_pages_from(c, &path, a->from, "rows", a->limit, take_row, a);
+    cli_path_free(&path);
+    return status;
 }
 
 /* One row as a line: id, time, asker, subject, predicate, lens, position, reason, receipt and,

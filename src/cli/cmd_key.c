@@ -607,43 +607,33 @@ on_event(const steme_admin_event *e, void *ctx)
     return a->oom;
 }
 
-/* The admin log through the server: GET /v1/admin/log, page after page (next_from). Its
- * details are JSON values; here, as in the store, they are text. */
+/* One admin-log event from the server. Its detail is a JSON value; here, as in the store, it
+ * is text. */
+static int
+take_event(cli *c, const json_t *event, void *ctx)
+{
+    log_args *a = ctx;
+    json_t *e = json_deep_copy(event);
+    const json_t *detail = json_object_get(e, "detail");
+    if (e != NULL && !json_is_string(detail)) {
+        char *text = steme__json_dumps(detail, 0);
+        json_object_set_new(e, "detail", json_string(text != NULL ? text : ""));
+        free(text);
+    }
+    if (e == NULL || json_array_append_new(a->rows, e) != 0)
+        return cli_error(c, STEME_ENOMEM, NULL, NULL);
+    return CLI_CONTINUE;
+}
+
+/* The admin log through the server: GET /v1/admin/log, page after page. */
 static int
 remote_log(cli *c, log_args *a)
 {
-    uint64_t from = a->from;
-    for (;;) {
-        uint64_t left = a->limit == 0 ? 1000 : a->limit - json_array_size(a->rows);
-        cli_path path;
-        cli_path_init(&path, "/v1/admin/log");
-        if (from != 0)
-            cli_path_arg_u64(&path, "from", from);
-        cli_path_arg_u64(&path, "limit", left < 1000 ? left : 1000);
-        json_t *doc = NULL;
-        int status = cli_remote_get(c, &path, &doc, NULL);
-        cli_path_free(&path);
-        if (status != CLI_CONTINUE)
-            return status;
-        const json_t *events = json_object_get(doc, "events");
-        for (size_t i = 0; i < json_array_size(events) && !a->oom; i++) {
-            json_t *e = json_array_get(events, i);
-            json_t *detail = json_object_get(e, "detail");
-            if (!json_is_string(detail)) {
-                char *text = steme__json_dumps(detail, 0);
-                json_object_set_new(e, "detail", json_string(text != NULL ? text : ""));
-                free(text);
-            }
-            a->oom = json_array_append(a->rows, e) != 0;
-        }
-        uint64_t next = cli_ju64(doc, "next_from");
-        json_decref(doc);
-        if (a->oom)
-            return cli_error(c, STEME_ENOMEM, NULL, NULL);
-        if (next == 0 || (a->limit != 0 && json_array_size(a->rows) >= a->limit))
-            return CLI_CONTINUE;
-        from = next;
-    }
+    cli_path path;
+    cli_path_init(&path, "/v1/admin/log");
+    int status = cli_remote_pages_from(c, &path, a->from, "events", a->limit, take_event, a);
+    cli_path_free(&path);
+    return status;
 }
 
 static int

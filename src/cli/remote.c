@@ -15,6 +15,7 @@
 #include "output.h"
 #include "record_json.h"
 #include "remote.h"
+#include "view.h"
 
 int
 cli_store_open(cli *c, bool read_only, steme_db **ret)
@@ -272,6 +273,38 @@ cli_remote_pages(cli *c, const cli_path *path, uint64_t after, const char *membe
     if (ret_more != NULL)
         *ret_more = more;
     return status;
+}
+
+int
+cli_remote_pages_from(cli *c, const cli_path *path, uint64_t from, const char *member,
+                      uint64_t want, cli_remote_item_fn fn, void *ctx)
+{
+    uint64_t taken = 0;
+    for (;;) {
+        uint64_t left = want == 0 ? PAGE_MAX : want - taken;
+        cli_path page;
+        cli_path_init(&page, path->s != NULL ? path->s : "");
+        page.query = path->query;
+        page.oom |= path->oom;
+        if (from != 0)
+            cli_path_arg_u64(&page, "from", from);
+        cli_path_arg_u64(&page, "limit", left < PAGE_MAX ? left : PAGE_MAX);
+        json_t *doc = NULL;
+        int status = cli_remote_get(c, &page, &doc, NULL);
+        cli_path_free(&page);
+        if (status != CLI_CONTINUE)
+            return status;
+        const json_t *items = json_object_get(doc, member);
+        for (size_t i = 0; status == CLI_CONTINUE && i < json_array_size(items); i++) {
+            status = fn(c, json_array_get(items, i), ctx);
+            taken++;
+        }
+        uint64_t next = cli_ju64(doc, "next_from");
+        json_decref(doc);
+        if (status != CLI_CONTINUE || next == 0 || (want != 0 && taken >= want))
+            return status;
+        from = next;
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -98,6 +98,11 @@ typedef int (*cli_remote_item_fn)(cli *c, const json_t *item, void *ctx);
 int cli_remote_pages(cli *c, const cli_path *path, uint64_t after, const char *member,
                      uint64_t want, cli_remote_item_fn fn, void *ctx, bool *ret_more);
 
+/* The same for the listings paged by row number (the query audit, the admin log): ?from= the
+ * first row (0: the oldest), and the next page from the answer's next_from (0: no more). */
+int cli_remote_pages_from(cli *c, const cli_path *path, uint64_t from, const char *member,
+                          uint64_t want, cli_remote_item_fn fn, void *ctx);
+
 /* ---------------------------------------------------------------------------------------------
  * Records
  */

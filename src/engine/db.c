@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "engine.h"
 #include "lens_inputs.h"
+#include "cand_rows.h"
 #include "query.h"
 #include "ratelimit.h"
 

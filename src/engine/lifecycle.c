@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "cand_rows.h"
 #include "query.h"
 #include "rules.h"
 

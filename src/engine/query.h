@@ -67,23 +67,6 @@ steme_err steme__query_gather(steme__txn *t, const steme_query *q, uint64_t posi
 
 void steme__qset_free(steme__qset *set);
 
-/* Apply hook of an assertion (rules.c): write its row of the candidate table, which carries
- * everything a lens reads of it so that a query reads no log record. Errors: LMDB errors. */
-steme_err steme__query_cand_put(steme__txn *t, const steme_entry *e);
-
-/* The state of the assertion e changed to st (lifecycle.c): carry its stage and votes into its
- * candidate row; key16 is its hash64(subject) || hash64(predicate). Nothing to do for the
- * assertion being applied, whose row is written after its state. Errors: STEME_ECORRUPT, LMDB
- * errors. */
-steme_err steme__query_cand_state(steme__txn *t, const steme_entry *e, const uint8_t key16[16],
-                                  const steme__state_row *st);
-
-/* steme_db_check's part for the candidate table: every row is well formed and carries the
- * stage and votes of its assertion's state row; each problem is reported to fn (may be NULL)
- * and counted. Errors: store errors. */
-steme_err steme__query_cands_check(steme__txn *t, steme_problem_fn fn, void *ctx,
-                                   uint64_t *ret_problems);
-
 /* The last log position in t (0 for an empty log). */
 steme_err steme__query_last_seq(steme__txn *t, uint64_t *ret);
 

@@ -10,12 +10,14 @@
  * answer it gave then. Source tier, weight and reliability are the current ones: the source
  * registry keeps no history (docs/lenses.md, "Queries").
  *
- * The candidates of a key come from the candidate table (d_candidate), written by the apply
- * hook of every assertion and rewritten when its stage or votes change: its rows are ordered by
- * key and seq and carry what a lens reads of an assertion, its current stage and votes
- * included, so a query at the latest position scans one short range instead of fetching and
- * decoding one log record and one state row per candidate (bench/query measured the fetch at
- * about 1.8 us a record at 1,000,000 assertions, and a state row's descent at about 1 us).
+ * The candidates of a key come from its lens rows (cand_rows.c), written by the apply hook of
+ * every assertion and rewritten when its stage or votes change: packed fixed-width rows by seq
+ * that carry what a lens reads of an assertion, its current stage and votes included, so a
+ * query at the latest position reads a few packed pages instead of fetching and decoding one
+ * log record and one state row per candidate (bench/query measured the fetch at about 1.8 us
+ * a record at 1,000,000 assertions, and a state row's descent at about 1 us). The rows do not
+ * hold the subject and predicate: a row is the query's when its check hash is the query's; a
+ * query by subject alone reads each predicate once from a log record.
  * Sources and authors' trust repeat among the candidates of a key: they are read once per
  * query, and across queries from the db's lens-input cache (lens_inputs.c) while the stamps
  * say they have not changed.
@@ -27,6 +29,7 @@
 #include "crypto.h"
 #include "engine.h"
 #include "lens_inputs.h"
+#include "cand_rows.h"
 #include "query.h"
 #include "rules.h"
 
@@ -99,11 +102,24 @@ steme__query_seq_at_time(steme__txn *t, uint64_t last, int64_t ms, uint64_t *ret
     return STEME_OK;
 }
 
+#define KNOWN_MAX 8 /* (check, predicate) pairs remembered per key in a query by subject */
+
 typedef struct collect {
     const steme_query *q;
     steme__qset *set;
     uint64_t position;
     steme_err err;
+    /* Reading the lens rows: */
+    steme__txn *t;
+    steme_str subject, predicate; /* the query's, copied into the arena */
+    uint8_t check[8];             /* of (subject, predicate) when the query names a predicate */
+    const uint8_t *key;           /* the key being read, by subject alone */
+    struct {
+        uint8_t check[8];
+        steme_str predicate;
+        bool ours; /* the rows are of the query's subject */
+    } known[KNOWN_MAX];
+    size_t n_known;
 } collect;
 
 static bool
@@ -116,343 +132,6 @@ static bool
 str_eq(steme_str a, steme_str b)
 {
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-static int
-collect_one(const steme_entry *e, void *ctx)
-{
-    collect *c = ctx;
-    steme__qset *set = c->set;
-    const steme_assertion *a;
-    steme__qrow *row;
-    steme_errinfo ei;
-
-    if (e->record.kind != STEME_RECORD_ASSERTION)
-        return 0;
-    a = &e->record.assertion;
-    if (c->q->subject_prefix && !has_prefix(a->subject, c->q->subject))
-        return 0;
-    if (c->q->predicate.len > 0 && !str_eq(a->predicate, c->q->predicate))
-        return 0;
-    if (set->n == STEME__QUERY_MAX_ROWS) {
-        c->err = STEME_ELIMIT;
-        return 1;
-    }
-    if (set->n == set->cap) {
-        size_t cap = set->cap == 0 ? 16 : set->cap * 2;
-        steme__qrow *rows = steme__realloc(set->rows, cap * sizeof(*rows));
-        if (rows == NULL) {
-            c->err = STEME_ENOMEM;
-            return 1;
-        }
-        set->rows = rows;
-        set->cap = cap;
-    }
-    row = &set->rows[set->n];
-    memset(row, 0, sizeof(*row));
-    /* The entry borrows the snapshot; the result outlives it, so keep a copy of the bytes and
-     * decode again over the copy. */
-    uint8_t *bytes = arena_alloc(set, e->len);
-    if (bytes == NULL) {
-        c->err = STEME_ENOMEM;
-        return 1;
-    }
-    memcpy(bytes, e->bytes, e->len);
-    set->n++;
-    row->e = *e;
-    row->e.bytes = bytes;
-    if (steme_record_decode(bytes, e->len, &row->e.record, &ei) != STEME_OK) {
-        c->err = STEME_ECORRUPT;
-        return 1;
-    }
-    return 0;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * The candidate table. Key: hash64(subject) || hash64(predicate) || seq. Value: version (2),
- * the state -- stage u8, up u32, down u32, as in the assertion's state row --, then id[32],
- * recorded_at u64, agent[32], confidence u32, asserted_at u64, flags (1: valid_from,
- * 2: valid_until), valid_from u64, valid_until u64, subject, predicate, source (u16 length and
- * bytes each), then the object: type, and str (u16 length, bytes) for a string or reference,
- * u64 for an integer, the IEEE bits u64 and the unit (u16 length, bytes) for a number, one
- * byte for a boolean. Integers are big-endian (bytes.h). Version 1 (table d_cand) had no state.
- */
-
-#define CAND_VERSION 2
-#define CAND_KEY     24
-#define CAND_STATE   9 /* stage, up, down at offset 1 */
-#define CAND_FIXED   (1 + CAND_STATE + 32 + 8 + 32 + 4 + 8 + 1 + 8 + 8)
-#define CAND_MAX                                                                                   \
-    (CAND_FIXED + 2 + STEME_MAX_SUBJECT + 2 + STEME_MAX_PREDICATE + 2 + STEME_MAX_SOURCE + 1 + 2 + \
-     STEME_MAX_TEXT + 2 + STEME_MAX_UNIT)
-
-static size_t
-put_str(uint8_t *p, steme_str s)
-{
-    steme__put_u16(p, (uint16_t)s.len);
-    if (s.len > 0)
-        memcpy(p + 2, s.ptr, s.len);
-    return 2 + s.len;
-}
-
-static void
-hash_str(steme_str s, uint8_t out[8])
-{
-    steme__hash64(s.len ? s.ptr : "", s.len, out);
-}
-
-static void
-cand_key(steme__txn *t, const steme_entry *e, uint8_t key[CAND_KEY])
-{
-    steme__assertion_key(t, e, key); /* hash64(subject) || hash64(predicate) */
-    steme__key_seq(key + 16, e->seq);
-}
-
-static void
-put_state(uint8_t *p, const steme__state_row *st)
-{
-    p[0] = st->stage;
-    steme__put_u32(p + 1, st->up);
-    steme__put_u32(p + 5, st->down);
-}
-
-steme_err
-steme__query_cand_put(steme__txn *t, const steme_entry *e)
-{
-    const steme_assertion *a = &e->record.assertion;
-    uint8_t key[CAND_KEY], v[CAND_MAX];
-    steme__state_row st;
-    size_t n = 0;
-    steme_err err;
-
-    /* The lifecycle rules ran first (rules.c): the state row is the assertion's final one. */
-    if ((err = steme__state_get(t, e->seq, &st)) != STEME_OK)
-        return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
-    cand_key(t, e, key);
-    v[n++] = CAND_VERSION;
-    put_state(v + n, &st);
-    n += CAND_STATE;
-    memcpy(v + n, e->id.b, STEME_ID_SIZE);
-    n += STEME_ID_SIZE;
-    steme__put_u64(v + n, (uint64_t)e->recorded_at);
-    n += 8;
-    memcpy(v + n, a->agent.b, STEME_PUBKEY_SIZE);
-    n += STEME_PUBKEY_SIZE;
-    steme__put_u32(v + n, a->confidence);
-    n += 4;
-    steme__put_u64(v + n, (uint64_t)a->asserted_at);
-    n += 8;
-    v[n++] = (uint8_t)((a->has_valid_from ? 1 : 0) | (a->has_valid_until ? 2 : 0));
-    steme__put_u64(v + n, a->has_valid_from ? (uint64_t)a->valid_from : 0);
-    n += 8;
-    steme__put_u64(v + n, a->has_valid_until ? (uint64_t)a->valid_until : 0);
-    n += 8;
-    n += put_str(v + n, a->subject);
-    n += put_str(v + n, a->predicate);
-    n += put_str(v + n, a->source);
-    v[n++] = (uint8_t)a->object.type;
-    switch (a->object.type) {
-    case STEME_VALUE_STRING:
-    case STEME_VALUE_REF:
-        n += put_str(v + n, a->object.str);
-        break;
-    case STEME_VALUE_INTEGER:
-        steme__put_u64(v + n, (uint64_t)a->object.integer);
-        n += 8;
-        break;
-    case STEME_VALUE_NUMBER: {
-        uint64_t bits;
-        memcpy(&bits, &a->object.number, sizeof(bits));
-        steme__put_u64(v + n, bits);
-        n += 8;
-        n += put_str(v + n, a->object.unit);
-        break;
-    }
-    case STEME_VALUE_BOOLEAN:
-        v[n++] = a->object.boolean ? 1 : 0;
-        break;
-    }
-    return steme__tput(t, STEME__T_CAND, key, sizeof(key), v, n);
-}
-
-steme_err
-steme__query_cand_state(steme__txn *t, const steme_entry *e, const uint8_t key16[16],
-                        const steme__state_row *st)
-{
-    uint8_t key[CAND_KEY], v[CAND_MAX], state[CAND_STATE];
-    steme__val old;
-    steme_err err;
-
-    if (e->seq == steme__txn_applying(t))
-        return STEME_OK; /* the assertion being applied: its row is written after its state */
-    memcpy(key, key16, 16);
-    steme__key_seq(key + 16, e->seq);
-    err = steme__tget(t, STEME__T_CAND, key, sizeof(key), &old);
-    if (err == STEME_ENOTFOUND)
-        return STEME_OK; /* the assertion being applied: its row is written after its state */
-    if (err != STEME_OK)
-        return err;
-    if (old.n < CAND_FIXED || old.n > sizeof(v) || old.p[0] != CAND_VERSION)
-        return STEME_ECORRUPT;
-    put_state(state, st);
-    if (memcmp(old.p + 1, state, CAND_STATE) == 0)
-        return STEME_OK; /* a change of conditions only: what a lens reads is the same */
-    memcpy(v, old.p, old.n);
-    memcpy(v + 1, state, CAND_STATE);
-    return steme__tput(t, STEME__T_CAND, key, sizeof(key), v, old.n);
-}
-
-typedef struct cand_check {
-    steme__txn *t;
-    steme_problem_fn fn;
-    void *ctx;
-    uint64_t problems;
-    steme_err err;
-} cand_check;
-
-static int
-check_one(const steme__val *key, const steme__val *val, void *ctx)
-{
-    cand_check *cc = ctx;
-    uint64_t seq = key->n == CAND_KEY ? steme__key_seq_get(key->p + 16) : 0;
-    const char *what = NULL;
-    uint8_t state[CAND_STATE];
-    steme__state_row st;
-
-    if (key->n != CAND_KEY || val->n < CAND_FIXED || val->p[0] != CAND_VERSION) {
-        what = "malformed candidate row";
-    } else {
-        steme_err err = steme__state_get(cc->t, seq, &st);
-        if (err == STEME_ENOTFOUND) {
-            what = "candidate row without a state row";
-        } else if (err != STEME_OK) {
-            cc->err = err;
-            return 1;
-        } else {
-            put_state(state, &st);
-            if (memcmp(val->p + 1, state, CAND_STATE) != 0)
-                what = "stage or votes differ from the state row";
-        }
-    }
-    if (what != NULL) {
-        cc->problems++;
-        if (cc->fn != NULL)
-            cc->fn("d_candidate", what, seq, cc->ctx);
-    }
-    return 0;
-}
-
-steme_err
-steme__query_cands_check(steme__txn *t, steme_problem_fn fn, void *ctx, uint64_t *ret_problems)
-{
-    cand_check cc = {.t = t, .fn = fn, .ctx = ctx, .err = STEME_OK};
-    steme_err err = steme__tscan(t, STEME__T_CAND, NULL, 0, check_one, &cc);
-
-    if (err == STEME_OK)
-        err = cc.err;
-    *ret_problems = cc.problems;
-    return err;
-}
-
-typedef struct reader {
-    const uint8_t *p;
-    size_t n;
-    bool bad;
-} reader;
-
-static const uint8_t *
-take(reader *r, size_t n)
-{
-    const uint8_t *p = r->p;
-    if (r->bad || r->n < n) {
-        r->bad = true;
-        return NULL;
-    }
-    r->p += n;
-    r->n -= n;
-    return p;
-}
-
-static steme_str
-take_str(reader *r)
-{
-    const uint8_t *p = take(r, 2);
-    steme_str s = {"", 0};
-    if (p == NULL)
-        return s;
-    size_t len = steme__get_u16(p);
-    if ((p = take(r, len)) != NULL && len > 0) {
-        s.ptr = (const char *)p;
-        s.len = len;
-    }
-    return s;
-}
-
-static uint64_t
-take_u64(reader *r)
-{
-    const uint8_t *p = take(r, 8);
-    return p != NULL ? steme__get_u64(p) : 0;
-}
-
-/* Parse a candidate row (owned bytes) into row->e. */
-static bool
-cand_parse(const uint8_t *key, uint8_t *v, size_t n, steme__qrow *row)
-{
-    reader r = {v, n, false};
-    steme_entry *e = &row->e;
-    steme_assertion *a = &e->record.assertion;
-    const uint8_t *p;
-    uint8_t flags;
-
-    e->seq = steme__key_seq_get(key + 16);
-    e->record.kind = STEME_RECORD_ASSERTION;
-    if ((p = take(&r, 1)) == NULL || *p != CAND_VERSION)
-        return false;
-    if ((p = take(&r, CAND_STATE)) != NULL) {
-        row->stage = (steme_stage)p[0];
-        row->cand.up = steme__get_u32(p + 1);
-        row->cand.down = steme__get_u32(p + 5);
-        row->has_state = true;
-    }
-    if ((p = take(&r, STEME_ID_SIZE)) != NULL)
-        memcpy(e->id.b, p, STEME_ID_SIZE);
-    e->recorded_at = (int64_t)take_u64(&r);
-    if ((p = take(&r, STEME_PUBKEY_SIZE)) != NULL)
-        memcpy(a->agent.b, p, STEME_PUBKEY_SIZE);
-    if ((p = take(&r, 4)) != NULL)
-        a->confidence = steme__get_u32(p);
-    a->asserted_at = (int64_t)take_u64(&r);
-    flags = (p = take(&r, 1)) != NULL ? *p : 0;
-    a->has_valid_from = (flags & 1) != 0;
-    a->has_valid_until = (flags & 2) != 0;
-    a->valid_from = (int64_t)take_u64(&r);
-    a->valid_until = (int64_t)take_u64(&r);
-    a->subject = take_str(&r);
-    a->predicate = take_str(&r);
-    a->source = take_str(&r);
-    a->object.type = (p = take(&r, 1)) != NULL ? (steme_value_type)*p : 0;
-    switch (a->object.type) {
-    case STEME_VALUE_STRING:
-    case STEME_VALUE_REF:
-        a->object.str = take_str(&r);
-        break;
-    case STEME_VALUE_INTEGER:
-        a->object.integer = (int64_t)take_u64(&r);
-        break;
-    case STEME_VALUE_NUMBER: {
-        uint64_t bits = take_u64(&r);
-        memcpy(&a->object.number, &bits, sizeof(bits));
-        a->object.unit = take_str(&r);
-        break;
-    }
-    case STEME_VALUE_BOOLEAN:
-        a->object.boolean = (p = take(&r, 1)) != NULL && *p != 0;
-        break;
-    default:
-        return false;
-    }
-    return !r.bad && r.n == 0;
 }
 
 static steme__qrow *
@@ -481,34 +160,173 @@ add_row(collect *c)
 }
 
 static int
-cand_one(const steme__val *key, const steme__val *val, void *ctx)
+collect_one(const steme_entry *e, void *ctx)
 {
     collect *c = ctx;
+    steme__qset *set = c->set;
+    const steme_assertion *a;
     steme__qrow *row;
+    steme_errinfo ei;
 
-    if (key->n != CAND_KEY) {
-        c->err = STEME_ECORRUPT;
-        return 1;
-    }
-    if (steme__key_seq_get(key->p + 16) > c->position)
-        return 0; /* ordered by seq only within a predicate */
+    if (e->record.kind != STEME_RECORD_ASSERTION)
+        return 0;
+    a = &e->record.assertion;
+    if (c->q->subject_prefix && !has_prefix(a->subject, c->q->subject))
+        return 0;
+    if (c->q->predicate.len > 0 && !str_eq(a->predicate, c->q->predicate))
+        return 0;
     if ((row = add_row(c)) == NULL)
         return 1;
-    uint8_t *bytes = arena_alloc(c->set, val->n > 0 ? val->n : 1);
+    /* The entry borrows the snapshot; the result outlives it, so keep a copy of the bytes and
+     * decode again over the copy. */
+    uint8_t *bytes = arena_alloc(set, e->len);
     if (bytes == NULL) {
         c->err = STEME_ENOMEM;
         return 1;
     }
-    memcpy(bytes, val->p, val->n);
-    if (!cand_parse(key->p, bytes, val->n, row)) {
+    memcpy(bytes, e->bytes, e->len);
+    row->e = *e;
+    row->e.bytes = bytes;
+    if (steme_record_decode(bytes, e->len, &row->e.record, &ei) != STEME_OK) {
         c->err = STEME_ECORRUPT;
         return 1;
     }
-    /* Another subject or predicate with the same short key (its bytes stay in the arena). */
-    const steme_assertion *a = &row->e.record.assertion;
-    if (!str_eq(a->subject, c->q->subject) ||
-        (c->q->predicate.len > 0 && !str_eq(a->predicate, c->q->predicate)))
-        c->set->n--;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The lens rows of the key(s) (cand_rows.c).
+ */
+
+/* A string copied into the set's arena: the result outlives the snapshot and the query. */
+static bool
+arena_str(collect *c, steme_str s, steme_str *ret)
+{
+    uint8_t *p = arena_alloc(c->set, s.len > 0 ? s.len : 1);
+    if (p == NULL) {
+        c->err = STEME_ENOMEM;
+        return false;
+    }
+    if (s.len > 0)
+        memcpy(p, s.ptr, s.len);
+    ret->ptr = (const char *)p;
+    ret->len = s.len;
+    return true;
+}
+
+/* The predicate of the rows of one key with a given check, for a query by subject alone: the
+ * rows do not hold it, so it is read once per key and check from a log record. */
+static bool
+predicate_of(collect *c, const uint8_t *row, steme_str *ret, bool *ret_ours)
+{
+    const uint8_t *check = steme__cand_check_of(row);
+    steme_entry e;
+    steme_err err;
+
+    for (size_t i = 0; i < c->n_known; i++) {
+        if (memcmp(c->known[i].check, check, 8) == 0) {
+            *ret = c->known[i].predicate;
+            *ret_ours = c->known[i].ours;
+            return true;
+        }
+    }
+    if ((err = steme__txn_get_seq(c->t, steme__cand_seq(row), &e)) != STEME_OK ||
+        e.record.kind != STEME_RECORD_ASSERTION) {
+        c->err = err == STEME_OK || err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+        return false;
+    }
+    const steme_assertion *a = &e.record.assertion;
+    uint8_t want[8];
+    steme__cand_check_hash(a->subject, a->predicate, want);
+    if (memcmp(want, check, 8) != 0) {
+        c->err = STEME_ECORRUPT;
+        return false;
+    }
+    *ret_ours = str_eq(a->subject, c->q->subject);
+    if (*ret_ours && !arena_str(c, a->predicate, ret))
+        return false;
+    if (c->n_known < KNOWN_MAX) {
+        c->known[c->n_known].predicate = *ret;
+        c->known[c->n_known].ours = *ret_ours;
+        memcpy(c->known[c->n_known].check, check, 8);
+        c->n_known++;
+    }
+    return true;
+}
+
+/* The source and the string of the object of a row that did not hold them, from its record. */
+static bool
+unspill(collect *c, steme__qrow *row)
+{
+    steme_assertion *a = &row->e.record.assertion;
+    steme_entry e;
+    steme_err err;
+
+    if ((err = steme__txn_get_seq(c->t, row->e.seq, &e)) != STEME_OK ||
+        e.record.kind != STEME_RECORD_ASSERTION) {
+        c->err = err == STEME_OK || err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
+        return false;
+    }
+    const steme_assertion *la = &e.record.assertion;
+    if (!arena_str(c, la->source, &a->source))
+        return false;
+    switch (a->object.type) {
+    case STEME_VALUE_STRING:
+    case STEME_VALUE_REF:
+        return arena_str(c, la->object.str, &a->object.str);
+    case STEME_VALUE_NUMBER:
+        return arena_str(c, la->object.unit, &a->object.unit);
+    case STEME_VALUE_INTEGER:
+    case STEME_VALUE_BOOLEAN:
+        break;
+    }
+    return true;
+}
+
+static int
+rows_one(const steme__val *key, const steme__val *block, void *ctx)
+{
+    collect *c = ctx;
+
+    if (key->n != 16 || block->n % STEME__CAND_ROW != 0) {
+        c->err = STEME_ECORRUPT;
+        return 1;
+    }
+    if (c->key == NULL || memcmp(c->key, key->p, 16) != 0) {
+        c->key = key->p; /* a new key: its predicates are still to be learnt */
+        c->n_known = 0;
+    }
+    for (size_t off = 0; off < block->n; off += STEME__CAND_ROW) {
+        const uint8_t *src = block->p + off;
+        steme_str predicate = c->predicate;
+        bool ours = true, spilled;
+        steme__qrow *row;
+
+        if (steme__cand_seq(src) > c->position)
+            continue; /* rows are by seq within a key: the rest of the key is later too */
+        if (c->q->predicate.len > 0)
+            ours = memcmp(steme__cand_check_of(src), c->check, 8) == 0;
+        else if (!predicate_of(c, src, &predicate, &ours))
+            return 1;
+        if (!ours)
+            continue; /* another (subject, predicate) under the same 16-byte key */
+        if ((row = add_row(c)) == NULL)
+            return 1;
+        uint8_t *bytes = arena_alloc(c->set, STEME__CAND_ROW);
+        if (bytes == NULL) {
+            c->err = STEME_ENOMEM;
+            return 1;
+        }
+        memcpy(bytes, src, STEME__CAND_ROW);
+        if (!steme__cand_parse(bytes, row, &spilled)) {
+            c->err = STEME_ECORRUPT;
+            return 1;
+        }
+        row->e.record.assertion.subject = c->subject;
+        row->e.record.assertion.predicate = predicate;
+        if (spilled && !unspill(c, row))
+            return 1;
+    }
     return 0;
 }
 
@@ -789,7 +607,7 @@ steme_err
 steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
                     uint32_t stages, uint32_t tiers, steme__linputs *cache, steme__qset *set)
 {
-    collect c = {.q = q, .set = set, .position = position, .err = STEME_OK};
+    collect c = {.q = q, .set = set, .position = position, .err = STEME_OK, .t = t};
     steme_list_options lo = {.as_of = position};
     vote_walk *vw = NULL;
     memo *m = NULL;
@@ -802,11 +620,15 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
         lo.index = STEME_INDEX_LOG;
         err = steme__txn_list(t, &lo, collect_one, &c);
     } else {
-        /* The candidate table, by hash64(subject) [|| hash64(predicate)]. */
+        /* The lens rows, by hash64(subject) [|| hash64(predicate)]. */
         uint8_t prefix[16];
-        hash_str(q->subject, prefix);
-        hash_str(q->predicate, prefix + 8);
-        err = steme__tscan(t, STEME__T_CAND, prefix, q->predicate.len > 0 ? 16 : 8, cand_one, &c);
+        steme__hash64(q->subject.len ? q->subject.ptr : "", q->subject.len, prefix);
+        steme__hash64(q->predicate.len ? q->predicate.ptr : "", q->predicate.len, prefix + 8);
+        steme__cand_check_hash(q->subject, q->predicate, c.check);
+        if (!arena_str(&c, q->subject, &c.subject) || !arena_str(&c, q->predicate, &c.predicate))
+            return c.err;
+        err = steme__tscan_fixed(t, STEME__T_CAND, prefix, q->predicate.len > 0 ? 16 : 8, rows_one,
+                                 &c);
     }
     if (err != STEME_OK)
         return err;

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "crypto.h"
+#include "cand_rows.h"
 #include "query.h"
 #include "rules.h"
 

@@ -34,7 +34,7 @@ static const char *const table_names[STEME__T_COUNT] = {
     [STEME__T_SCRATCH] = "d_scratch",
     [STEME__T_STAMP] = "d_stamp",
     [STEME__T_AUDIT] = "audit",
-    [STEME__T_CAND] = "d_candidate",
+    [STEME__T_CAND] = "d_lens_row",
     [STEME__T_APIKEY] = "apikeys",
     [STEME__T_ADMIN_LOG] = "admin_log",
 };
@@ -49,6 +49,12 @@ bool
 steme__table_derived(enum steme__table tb)
 {
     return tb != STEME__T_AUDIT && tb != STEME__T_APIKEY && tb != STEME__T_ADMIN_LOG;
+}
+
+bool
+steme__table_fixed(enum steme__table tb)
+{
+    return tb == STEME__T_CAND;
 }
 
 static MDB_dbi
@@ -137,6 +143,102 @@ steme__tscan_from(steme__txn *t, enum steme__table tb, const void *start, size_t
                   steme__row_fn fn, void *ctx)
 {
     return scan(t, tb, start, sl, 0, fn, ctx);
+}
+
+steme_err
+steme__tscan_fixed(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
+                   steme__rows_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    MDB_val key = {pl, (void *)prefix}, data;
+    bool stop = false;
+    int rc;
+
+    if (absent(t, tb))
+        return STEME_OK;
+    rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    rc = mdb_cursor_get(cur, &key, &data, pl ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == MDB_SUCCESS && !stop) {
+        if (pl && (key.mv_size < pl || memcmp(key.mv_data, prefix, pl) != 0))
+            break;
+        steme__val k = {key.mv_data, key.mv_size};
+        /* A page of the key's rows at a time, packed. A key with a single row has no page of
+         * its own: GET_MULTIPLE then leaves data at that row, where the positioning put it. */
+        rc = mdb_cursor_get(cur, &key, &data, MDB_GET_MULTIPLE);
+        while (rc == MDB_SUCCESS) {
+            steme__val rows = {data.mv_data, data.mv_size};
+            if (fn(&k, &rows, ctx) != 0) {
+                stop = true;
+                break;
+            }
+            rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_MULTIPLE);
+        }
+        if (!stop && rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_NODUP);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
+}
+
+/* Position cur on the first row of key k that starts with prefix. */
+static int
+fixed_seek(MDB_cursor *cur, const void *k, size_t kl, const void *prefix, size_t pl, MDB_val *data)
+{
+    MDB_val key = {kl, (void *)k};
+    data->mv_size = pl;
+    data->mv_data = (void *)prefix;
+    /* Rows compare as bytes, a shorter one first: the prefix sorts just before its rows. */
+    int rc = mdb_cursor_get(cur, &key, data, MDB_GET_BOTH_RANGE);
+    if (rc == MDB_SUCCESS && (data->mv_size < pl || memcmp(data->mv_data, prefix, pl) != 0))
+        rc = MDB_NOTFOUND;
+    return rc;
+}
+
+steme_err
+steme__tfixed_get(steme__txn *t, enum steme__table tb, const void *k, size_t kl, const void *prefix,
+                  size_t pl, steme__val *ret)
+{
+    MDB_cursor *cur;
+    MDB_val data;
+
+    if (absent(t, tb))
+        return STEME_ENOTFOUND;
+    steme_err err = steme__txn_cursor(t, STEME__DB_DERIVED(tb), &cur);
+    if (err != STEME_OK)
+        return err;
+    int rc = fixed_seek(cur, k, kl, prefix, pl, &data);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    ret->p = data.mv_data;
+    ret->n = data.mv_size;
+    return STEME_OK;
+}
+
+steme_err
+steme__tfixed_replace(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                      const void *prefix, size_t pl, const void *row, size_t n)
+{
+    MDB_cursor *cur;
+    MDB_val key = {kl, (void *)k}, data;
+
+    if (absent(t, tb))
+        return STEME_EINVAL; /* only in a read-only store, where nothing is written */
+    int rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    rc = fixed_seek(cur, k, kl, prefix, pl, &data);
+    if (rc == MDB_SUCCESS && (data.mv_size != n || n < pl || memcmp(row, prefix, pl) != 0))
+        rc = MDB_BAD_VALSIZE;
+    if (rc == MDB_SUCCESS) {
+        /* Same width, same place in the sort: LMDB overwrites the row where it is. */
+        data.mv_size = n;
+        data.mv_data = (void *)row;
+        rc = mdb_cursor_put(cur, &key, &data, MDB_CURRENT);
+    }
+    mdb_cursor_close(cur);
+    return steme__lmdb_err(rc);
 }
 
 steme_err

@@ -49,9 +49,13 @@ db_name(unsigned db)
 static unsigned
 db_flags(unsigned db)
 {
-    /* Dup values are big-endian seqs of 8 bytes: memcmp order is log order, and DUPFIXED
-     * packs them densely. */
-    return db >= STEME__DB_INDEX0 && db < STEME__DB_DERIVED0 ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+    /* Index dup values are big-endian seqs of 8 bytes: memcmp order is log order, and DUPFIXED
+     * packs them densely; the fixed-width derived tables are packed the same way. */
+    if (db >= STEME__DB_DERIVED0)
+        return steme__table_fixed((enum steme__table)(db - STEME__DB_DERIVED0))
+                   ? MDB_DUPSORT | MDB_DUPFIXED
+                   : 0;
+    return db >= STEME__DB_INDEX0 ? MDB_DUPSORT | MDB_DUPFIXED : 0;
 }
 
 steme_err
@@ -237,12 +241,13 @@ steme__txn_genesis_admin(steme__txn *t, steme_pubkey *ret)
  * Opening
  */
 
-/* Tables that earlier builds kept and this one replaced: "d_cand" (candidate rows without
- * their stage and votes; now "d_candidate", rebuilt from the log when missing). */
+/* Tables that earlier builds kept and this one replaced, all by the lens rows ("d_lens_row",
+ * rebuilt from the log when missing): "d_cand" (candidate rows without their stage and votes)
+ * and "d_candidate" (one variable-length row per assertion, with its key's strings). */
 static steme_err
 drop_legacy(steme__txn *t)
 {
-    static const char *const legacy[] = {"d_cand"};
+    static const char *const legacy[] = {"d_cand", "d_candidate"};
 
     for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++) {
         MDB_dbi dbi;

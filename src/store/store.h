@@ -58,9 +58,9 @@ enum steme__table {
                            /* the last position that changed a key / trust / source tiers */
     STEME__T_AUDIT,        /* audit row number -> query audit row: NOT derived state; */
                            /* neither hashed nor cleared by a rebuild (query_audit.c) */
-    STEME__T_CAND,         /* hash64(subject) || hash64(predicate) || seq -> what a lens */
-                           /* reads of the assertion, stage and votes included */
-                           /* (query_cands.c; "d_candidate", was "d_cand" without them) */
+    STEME__T_CAND,         /* hash64(subject) || hash64(predicate) -> fixed-width rows, */
+                           /* by seq: what a lens reads of each assertion (cand_rows.c; */
+                           /* "d_lens_row"; earlier "d_candidate" and "d_cand") */
     STEME__T_APIKEY,       /* API key id (8 bytes) -> key row (apikeys.c): NOT derived */
     STEME__T_ADMIN_LOG,    /* row number -> admin action (admin_log.c): NOT derived */
     STEME__T_COUNT,
@@ -74,6 +74,11 @@ const char *steme__table_name(enum steme__table tb);
  * store that lacks one gets it created empty (writable opens) or read as empty (read-only
  * opens) without a rebuild. */
 bool steme__table_derived(enum steme__table tb);
+
+/* True for the tables of fixed-width rows under a key (LMDB DUPSORT | DUPFIXED): each key holds
+ * a sorted set of rows of one width, stored packed, with no per-row key or header, and read a
+ * page at a time (steme__tscan_fixed). */
+bool steme__table_fixed(enum steme__table tb);
 
 /* A borrowed byte string (valid until the transaction ends or the row is written). */
 typedef struct steme__val {
@@ -186,6 +191,25 @@ typedef int (*steme__row_fn)(const steme__val *key, const steme__val *val, void 
 /* Rows whose key starts with prefix (pl may be 0: every row). */
 steme_err steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
                        steme__row_fn fn, void *ctx);
+
+/* Called with the rows of one key of a fixed-width table (steme__table_fixed), a block at a time:
+ * rows->n bytes holding rows->n / width rows in their sorted order. Nonzero stops the scan. */
+typedef int (*steme__rows_fn)(const steme__val *key, const steme__val *rows, void *ctx);
+
+/* The row blocks of every key that starts with prefix (pl may be 0: every key), in key order.
+ * Errors: LMDB errors. */
+steme_err steme__tscan_fixed(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
+                             steme__rows_fn fn, void *ctx);
+
+/* The first row of key k that starts with prefix (pl bytes; rows sort by their bytes).
+ * Errors: STEME_ENOTFOUND, LMDB errors. */
+steme_err steme__tfixed_get(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                            const void *prefix, size_t pl, steme__val *ret);
+
+/* Overwrite in place the first row of key k that starts with prefix with row (same width and
+ * the same prefix, so that it keeps its place). Errors: STEME_ENOTFOUND, LMDB errors. */
+steme_err steme__tfixed_replace(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                                const void *prefix, size_t pl, const void *row, size_t n);
 
 /* Rows whose key is >= start (sl bytes), in key order, to the end of the table. */
 steme_err steme__tscan_from(steme__txn *t, enum steme__table tb, const void *start, size_t sl,

@@ -48,6 +48,19 @@ rx_open(void)
 }
 
 void
+rx_reopen(rx *x, bool read_only)
+{
+    steme_pubkey admin = fx_pub(x->admin);
+    steme_db_options opts;
+
+    steme_db_options_init(&opts);
+    opts.genesis_admin = &admin;
+    opts.verify_threads = 1;
+    opts.read_only = read_only;
+    assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_OK);
+}
+
+void
 rx_close(rx *x)
 {
     if (x == NULL)

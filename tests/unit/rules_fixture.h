@@ -27,6 +27,10 @@ typedef struct rx {
 rx *rx_open(void);
 void rx_close(rx *x);
 
+/* Open x's store again (after steme_db_close(x->db) and x->db = NULL), as rx_open does, or
+ * read-only. */
+void rx_reopen(rx *x, bool read_only);
+
 /* Give rec a fresh time, sign it with kp (its author) and ingest it alone. */
 steme_ingest_result rx_put(rx *x, steme_record *rec, const steme_keypair *kp);
 

@@ -77,28 +77,17 @@ candidates_of(rx *x, uint32_t *ret_excluded)
 }
 
 static void
-reopen(rx *x, bool read_only)
-{
-    steme_pubkey admin = fx_pub(x->admin);
-    steme_db_options opts;
-    steme_db_options_init(&opts);
-    opts.genesis_admin = &admin;
-    opts.verify_threads = 1;
-    opts.read_only = read_only;
-    assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_OK);
-}
-
-static void
 problem(const char *index, const char *what, uint64_t seq, void *ctx)
 {
     (void)seq;
-    if (strcmp(index, "d_candidate") == 0)
+    if (strcmp(index, "d_lens_row") == 0)
         print_message("check: %s\n", what), (*(int *)ctx)++;
 }
 
-/* A store from the build before the candidate rows carried stage and votes: its "d_cand" is
- * dropped and "d_candidate" rebuilt from the log; the check then compares every candidate row
- * with its state row, and finds one that disagrees. */
+/* A store from the builds before the lens rows -- with "d_cand" (candidate rows without stage
+ * and votes) or "d_candidate" (variable-length rows) -- has them dropped and "d_lens_row"
+ * rebuilt from the log; the check then compares every lens row with what its log record and
+ * state row give, and finds one whose stage disagrees. */
 static void
 test_candidate_table_upgrade_and_check(void **state)
 {
@@ -116,7 +105,7 @@ test_candidate_table_upgrade_and_check(void **state)
     steme_db_close(x->db);
     x->db = NULL;
 
-    /* Make it look like the earlier build's store: a d_cand table, no d_candidate. */
+    /* Make it look like an earlier build's store: d_cand and d_candidate, no d_lens_row. */
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
@@ -125,14 +114,16 @@ test_candidate_table_upgrade_and_check(void **state)
     mdb_env_set_maxdbs(env, 64);
     assert_int_equal(mdb_env_open(env, x->dir, 0, 0644), 0);
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "d_candidate", 0, &dbi), 0);
+    assert_int_equal(mdb_dbi_open(txn, "d_lens_row", MDB_DUPSORT | MDB_DUPFIXED, &dbi), 0);
     assert_int_equal(mdb_drop(txn, dbi, 1), 0);
     assert_int_equal(mdb_dbi_open(txn, "d_cand", MDB_CREATE, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_dbi_open(txn, "d_candidate", MDB_CREATE, &dbi), 0);
     assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env); /* one environment handle per process and file */
 
-    reopen(x, false);
+    rx_reopen(x, false);
     rx_hash(x, after);
     assert_memory_equal(before, after, sizeof(before));
     uint32_t excluded;
@@ -154,23 +145,24 @@ test_candidate_table_upgrade_and_check(void **state)
     assert_int_equal(mdb_env_open(env, x->dir, 0, 0644), 0);
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
     assert_int_equal(mdb_dbi_open(txn, "d_cand", 0, &dbi), MDB_NOTFOUND);
+    assert_int_equal(mdb_dbi_open(txn, "d_candidate", 0, &dbi), MDB_NOTFOUND);
     /* Damage one candidate row's stage: the check must name it. */
     MDB_cursor *cur;
     MDB_val ck, cv;
     uint8_t row[1024];
-    assert_int_equal(mdb_dbi_open(txn, "d_candidate", 0, &dbi), 0);
+    assert_int_equal(mdb_dbi_open(txn, "d_lens_row", MDB_DUPSORT | MDB_DUPFIXED, &dbi), 0);
     assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
     assert_int_equal(mdb_cursor_get(cur, &ck, &cv, MDB_FIRST), 0);
     assert_true(cv.mv_size <= sizeof(row));
     memcpy(row, cv.mv_data, cv.mv_size);
-    row[1] ^= 0x07;
+    row[10] ^= 0x07; /* the stage (src/engine/cand_rows.c) */
     cv.mv_data = row;
     assert_int_equal(mdb_cursor_put(cur, &ck, &cv, MDB_CURRENT), 0);
     mdb_cursor_close(cur);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
-    reopen(x, true);
+    rx_reopen(x, true);
     assert_int_equal(steme_db_check(x->db, &rep, problem, &bad), STEME_OK);
     assert_int_equal(rep.problems, 1);
     assert_int_equal(bad, 1);

@@ -51,6 +51,7 @@ typedef enum steme_err {
     STEME_ELIMIT = 9,    /* a size or count limit was exceeded */
     STEME_EBUSY = 10,    /* the resource is in use */
     STEME_EDENIED = 11,  /* access denied: an unknown, malformed or revoked API key */
+    STEME_EUPGRADE = 12, /* written by an earlier build: open it writable once to upgrade */
     STEME_ESYSERR = 0x10000000,
 } steme_err;
 
@@ -376,7 +377,9 @@ void steme_db_options_init(steme_db_options *opts);
 /*
  * Open (and with opts->create, create) the store in directory dir. opts may be NULL.
  * Errors: STEME_ENOTFOUND (no store and create is false), STEME_EVERSION (format newer than
- * this build), STEME_ECORRUPT (not a StemeDB store), STEME_ESYSERR|errno.
+ * this build), STEME_EUPGRADE (read-only, and the store lacks a table of derived state that
+ * this build keeps: written by an earlier build, it is rebuilt from the log by the first
+ * writable open), STEME_ECORRUPT (not a StemeDB store), STEME_ESYSERR|errno.
  */
 steme_err steme_db_open(const char *dir, const steme_db_options *opts, steme_db **ret);
 

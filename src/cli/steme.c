@@ -294,6 +294,21 @@ cli_db_open(cli *c, bool read_only, steme_db **ret)
     opts.create = false;
     opts.read_only = read_only;
     int err = steme_db_open(c->db_dir, &opts, ret);
+    if (err == STEME_EUPGRADE) {
+        /* A store of an earlier build: its derived tables are rebuilt from the log by a
+         * writable open (the log itself is untouched), then the command goes on. */
+        if (!c->quiet)
+            fprintf(stderr,
+                    "steme: %s: the store in %s was written by an earlier build; rebuilding "
+                    "its derived tables from the log once\n",
+                    c->cmd, c->db_dir);
+        opts.read_only = false;
+        if ((err = steme_db_open(c->db_dir, &opts, ret)) == STEME_OK && read_only) {
+            steme_db_close(*ret);
+            opts.read_only = true;
+            err = steme_db_open(c->db_dir, &opts, ret);
+        }
+    }
     if (err == STEME_OK)
         return CLI_CONTINUE;
     if (err == STEME_ENOTFOUND || err == (STEME_ESYSERR | ENOENT))

@@ -42,6 +42,8 @@ steme_strerror(int err)
         return "resource busy";
     case STEME_EDENIED:
         return "access denied";
+    case STEME_EUPGRADE:
+        return "store written by an earlier build: open it writable once to upgrade it";
     case STEME_ESYSERR:
         break;
     }

@@ -95,6 +95,8 @@ steme__json_err_code(int err)
         return "busy";
     case STEME_EDENIED:
         return "denied";
+    case STEME_EUPGRADE:
+        return "upgrade";
     case STEME_ESYSERR:
         break;
     }

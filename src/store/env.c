@@ -278,6 +278,8 @@ open_dbs(steme__store *s, steme__txn *t, bool create)
                 s->absent |= 1u << tb;
                 continue;
             }
+            if (s->read_only)
+                return STEME_EUPGRADE; /* derived state only a writable open can rebuild */
             if (!s->read_only) {
                 /* A table that a store written by an earlier build lacks: make it empty now;
                  * for derived state steme_db_open then rebuilds it from the log. */

@@ -41,10 +41,12 @@ test_missing_derived_tables_are_rebuilt(void **state)
     static const char *const lost[] = {"d_state", "d_history", "d_source"};
     rx_drop_tables(x->dir, lost, sizeof(lost) / sizeof(lost[0]));
 
-    /* Read-only, the store cannot be upgraded: refused, and left as it is. */
+    /* Read-only, the store cannot be upgraded: refused with the reason, and left as it is. */
     opts.read_only = true;
-    assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_ECORRUPT);
+    assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_EUPGRADE);
     assert_null(x->db);
+    assert_string_equal(steme_strerror(STEME_EUPGRADE),
+                        "store written by an earlier build: open it writable once to upgrade it");
 
     opts.read_only = false;
     assert_int_equal(steme_db_open(x->dir, &opts, &x->db), STEME_OK);

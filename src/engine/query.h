@@ -101,6 +101,13 @@ void steme__mv_free(steme__mv *mv); /* accepts NULL */
 steme_err steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends,
                         steme_result **ret);
 
+/* A reference to the entry for key when it answers at position: computed or last confirmed
+ * there, so nothing it read can have changed if position is the latest, and no stamp need be
+ * read. Counts a hit; when there is none, counts nothing (the caller goes on to
+ * steme__mv_get). Errors: STEME_ENOTFOUND. */
+steme_err steme__mv_get_current(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t position,
+                                steme_result **ret);
+
 /* Keep the clone r (computed at steme_result_computed_at(r), answering at its position) for
  * key unless a more recent one is there, evicting the least recently used entry when full.
  * Takes the caller's reference to r, also on error. Errors: STEME_ENOMEM. */

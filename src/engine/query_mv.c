@@ -176,6 +176,26 @@ steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, st
     return err;
 }
 
+steme_err
+steme__mv_get_current(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t position,
+                      steme_result **ret)
+{
+    uint64_t hash = key_hash(mv, key, kl);
+    steme_err err = STEME_ENOTFOUND;
+
+    pthread_mutex_lock(&mv->lock);
+    mv_entry **slot = slot_of(mv, key, kl, hash);
+    if (*slot != NULL && steme_result_position((*slot)->r) == position) {
+        lru_unlink(mv, *slot);
+        lru_front(mv, *slot);
+        mv->st.hits++;
+        *ret = steme__result_ref((*slot)->r);
+        err = STEME_OK;
+    }
+    pthread_mutex_unlock(&mv->lock);
+    return err;
+}
+
 /* Whether a is more recent than b: computed later, or the same answer at a later position. */
 static bool
 newer(const steme_result *a, const steme_result *b)

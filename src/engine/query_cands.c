@@ -28,6 +28,7 @@
 #include "bytes.h"
 #include "crypto.h"
 #include "engine.h"
+#include "fasthash.h"
 #include "lens_inputs.h"
 #include "cand_rows.h"
 #include "query.h"
@@ -331,28 +332,33 @@ rows_one(const steme__val *key, const steme__val *block, void *ctx)
 }
 
 /* Sources and trust repeat among the candidates of a key: one read each per query. The memos
- * are open-addressed on a 64-bit digest and compare the full key. */
-#define MEMO_SLOTS 256 /* power of two; a fuller memo just reads the store again */
+ * are open-addressed tables of entry numbers (so that only they need clearing, not the
+ * entries) on a fast unkeyed hash, comparing the full key; a probe gives up after 8 slots and
+ * the candidate then reads the db's cache or the store, so colliding inputs cost reads, never
+ * a long walk. */
+#define MEMO_BITS  8
+#define MEMO_SLOTS (1u << MEMO_BITS)
+#define MEMO_PROBE 8
 
 typedef struct src_memo {
     steme_str id; /* borrows a row */
     steme_tier tier;
     uint32_t weight;
     double reliability;
-    bool used;
     bool pending; /* read from the store: to go into the db's cache after the read session */
 } src_memo;
 
 typedef struct trust_memo {
     steme_pubkey agent;
     double trust;
-    bool used;
     bool pending;
 } trust_memo;
 
 typedef struct memo {
+    uint16_t src_slot[MEMO_SLOTS], trust_slot[MEMO_SLOTS]; /* entry number + 1; 0: empty */
     src_memo src[MEMO_SLOTS];
     trust_memo trust[MEMO_SLOTS];
+    size_t n_src, n_trust;
     steme__linputs *cache; /* the db's, across queries; NULL when not to be used */
     steme__lstamps st;     /* the snapshot's stamps, which the cache must match */
 } memo;
@@ -360,33 +366,32 @@ typedef struct memo {
 static steme_err
 source_of(steme__txn *t, memo *m, steme_str id, steme__cand *c)
 {
-    src_memo *slot = NULL;
+    uint16_t *slot = NULL;
     steme__source_row src;
     steme_err err;
 
     if (m != NULL) {
-        /* FNV-1a: the memo needs speed, not the store's keyed digest. */
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (size_t k = 0; k < id.len; k++)
-            h = (h ^ (uint8_t)id.ptr[k]) * 0x100000001b3ULL;
-        size_t i = (size_t)(h ^ (h >> 32)) & (MEMO_SLOTS - 1);
-        for (size_t probe = 0; probe < 8; probe++, i = (i + 1) & (MEMO_SLOTS - 1)) {
-            if (!m->src[i].used) {
-                slot = &m->src[i];
+        size_t i = steme__fast_slot(steme__fast_hash(id.ptr, id.len), MEMO_BITS);
+        for (size_t probe = 0; probe < MEMO_PROBE; probe++, i = (i + 1) & (MEMO_SLOTS - 1)) {
+            if (m->src_slot[i] == 0) {
+                slot = &m->src_slot[i];
                 break;
             }
-            if (str_eq(m->src[i].id, id)) {
-                c->tier = m->src[i].tier;
-                c->weight = m->src[i].weight;
-                c->reliability = m->src[i].reliability;
+            const src_memo *e = &m->src[m->src_slot[i] - 1];
+            if (str_eq(e->id, id)) {
+                c->tier = e->tier;
+                c->weight = e->weight;
+                c->reliability = e->reliability;
                 return STEME_OK;
             }
         }
     }
     if (m != NULL && m->cache != NULL &&
         steme__linputs_source_get(m->cache, &m->st, id, &c->tier, &c->weight, &c->reliability)) {
-        if (slot != NULL)
-            *slot = (src_memo){id, c->tier, c->weight, c->reliability, true, false};
+        if (slot != NULL) {
+            m->src[m->n_src++] = (src_memo){id, c->tier, c->weight, c->reliability, false};
+            *slot = (uint16_t)m->n_src;
+        }
         return STEME_OK;
     }
     bool pending = false;
@@ -404,43 +409,46 @@ source_of(steme__txn *t, memo *m, steme_str id, steme__cand *c)
     } else {
         return err;
     }
-    if (slot != NULL)
-        *slot = (src_memo){id, c->tier, c->weight, c->reliability, true, pending};
+    if (slot != NULL) {
+        m->src[m->n_src++] = (src_memo){id, c->tier, c->weight, c->reliability, pending};
+        *slot = (uint16_t)m->n_src;
+    }
     return STEME_OK;
 }
 
 static steme_err
 trust_of(steme__txn *t, memo *m, const steme_pubkey *agent, uint64_t position, double *ret)
 {
-    trust_memo *slot = NULL;
+    uint16_t *slot = NULL;
     double alpha, beta;
     steme_err err;
 
     if (m != NULL) {
-        size_t i = steme__get_u64(agent->b) & (MEMO_SLOTS - 1);
-        for (size_t probe = 0; probe < 8; probe++, i = (i + 1) & (MEMO_SLOTS - 1)) {
-            if (!m->trust[i].used) {
-                slot = &m->trust[i];
+        size_t i = steme__fast_slot(steme__get_u64(agent->b), MEMO_BITS);
+        for (size_t probe = 0; probe < MEMO_PROBE; probe++, i = (i + 1) & (MEMO_SLOTS - 1)) {
+            if (m->trust_slot[i] == 0) {
+                slot = &m->trust_slot[i];
                 break;
             }
-            if (memcmp(m->trust[i].agent.b, agent->b, STEME_PUBKEY_SIZE) == 0) {
-                *ret = m->trust[i].trust;
+            const trust_memo *e = &m->trust[m->trust_slot[i] - 1];
+            if (memcmp(e->agent.b, agent->b, STEME_PUBKEY_SIZE) == 0) {
+                *ret = e->trust;
                 return STEME_OK;
             }
         }
     }
     /* The cache holds the latest trust, which is the trust at any position >= the stamp. */
     bool cacheable = m != NULL && m->cache != NULL && position >= m->st.trust;
-    if (cacheable && steme__linputs_trust_get(m->cache, &m->st, agent, ret)) {
-        if (slot != NULL)
-            *slot = (trust_memo){*agent, *ret, true, false};
-        return STEME_OK;
+    bool cached = cacheable && steme__linputs_trust_get(m->cache, &m->st, agent, ret);
+    if (!cached) {
+        if ((err = steme__trust_as_of(t, agent, position, &alpha, &beta)) != STEME_OK)
+            return err;
+        *ret = steme__trust_mean(alpha, beta);
     }
-    if ((err = steme__trust_as_of(t, agent, position, &alpha, &beta)) != STEME_OK)
-        return err;
-    *ret = steme__trust_mean(alpha, beta);
-    if (slot != NULL)
-        *slot = (trust_memo){*agent, *ret, true, cacheable};
+    if (slot != NULL) {
+        m->trust[m->n_trust++] = (trust_memo){*agent, *ret, cacheable && !cached};
+        *slot = (uint16_t)m->n_trust;
+    }
     return STEME_OK;
 }
 
@@ -637,8 +645,13 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
     if (!latest && set->n > 0 && (vw = steme__malloc(sizeof(*vw))) == NULL)
         return STEME_ENOMEM;
     /* Without the memos (no memory for them) every candidate reads the store again. */
-    if (set->n > 1 || cache != NULL)
-        m = steme__calloc(1, sizeof(*m));
+    if ((set->n > 1 || cache != NULL) && (m = steme__malloc(sizeof(*m))) != NULL) {
+        /* Only the slot tables need clearing: entries are written before they are reached. */
+        memset(m->src_slot, 0, sizeof(m->src_slot));
+        memset(m->trust_slot, 0, sizeof(m->trust_slot));
+        m->n_src = m->n_trust = 0;
+        m->cache = NULL;
+    }
     if (m != NULL && cache != NULL) {
         err = steme__stamps_global(t, &m->st.trust, &m->st.source);
         if (err != STEME_OK) {
@@ -659,13 +672,15 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
     if (m != NULL && m->cache != NULL) {
         /* What the store gave goes into the db's cache once the read lock is released. */
         steme__linputs_read_end(m->cache);
-        for (size_t i = 0; err == STEME_OK && i < MEMO_SLOTS; i++) {
+        for (size_t i = 0; err == STEME_OK && i < m->n_src; i++) {
             const src_memo *s = &m->src[i];
-            const trust_memo *a = &m->trust[i];
-            if (s->used && s->pending)
+            if (s->pending)
                 steme__linputs_source_put(m->cache, &m->st, s->id, s->tier, s->weight,
                                           s->reliability);
-            if (a->used && a->pending)
+        }
+        for (size_t i = 0; err == STEME_OK && i < m->n_trust; i++) {
+            const trust_memo *a = &m->trust[i];
+            if (a->pending)
                 steme__linputs_trust_put(m->cache, &m->st, &a->agent, a->trust);
         }
     }

@@ -11,6 +11,7 @@
 #include "lens.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,29 +338,45 @@ evidence_shares(steme__lens_work *w)
     }
 }
 
+/* Carve n elements of size bytes from *p, each array on a max_align_t boundary. */
+#define ALIGN_UP(x) (((x) + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1))
+
+static void *
+carve(uint8_t **p, size_t n, size_t size)
+{
+    void *r = *p;
+    *p += ALIGN_UP(n * size);
+    return r;
+}
+
 static steme_err
 prepare(steme__lens_work *w, const steme__cand *c, size_t n)
 {
-    steme_err err = STEME_ENOMEM;
-    steme__lens_item **v = NULL;
-    double *scratch = NULL;
+    steme__lens_item **v;
+    double *scratch;
 
+    /* One allocation for the run (n <= STEME__LENS_MAX_CANDIDATES: no overflow). Groups are
+     * zeroed as they are made, not here. */
+    size_t size = ALIGN_UP(n * sizeof *w->items) + ALIGN_UP(n * sizeof *w->members) +
+                  ALIGN_UP(n * sizeof *w->groups) + ALIGN_UP(n * sizeof *w->order) +
+                  ALIGN_UP(n * sizeof *w->rank) + ALIGN_UP(n * sizeof *v) +
+                  ALIGN_UP(2 * n * sizeof *scratch);
+    uint8_t *p = w->mem = steme__malloc(size);
+    if (p == NULL)
+        return STEME_ENOMEM;
     w->n = n;
-    w->items = steme__calloc(n, sizeof *w->items);
-    w->members = steme__calloc(n, sizeof *w->members);
-    w->groups = steme__calloc(n, sizeof *w->groups);
-    w->order = steme__calloc(n, sizeof *w->order);
-    w->rank = steme__calloc(n, sizeof *w->rank);
-    v = steme__calloc(n, sizeof *v);
-    scratch = steme__calloc(2 * n, sizeof *scratch);
-    if (!w->items || !w->members || !w->groups || !w->order || !w->rank || !v || !scratch)
-        goto out_free_scratch;
+    w->items = carve(&p, n, sizeof *w->items);
+    w->members = carve(&p, n, sizeof *w->members);
+    w->groups = carve(&p, n, sizeof *w->groups);
+    w->order = carve(&p, n, sizeof *w->order);
+    w->rank = carve(&p, n, sizeof *w->rank);
+    v = carve(&p, n, sizeof *v);
+    scratch = carve(&p, 2 * n, sizeof *scratch);
 
-    err = STEME_EINVAL;
     for (size_t i = 0; i < n; i++) {
         w->items[i].c = &c[i];
         if (check_cand(&c[i], &w->items[i].norm) != STEME_OK)
-            goto out_free_scratch;
+            return STEME_EINVAL;
         w->items[i].agent8 = steme__get_u64(c[i].agent.b);
         w->items[i].source8 = prefix8(c[i].source);
     }
@@ -370,7 +387,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     sort_by_seq(v, n);
     for (size_t i = 1; i < n; i++)
         if (v[i]->c->seq == v[i - 1]->c->seq)
-            goto out_free_scratch;
+            return STEME_EINVAL;
 
     /* Group: sort by key, then a new group whenever a value is not near the group's first
      * (smallest) value. Anchoring on the first value bounds a group's spread by the tolerance:
@@ -378,7 +395,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     sort_by_value(v, n);
     for (size_t i = 0; i < n; i++) {
         if (w->n_groups == 0 || !steme__vnorm_near(&w->groups[w->n_groups - 1].norm, &v[i]->norm))
-            w->groups[w->n_groups++].norm = v[i]->norm;
+            w->groups[w->n_groups++] = (steme__lens_gstat){.norm = v[i]->norm};
         v[i]->group = (uint32_t)(w->n_groups - 1);
     }
 
@@ -386,22 +403,13 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     stat_agents(w, v, scratch);
     stat_sources(w, v);
     evidence_shares(w);
-    err = STEME_OK;
-
-out_free_scratch:
-    steme__free(scratch);
-    steme__free(v);
-    return err;
+    return STEME_OK;
 }
 
 static void
 work_free(steme__lens_work *w)
 {
-    steme__free(w->items);
-    steme__free(w->members);
-    steme__free(w->groups);
-    steme__free(w->order);
-    steme__free(w->rank);
+    steme__free(w->mem);
 }
 
 /* ---------------------------------------------------------------------------------------------

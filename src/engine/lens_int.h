@@ -74,6 +74,7 @@ typedef struct steme__lens_rank_elem {
 
 typedef struct steme__lens_work {
     const steme__lens_params *p;
+    void *mem;               /* the one allocation every array below lives in (lens.c, prepare) */
     steme__lens_item *items; /* in the caller's order: only ever reached through sorts */
     size_t n;
     uint32_t *members;         /* n item indexes, grouped, each group by seq */

@@ -189,6 +189,97 @@ STEME__DEFINE_SORT(sort_by_group, steme__lens_item *, GROUP_LESS)
 STEME__DEFINE_SORT(sort_by_group_agent, steme__lens_item *, GROUP_AGENT_LESS)
 STEME__DEFINE_SORT(sort_by_group_source, steme__lens_item *, GROUP_SOURCE_LESS)
 
+/*
+ * Hash tables of the preparation: open addressing with linear probing, slots holding an entry
+ * index + 1 (0: empty), a power of two >= 2n slots so that they are at most half full. The
+ * hashes are not keyed, so inputs can be made to collide (sources and strings are anyone's to
+ * choose); each pass therefore has a probe budget, and a pass that runs past it gives up and
+ * sorts instead, as the preparation did before it hashed. That bounds the worst case at the
+ * budget plus the sort, O(n log n), whatever the input. Hashes only ever make things faster:
+ * equality is always decided by comparing the keys in full, and what is built from the tables
+ * does not depend on where anything landed in them.
+ */
+#define PROBE_BUDGET(lookups) (8 * (lookups) + 64)
+
+static bool hash_disabled; /* tests: take the sorting paths (steme__lens_hash_disable) */
+
+void
+steme__lens_hash_disable(bool disable)
+{
+    hash_disabled = disable;
+}
+
+static size_t
+table_size(size_t n)
+{
+    size_t size = 16;
+    while (size < 2 * n)
+        size *= 2;
+    return size;
+}
+
+static inline uint64_t
+hash_word(uint64_t h, uint64_t x)
+{
+    return ((h << 5 | h >> 59) ^ x) * UINT64_C(0x9E3779B97F4A7C15);
+}
+
+static inline uint64_t
+hash_final(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= UINT64_C(0xD6E8FEB86659FD93);
+    return h ^ h >> 32;
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const void *p, size_t len)
+{
+    const uint8_t *b = p;
+    uint64_t x;
+    h = hash_word(h, len);
+    for (; len >= 8; b += 8, len -= 8) {
+        memcpy(&x, b, 8);
+        h = hash_word(h, x);
+    }
+    if (len > 0) {
+        x = 0;
+        memcpy(&x, b, len);
+        h = hash_word(h, x);
+    }
+    return h;
+}
+
+/* Equal for values that steme__vnorm_cmp finds equal: it hashes what that compares (numbers
+ * by their bits, which is exact since -0.0 is normalised to 0.0). */
+static uint64_t
+value_hash(const steme__vnorm *v)
+{
+    uint64_t h = hash_word(0, (uint64_t)v->cls);
+    switch (v->cls) {
+    case STEME__VCLASS_STRING:
+    case STEME__VCLASS_REF:
+        h = hash_bytes(h, v->bytes.ptr, v->bytes.len);
+        break;
+    case STEME__VCLASS_INTEGER:
+        h = hash_word(h, (uint64_t)v->integer);
+        break;
+    case STEME__VCLASS_BOOLEAN:
+        h = hash_word(h, v->boolean);
+        break;
+    case STEME__VCLASS_NUMBER: {
+        uint64_t bits;
+        memcpy(&bits, &v->num, sizeof bits);
+        h = hash_word(h, (uint64_t)v->dim);
+        if (v->dim == STEME__DIM_OTHER)
+            h = hash_bytes(h, v->unit.ptr, v->unit.len);
+        h = hash_word(h, bits);
+        break;
+    }
+    }
+    return hash_final(h);
+}
+
 /* An assertion's authority, ppm: its source's registered weight, or the lens's tier table. */
 static uint32_t
 authority_ppm(const steme__lens_params *p, const steme__cand *c)
@@ -338,6 +429,77 @@ evidence_shares(steme__lens_work *w)
     }
 }
 
+/*
+ * The values' classes: distinct[0 .. k) gets the earliest item of each distinct value
+ * (steme__vnorm_cmp equal), and each item's group field its class. v is in seq order. False
+ * when the table ran past its probe budget.
+ */
+static bool
+value_classes(const steme__lens_work *w, steme__lens_item **v, steme__lens_item **distinct,
+              uint64_t *hashes, uint32_t *table, size_t tsize, size_t *ret_k)
+{
+    size_t k = 0, mask = tsize - 1, budget = PROBE_BUDGET(w->n);
+
+    if (hash_disabled)
+        return false;
+    memset(table, 0, tsize * sizeof *table);
+    for (size_t i = 0; i < w->n; i++) {
+        steme__lens_item *it = v[i];
+        uint64_t h = value_hash(&it->norm);
+        for (size_t s = h & mask;; s = (s + 1) & mask) {
+            if (budget-- == 0)
+                return false;
+            uint32_t e = table[s];
+            if (e == 0) {
+                table[s] = (uint32_t)(k + 1);
+                distinct[k] = it;
+                hashes[k] = h;
+                it->group = (uint32_t)k++;
+                break;
+            }
+            if (hashes[e - 1] == h && steme__vnorm_cmp(&distinct[e - 1]->norm, &it->norm) == 0) {
+                it->group = e - 1;
+                break;
+            }
+        }
+    }
+    *ret_k = k;
+    return true;
+}
+
+/*
+ * Group: sort the values by key, then a new group whenever a value is not near the group's
+ * first (smallest) value. Anchoring on the first value bounds a group's spread by the
+ * tolerance: a chain of values each near the next does not merge 1 and 2.
+ *
+ * Only the distinct values are sorted: equal values are near the same values, so an item's
+ * group is its value's, and the first (value, seq) of a group is the earliest item of its
+ * smallest value, the one value_classes keeps. Without the classes, every item is its own
+ * class and the sort is by (value, seq). v is in seq order and stays so.
+ */
+static void
+group_values(steme__lens_work *w, steme__lens_item **v, steme__lens_item **distinct, uint32_t *ids,
+             uint64_t *hashes, uint32_t *table, size_t tsize)
+{
+    size_t k;
+    if (!value_classes(w, v, distinct, hashes, table, tsize, &k)) {
+        for (size_t i = 0; i < w->n; i++) {
+            distinct[i] = v[i];
+            v[i]->group = (uint32_t)i;
+        }
+        k = w->n;
+    }
+    sort_by_value(distinct, k);
+    for (size_t i = 0; i < k; i++) {
+        if (w->n_groups == 0 ||
+            !steme__vnorm_near(&w->groups[w->n_groups - 1].norm, &distinct[i]->norm))
+            w->groups[w->n_groups++] = (steme__lens_gstat){.norm = distinct[i]->norm};
+        ids[distinct[i]->group] = (uint32_t)(w->n_groups - 1);
+    }
+    for (size_t i = 0; i < w->n; i++)
+        v[i]->group = ids[v[i]->group];
+}
+
 /* Carve n elements of size bytes from *p, each array on a max_align_t boundary. */
 #define ALIGN_UP(x) (((x) + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1))
 
@@ -352,15 +514,20 @@ carve(uint8_t **p, size_t n, size_t size)
 static steme_err
 prepare(steme__lens_work *w, const steme__cand *c, size_t n)
 {
-    steme__lens_item **v;
+    steme__lens_item **v, **distinct;
     double *scratch;
+    uint32_t *ids, *table;
+    uint64_t *hashes;
+    size_t tsize = table_size(n);
 
     /* One allocation for the run (n <= STEME__LENS_MAX_CANDIDATES: no overflow). Groups are
      * zeroed as they are made, not here. */
     size_t size = ALIGN_UP(n * sizeof *w->items) + ALIGN_UP(n * sizeof *w->members) +
                   ALIGN_UP(n * sizeof *w->groups) + ALIGN_UP(n * sizeof *w->order) +
                   ALIGN_UP(n * sizeof *w->rank) + ALIGN_UP(n * sizeof *v) +
-                  ALIGN_UP(2 * n * sizeof *scratch);
+                  ALIGN_UP(2 * n * sizeof *scratch) + ALIGN_UP(n * sizeof *distinct) +
+                  ALIGN_UP(n * sizeof *ids) + ALIGN_UP(n * sizeof *hashes) +
+                  ALIGN_UP(tsize * sizeof *table);
     uint8_t *p = w->mem = steme__malloc(size);
     if (p == NULL)
         return STEME_ENOMEM;
@@ -372,6 +539,10 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     w->rank = carve(&p, n, sizeof *w->rank);
     v = carve(&p, n, sizeof *v);
     scratch = carve(&p, 2 * n, sizeof *scratch);
+    distinct = carve(&p, n, sizeof *distinct);
+    ids = carve(&p, n, sizeof *ids);
+    hashes = carve(&p, n, sizeof *hashes);
+    table = carve(&p, tsize, sizeof *table);
 
     for (size_t i = 0; i < n; i++) {
         w->items[i].c = &c[i];
@@ -389,16 +560,7 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
         if (v[i]->c->seq == v[i - 1]->c->seq)
             return STEME_EINVAL;
 
-    /* Group: sort by key, then a new group whenever a value is not near the group's first
-     * (smallest) value. Anchoring on the first value bounds a group's spread by the tolerance:
-     * a chain of values each near the next does not merge 1 and 2. */
-    sort_by_value(v, n);
-    for (size_t i = 0; i < n; i++) {
-        if (w->n_groups == 0 || !steme__vnorm_near(&w->groups[w->n_groups - 1].norm, &v[i]->norm))
-            w->groups[w->n_groups++] = (steme__lens_gstat){.norm = v[i]->norm};
-        v[i]->group = (uint32_t)(w->n_groups - 1);
-    }
-
+    group_values(w, v, distinct, ids, hashes, table, tsize);
     stat_members(w, v);
     stat_agents(w, v, scratch);
     stat_sources(w, v);

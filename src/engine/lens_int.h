@@ -164,6 +164,10 @@ steme__desc_double(double a, double b)
  * summed best confidence (the tie-breaks of every counting lens). */
 int steme__lens_support_cmp(const steme__lens_gstat *a, const steme__lens_gstat *b);
 
+/* For tests: with disable set, the preparation takes the paths it falls back to when a hash
+ * table runs past its probe budget (sorting), so that tests can compare the two. */
+void steme__lens_hash_disable(bool disable);
+
 /* Sum of k terms in ascending order (reorders terms). */
 double steme__lens_sum(double *terms, size_t k);
 

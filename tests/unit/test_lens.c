@@ -711,7 +711,8 @@ test_permutation_invariance(void **state)
  * comparison), and against themselves shuffled. The pools make the cases the preparation must
  * get right frequent: agents equal in their first 8 bytes, sources sharing an 8-byte prefix or
  * a prefix of one another, numbers within the tolerance of one another or not, units that
- * convert and units that do not, -0.0 and 0.0, duplicates, values of every class.
+ * convert and units that do not, -0.0 and 0.0, duplicates, values of every class. Each set
+ * also runs without the preparation's hash tables, on the sorting paths it falls back to.
  */
 
 static uint64_t ref_rng = 0x2545F4914F6CDD1DULL;
@@ -1002,6 +1003,16 @@ test_randomized_reference(void **state)
         assert_int_equal(len, len0);
         assert_memory_equal(b, b0, len);
         assert_string_equal(q.explanation, r.explanation);
+        free(b);
+        steme__lens_result_free(&q);
+
+        /* Without hash tables (the paths the preparation falls back to): the same bytes. */
+        steme__lens_hash_disable(true);
+        q = run_p(&p, s);
+        steme__lens_hash_disable(false);
+        b = encode(&q, &len);
+        assert_int_equal(len, len0);
+        assert_memory_equal(b, b0, len);
         free(b);
         steme__lens_result_free(&q);
         free(b0);

@@ -117,7 +117,6 @@ check_cand(const steme__cand *c, steme__vnorm *ret_norm)
 /* The lens's orders over its items (lens_sort.h), each total: it ends in seq. */
 #define SEQ_LESS(a, b)          (seq_order(a, b) < 0)
 #define VALUE_LESS(a, b)        (by_value(a, b) < 0)
-#define GROUP_LESS(a, b)        (by_group(a, b) < 0)
 #define GROUP_AGENT_LESS(a, b)  (by_group_agent(a, b) < 0)
 #define GROUP_SOURCE_LESS(a, b) (by_group_source(a, b) < 0)
 
@@ -132,14 +131,6 @@ by_value(const steme__lens_item *x, const steme__lens_item *y)
 {
     int c = steme__vnorm_cmp(&x->norm, &y->norm);
     return c ? c : seq_order(x, y);
-}
-
-static inline int
-by_group(const steme__lens_item *x, const steme__lens_item *y)
-{
-    if (x->group != y->group)
-        return x->group < y->group ? -1 : 1;
-    return seq_order(x, y);
 }
 
 static inline int
@@ -185,7 +176,6 @@ by_group_source(const steme__lens_item *x, const steme__lens_item *y)
 
 STEME__DEFINE_SORT(sort_by_seq, steme__lens_item *, SEQ_LESS)
 STEME__DEFINE_SORT(sort_by_value, steme__lens_item *, VALUE_LESS)
-STEME__DEFINE_SORT(sort_by_group, steme__lens_item *, GROUP_LESS)
 STEME__DEFINE_SORT(sort_by_group_agent, steme__lens_item *, GROUP_AGENT_LESS)
 STEME__DEFINE_SORT(sort_by_group_source, steme__lens_item *, GROUP_SOURCE_LESS)
 
@@ -287,18 +277,25 @@ authority_ppm(const steme__lens_params *p, const steme__cand *c)
     return p->tier_weights_set ? p->tier_weights[c->tier] : c->weight;
 }
 
-/* Per group: members by seq, latest member, valid-time union, votes. */
+/* Per group: members by seq, latest member, valid-time union, votes. v is in seq order, so a
+ * counting sort by group keeps each group's members by seq: the (group, seq) order. */
 static void
-stat_members(steme__lens_work *w, steme__lens_item **v)
+stat_members(steme__lens_work *w, steme__lens_item *const *v)
 {
-    sort_by_group(v, w->n);
+    uint32_t first = 0;
+    for (size_t i = 0; i < w->n; i++)
+        w->groups[v[i]->group].count++;
+    for (size_t i = 0; i < w->n_groups; i++) {
+        w->groups[i].first = first;
+        first += w->groups[i].count;
+        w->groups[i].count = 0;
+    }
     for (size_t i = 0; i < w->n; i++) {
-        steme__lens_item *it = v[i];
+        const steme__lens_item *it = v[i];
         steme__lens_gstat *g = &w->groups[it->group];
         const steme__cand *c = it->c;
-        w->members[i] = (uint32_t)(it - w->items);
+        w->members[g->first + g->count] = (uint32_t)(it - w->items);
         if (g->count++ == 0) {
-            g->first = (uint32_t)i;
             g->rep = c;
             g->best_tier = c->tier;
             g->has_valid_from = g->has_valid_until = true;

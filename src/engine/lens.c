@@ -5,7 +5,8 @@
  * winner, the conflict score, and the result with its canonical bytes (docs/lenses.md).
  *
  * Determinism is by construction: every order is a total order ending in seq ((key, seq),
- * (group, agent or source bytes, seq)), so the input order never shows; integer sums are exact
+ * (group, seq), and on the fallback paths (group, agent or source bytes, seq)), and what hash
+ * tables gather are sums and maxima, so the input order never shows; integer sums are exact
  * and double sums add their terms in ascending order. No clock, no store, no locale.
  */
 #include "lens.h"
@@ -199,45 +200,62 @@ steme__lens_hash_disable(bool disable)
     hash_disabled = disable;
 }
 
-static size_t
-table_size(size_t n)
+/* A table of at least 2n slots, a power of two: 1 << bits. */
+static unsigned
+table_bits(size_t n)
 {
-    size_t size = 16;
-    while (size < 2 * n)
-        size *= 2;
-    return size;
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 2 * n)
+        bits++;
+    return bits;
+}
+
+#define HASH_K1 UINT64_C(0x9E3779B97F4A7C15)
+#define HASH_K2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define HASH_K3 UINT64_C(0x165667B19E3779F9)
+#define HASH_K4 UINT64_C(0xD6E8FEB86659FD93)
+
+/* The slot of a hash in a table of 1 << bits: its top bits, after folding the high half in. */
+static inline size_t
+hash_slot(uint64_t h, unsigned bits)
+{
+    return (size_t)(((h ^ h >> 32) * HASH_K4) >> (64 - bits));
 }
 
 static inline uint64_t
-hash_word(uint64_t h, uint64_t x)
+load64(const uint8_t *p)
 {
-    return ((h << 5 | h >> 59) ^ x) * UINT64_C(0x9E3779B97F4A7C15);
-}
-
-static inline uint64_t
-hash_final(uint64_t h)
-{
-    h ^= h >> 32;
-    h *= UINT64_C(0xD6E8FEB86659FD93);
-    return h ^ h >> 32;
-}
-
-static uint64_t
-hash_bytes(uint64_t h, const void *p, size_t len)
-{
-    const uint8_t *b = p;
     uint64_t x;
-    h = hash_word(h, len);
-    for (; len >= 8; b += 8, len -= 8) {
-        memcpy(&x, b, 8);
-        h = hash_word(h, x);
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+static inline uint64_t
+load32(const uint8_t *p)
+{
+    uint32_t x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* Of len bytes: up to 16 from two overlapping loads, longer a word at a time first. */
+static uint64_t
+hash_bytes(const void *ptr, size_t len)
+{
+    const uint8_t *p = ptr;
+    uint64_t h = len * HASH_K3, a = 0, b = 0;
+    for (; len > 16; p += 8, len -= 8)
+        h = (h ^ load64(p)) * HASH_K4;
+    if (len >= 8) {
+        a = load64(p);
+        b = load64(p + len - 8);
+    } else if (len >= 4) {
+        a = load32(p);
+        b = load32(p + len - 4);
+    } else if (len > 0) {
+        a = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
     }
-    if (len > 0) {
-        x = 0;
-        memcpy(&x, b, len);
-        h = hash_word(h, x);
-    }
-    return h;
+    return h ^ a * HASH_K1 ^ b * HASH_K2;
 }
 
 /* Equal for values that steme__vnorm_cmp finds equal: it hashes what that compares (numbers
@@ -245,29 +263,28 @@ hash_bytes(uint64_t h, const void *p, size_t len)
 static uint64_t
 value_hash(const steme__vnorm *v)
 {
-    uint64_t h = hash_word(0, (uint64_t)v->cls);
+    uint64_t h = (uint64_t)v->cls * HASH_K3;
     switch (v->cls) {
     case STEME__VCLASS_STRING:
     case STEME__VCLASS_REF:
-        h = hash_bytes(h, v->bytes.ptr, v->bytes.len);
+        h ^= hash_bytes(v->bytes.ptr, v->bytes.len) * HASH_K1;
         break;
     case STEME__VCLASS_INTEGER:
-        h = hash_word(h, (uint64_t)v->integer);
+        h ^= (uint64_t)v->integer * HASH_K1;
         break;
     case STEME__VCLASS_BOOLEAN:
-        h = hash_word(h, v->boolean);
+        h ^= (uint64_t)v->boolean * HASH_K1;
         break;
     case STEME__VCLASS_NUMBER: {
         uint64_t bits;
         memcpy(&bits, &v->num, sizeof bits);
-        h = hash_word(h, (uint64_t)v->dim);
+        h ^= (uint64_t)v->dim * HASH_K2 ^ bits * HASH_K1;
         if (v->dim == STEME__DIM_OTHER)
-            h = hash_bytes(h, v->unit.ptr, v->unit.len);
-        h = hash_word(h, bits);
+            h ^= hash_bytes(v->unit.ptr, v->unit.len) * HASH_K4;
         break;
     }
     }
-    return hash_final(h);
+    return h;
 }
 
 /* An assertion's authority, ppm: its source's registered weight, or the lens's tier table. */
@@ -276,6 +293,38 @@ authority_ppm(const steme__lens_params *p, const steme__cand *c)
 {
     return p->tier_weights_set ? p->tier_weights[c->tier] : c->weight;
 }
+
+/* One distinct agent of a group, while its members are gathered. */
+typedef struct agent_acc {
+    const steme__cand *c; /* its first member: the key */
+    uint64_t hash;
+    uint64_t ev, up, down;
+    double tr;
+    uint32_t conf;
+} agent_acc;
+
+/* One distinct source of a group. */
+typedef struct source_acc {
+    const steme__cand *c; /* its first member: the key */
+    uint64_t hash;
+    uint32_t auth;
+    int rank;
+    steme_tier tier;
+} source_acc;
+
+/* The preparation's scratch, in the run's allocation (prepare). */
+typedef struct prep {
+    steme__lens_item **v;        /* n: the items by seq */
+    steme__lens_item **distinct; /* n: the earliest item of each distinct value */
+    uint32_t *ids;               /* n: a value class's group */
+    uint64_t *hashes;            /* n: a value class's hash */
+    double *votes, *trusted;     /* n each: one group's terms (steme__lens_sum) */
+    agent_acc *agents;           /* n */
+    source_acc *sources;         /* n */
+    uint32_t *values_table, *agents_table, *sources_table; /* tsize each */
+    unsigned bits;
+    size_t tsize; /* 1 << bits */
+} prep;
 
 /* Per group: members by seq, latest member, valid-time union, votes. v is in seq order, so a
  * counting sort by group keeps each group's members by seq: the (group, seq) order. */
@@ -327,13 +376,14 @@ stat_members(steme__lens_work *w, steme__lens_item *const *v)
     }
 }
 
-/* Per group and distinct agent: the agent's best confidence, evidence, vote factor and
- * trust-weighted authority (docs/lenses.md). scratch holds 2 x n doubles. */
+/* Per group and distinct agent, by sorting (stat_support's fallback): the agent's best
+ * confidence, evidence, vote factor and trust-weighted authority (docs/lenses.md). */
 static void
-stat_agents(steme__lens_work *w, steme__lens_item **v, double *scratch)
+stat_agents(steme__lens_work *w, const prep *pp)
 {
     const steme__lens_params *p = w->p;
-    double *votes = scratch, *trusted = scratch + w->n;
+    steme__lens_item **v = pp->v;
+    double *votes = pp->votes, *trusted = pp->trusted;
     size_t k = 0;
     sort_by_group_agent(v, w->n);
     for (size_t i = 0; i < w->n;) {
@@ -371,10 +421,12 @@ stat_agents(steme__lens_work *w, steme__lens_item **v, double *scratch)
     }
 }
 
-/* Per group and distinct source: count, and the authority at the best ranked tier. */
+/* Per group and distinct source, by sorting (stat_support's fallback): count, and the
+ * authority at the best ranked tier. */
 static void
-stat_sources(steme__lens_work *w, steme__lens_item **v)
+stat_sources(steme__lens_work *w, const prep *pp)
 {
+    steme__lens_item **v = pp->v;
     sort_by_group_source(v, w->n);
     for (size_t i = 0; i < w->n_groups; i++)
         w->groups[i].tier_rank = STEME__LENS_NO_RANK;
@@ -409,6 +461,151 @@ stat_sources(steme__lens_work *w, steme__lens_item **v)
     }
 }
 
+static uint64_t
+agent_hash(const steme_pubkey *a)
+{
+    return load64(a->b) * HASH_K1 ^ load64(a->b + 8) * HASH_K2 ^ load64(a->b + 16) * HASH_K3 ^
+           load64(a->b + 24) * HASH_K4;
+}
+
+/*
+ * The entry of c's agent (sources: of c's source) in the current group, made when new; NULL
+ * past the probe budget. Entries [first, *k) are the current group's: a slot holding an older
+ * entry counts as empty, so the tables are cleared once per run rather than per group, and a
+ * key is still found, since the current group's slots are only ever added to. Worst case (all
+ * keys in one probe sequence) n^2 / 2 probes; the budget stops it long before.
+ */
+static agent_acc *
+agent_entry(const prep *pp, const steme__cand *c, size_t first, size_t *k, size_t *budget)
+{
+    uint64_t h = agent_hash(&c->agent);
+    for (size_t s = hash_slot(h, pp->bits);; s = (s + 1) & (pp->tsize - 1)) {
+        if ((*budget)-- == 0)
+            return NULL;
+        uint32_t e = pp->agents_table[s];
+        if (e <= first) {
+            pp->agents_table[s] = (uint32_t)(*k + 1);
+            pp->agents[*k] = (agent_acc){.c = c, .hash = h};
+            return &pp->agents[(*k)++];
+        }
+        agent_acc *a = &pp->agents[e - 1];
+        if (a->hash == h && memcmp(a->c->agent.b, c->agent.b, STEME_PUBKEY_SIZE) == 0)
+            return a;
+    }
+}
+
+static source_acc *
+source_entry(const prep *pp, const steme__cand *c, size_t first, size_t *k, size_t *budget)
+{
+    uint64_t h = hash_bytes(c->source.ptr, c->source.len);
+    for (size_t s = hash_slot(h, pp->bits);; s = (s + 1) & (pp->tsize - 1)) {
+        if ((*budget)-- == 0)
+            return NULL;
+        uint32_t e = pp->sources_table[s];
+        if (e <= first) {
+            pp->sources_table[s] = (uint32_t)(*k + 1);
+            pp->sources[*k] = (source_acc){
+                .c = c, .hash = h, .rank = STEME__LENS_NO_RANK, .tier = STEME_TIER_UNVERIFIED};
+            return &pp->sources[(*k)++];
+        }
+        source_acc *a = &pp->sources[e - 1];
+        if (a->hash == h && str_cmp(a->c->source, c->source) == 0)
+            return a;
+    }
+}
+
+/*
+ * What stat_agents and stat_sources count, through hash tables instead of sorts: every figure
+ * is a sum or a maximum over the members of a distinct agent or source (the tier: the one of
+ * the best rank, which the rank determines), and the group's doubles are sums of terms that
+ * steme__lens_sum adds in ascending order, so the order the members come in cannot show.
+ * False past the probe budget, with the groups' support half counted.
+ */
+static bool
+stat_support(steme__lens_work *w, const prep *pp)
+{
+    const steme__lens_params *p = w->p;
+    size_t budget = PROBE_BUDGET(2 * w->n), n_agents = 0, n_sources = 0;
+
+    if (hash_disabled)
+        return false;
+    memset(pp->agents_table, 0, pp->tsize * sizeof *pp->agents_table);
+    memset(pp->sources_table, 0, pp->tsize * sizeof *pp->sources_table);
+    for (size_t gi = 0; gi < w->n_groups; gi++) {
+        steme__lens_gstat *g = &w->groups[gi];
+        size_t a0 = n_agents, s0 = n_sources;
+        for (uint32_t m = 0; m < g->count; m++) {
+            const steme__cand *c = w->items[w->members[g->first + m]].c;
+            agent_acc *a = agent_entry(pp, c, a0, &n_agents, &budget);
+            source_acc *s = source_entry(pp, c, s0, &n_sources, &budget);
+            if (a == NULL || s == NULL)
+                return false;
+            uint32_t auth = authority_ppm(p, c);
+            uint64_t e = (uint64_t)c->weight * c->confidence;
+            double t = c->trust * (auth / 1e6) * c->reliability * (c->confidence / 1e6);
+            a->conf = c->confidence > a->conf ? c->confidence : a->conf;
+            a->ev = e > a->ev ? e : a->ev;
+            a->tr = t > a->tr ? t : a->tr;
+            a->up += c->up;
+            a->down += c->down;
+            int r = steme__lens_tier_rank(c->tier);
+            if (auth > 0 && (r < s->rank || (r == s->rank && auth > s->auth))) {
+                s->rank = r;
+                s->auth = auth;
+                s->tier = c->tier;
+            }
+        }
+        size_t k = 0;
+        for (size_t i = a0; i < n_agents; i++, k++) {
+            const agent_acc *a = &pp->agents[i];
+            g->agents++;
+            g->conf += a->conf;
+            g->evidence_pp12 += a->ev;
+            pp->votes[k] = (1.0 + (double)a->up) / (1.0 + (double)a->down);
+            pp->trusted[k] = a->tr;
+        }
+        g->votes = steme__lens_sum(pp->votes, k);
+        g->trusted = steme__lens_sum(pp->trusted, k);
+        g->tier_rank = STEME__LENS_NO_RANK;
+        for (size_t i = s0; i < n_sources; i++) {
+            const source_acc *s = &pp->sources[i];
+            g->sources++;
+            if (s->rank < g->tier_rank) {
+                g->tier_rank = s->rank;
+                g->tier = s->tier;
+                g->tier_ppm = s->auth;
+                g->tier_sources = 1;
+            } else if (s->rank == g->tier_rank && s->rank != STEME__LENS_NO_RANK) {
+                g->tier_ppm += s->auth;
+                g->tier_sources++;
+            }
+        }
+    }
+    return true;
+}
+
+/* Distinct agents and sources per group: hashed, or sorted when the tables give up. */
+static void
+stat_agents_and_sources(steme__lens_work *w, const prep *pp)
+{
+    if (stat_support(w, pp))
+        return;
+    for (size_t i = 0; i < w->n_groups; i++) {
+        steme__lens_gstat *g = &w->groups[i];
+        g->agents = g->sources = g->tier_sources = 0;
+        g->conf = g->evidence_pp12 = g->tier_ppm = 0;
+        g->votes = g->trusted = 0;
+        g->tier_rank = 0;
+        g->tier = 0;
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        pp->v[i]->agent8 = steme__get_u64(pp->v[i]->c->agent.b);
+        pp->v[i]->source8 = prefix8(pp->v[i]->c->source);
+    }
+    stat_agents(w, pp);
+    stat_sources(w, pp);
+}
+
 /* Evidence shares (the conflict score's distribution): evidence mass over its total, or
  * distinct agents over theirs when every assertion has zero weight or zero confidence. */
 static void
@@ -427,34 +624,34 @@ evidence_shares(steme__lens_work *w)
 }
 
 /*
- * The values' classes: distinct[0 .. k) gets the earliest item of each distinct value
- * (steme__vnorm_cmp equal), and each item's group field its class. v is in seq order. False
- * when the table ran past its probe budget.
+ * The values' classes: pp->distinct[0 .. k) gets the earliest item of each distinct value
+ * (steme__vnorm_cmp equal), and each item's group field its class. pp->v is in seq order.
+ * False past the probe budget.
  */
 static bool
-value_classes(const steme__lens_work *w, steme__lens_item **v, steme__lens_item **distinct,
-              uint64_t *hashes, uint32_t *table, size_t tsize, size_t *ret_k)
+value_classes(const steme__lens_work *w, const prep *pp, size_t *ret_k)
 {
-    size_t k = 0, mask = tsize - 1, budget = PROBE_BUDGET(w->n);
+    size_t k = 0, mask = pp->tsize - 1, budget = PROBE_BUDGET(w->n);
 
     if (hash_disabled)
         return false;
-    memset(table, 0, tsize * sizeof *table);
+    memset(pp->values_table, 0, pp->tsize * sizeof *pp->values_table);
     for (size_t i = 0; i < w->n; i++) {
-        steme__lens_item *it = v[i];
+        steme__lens_item *it = pp->v[i];
         uint64_t h = value_hash(&it->norm);
-        for (size_t s = h & mask;; s = (s + 1) & mask) {
+        for (size_t s = hash_slot(h, pp->bits);; s = (s + 1) & mask) {
             if (budget-- == 0)
                 return false;
-            uint32_t e = table[s];
+            uint32_t e = pp->values_table[s];
             if (e == 0) {
-                table[s] = (uint32_t)(k + 1);
-                distinct[k] = it;
-                hashes[k] = h;
+                pp->values_table[s] = (uint32_t)(k + 1);
+                pp->distinct[k] = it;
+                pp->hashes[k] = h;
                 it->group = (uint32_t)k++;
                 break;
             }
-            if (hashes[e - 1] == h && steme__vnorm_cmp(&distinct[e - 1]->norm, &it->norm) == 0) {
+            if (pp->hashes[e - 1] == h &&
+                steme__vnorm_cmp(&pp->distinct[e - 1]->norm, &it->norm) == 0) {
                 it->group = e - 1;
                 break;
             }
@@ -472,17 +669,17 @@ value_classes(const steme__lens_work *w, steme__lens_item **v, steme__lens_item 
  * Only the distinct values are sorted: equal values are near the same values, so an item's
  * group is its value's, and the first (value, seq) of a group is the earliest item of its
  * smallest value, the one value_classes keeps. Without the classes, every item is its own
- * class and the sort is by (value, seq). v is in seq order and stays so.
+ * class and the sort is by (value, seq). pp->v is in seq order and stays so.
  */
 static void
-group_values(steme__lens_work *w, steme__lens_item **v, steme__lens_item **distinct, uint32_t *ids,
-             uint64_t *hashes, uint32_t *table, size_t tsize)
+group_values(steme__lens_work *w, const prep *pp)
 {
+    steme__lens_item **distinct = pp->distinct;
     size_t k;
-    if (!value_classes(w, v, distinct, hashes, table, tsize, &k)) {
+    if (!value_classes(w, pp, &k)) {
         for (size_t i = 0; i < w->n; i++) {
-            distinct[i] = v[i];
-            v[i]->group = (uint32_t)i;
+            distinct[i] = pp->v[i];
+            pp->v[i]->group = (uint32_t)i;
         }
         k = w->n;
     }
@@ -491,10 +688,10 @@ group_values(steme__lens_work *w, steme__lens_item **v, steme__lens_item **disti
         if (w->n_groups == 0 ||
             !steme__vnorm_near(&w->groups[w->n_groups - 1].norm, &distinct[i]->norm))
             w->groups[w->n_groups++] = (steme__lens_gstat){.norm = distinct[i]->norm};
-        ids[distinct[i]->group] = (uint32_t)(w->n_groups - 1);
+        pp->ids[distinct[i]->group] = (uint32_t)(w->n_groups - 1);
     }
     for (size_t i = 0; i < w->n; i++)
-        v[i]->group = ids[v[i]->group];
+        pp->v[i]->group = pp->ids[pp->v[i]->group];
 }
 
 /* Carve n elements of size bytes from *p, each array on a max_align_t boundary. */
@@ -511,20 +708,18 @@ carve(uint8_t **p, size_t n, size_t size)
 static steme_err
 prepare(steme__lens_work *w, const steme__cand *c, size_t n)
 {
-    steme__lens_item **v, **distinct;
-    double *scratch;
-    uint32_t *ids, *table;
-    uint64_t *hashes;
-    size_t tsize = table_size(n);
+    prep pp = {.bits = table_bits(n)};
+    pp.tsize = (size_t)1 << pp.bits;
 
     /* One allocation for the run (n <= STEME__LENS_MAX_CANDIDATES: no overflow). Groups are
      * zeroed as they are made, not here. */
     size_t size = ALIGN_UP(n * sizeof *w->items) + ALIGN_UP(n * sizeof *w->members) +
                   ALIGN_UP(n * sizeof *w->groups) + ALIGN_UP(n * sizeof *w->order) +
-                  ALIGN_UP(n * sizeof *w->rank) + ALIGN_UP(n * sizeof *v) +
-                  ALIGN_UP(2 * n * sizeof *scratch) + ALIGN_UP(n * sizeof *distinct) +
-                  ALIGN_UP(n * sizeof *ids) + ALIGN_UP(n * sizeof *hashes) +
-                  ALIGN_UP(tsize * sizeof *table);
+                  ALIGN_UP(n * sizeof *w->rank) + ALIGN_UP(n * sizeof *pp.v) +
+                  ALIGN_UP(n * sizeof *pp.distinct) + ALIGN_UP(n * sizeof *pp.ids) +
+                  ALIGN_UP(n * sizeof *pp.hashes) + 2 * ALIGN_UP(n * sizeof *pp.votes) +
+                  ALIGN_UP(n * sizeof *pp.agents) + ALIGN_UP(n * sizeof *pp.sources) +
+                  3 * ALIGN_UP(pp.tsize * sizeof *pp.values_table);
     uint8_t *p = w->mem = steme__malloc(size);
     if (p == NULL)
         return STEME_ENOMEM;
@@ -534,33 +729,36 @@ prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     w->groups = carve(&p, n, sizeof *w->groups);
     w->order = carve(&p, n, sizeof *w->order);
     w->rank = carve(&p, n, sizeof *w->rank);
-    v = carve(&p, n, sizeof *v);
-    scratch = carve(&p, 2 * n, sizeof *scratch);
-    distinct = carve(&p, n, sizeof *distinct);
-    ids = carve(&p, n, sizeof *ids);
-    hashes = carve(&p, n, sizeof *hashes);
-    table = carve(&p, tsize, sizeof *table);
+    pp.v = carve(&p, n, sizeof *pp.v);
+    pp.distinct = carve(&p, n, sizeof *pp.distinct);
+    pp.ids = carve(&p, n, sizeof *pp.ids);
+    pp.hashes = carve(&p, n, sizeof *pp.hashes);
+    pp.votes = carve(&p, n, sizeof *pp.votes);
+    pp.trusted = carve(&p, n, sizeof *pp.trusted);
+    pp.agents = carve(&p, n, sizeof *pp.agents);
+    pp.sources = carve(&p, n, sizeof *pp.sources);
+    pp.values_table = carve(&p, pp.tsize, sizeof *pp.values_table);
+    pp.agents_table = carve(&p, pp.tsize, sizeof *pp.agents_table);
+    pp.sources_table = carve(&p, pp.tsize, sizeof *pp.sources_table);
 
     for (size_t i = 0; i < n; i++) {
         w->items[i].c = &c[i];
         if (check_cand(&c[i], &w->items[i].norm) != STEME_OK)
             return STEME_EINVAL;
-        w->items[i].agent8 = steme__get_u64(c[i].agent.b);
-        w->items[i].source8 = prefix8(c[i].source);
     }
-    /* Items stay in the caller's order; every sort below orders pointers to them by a total
-     * order ending in seq, so nothing depends on where a candidate was in the input. */
+    /* Items stay in the caller's order; they are reached through pp.v by seq, and every order
+     * below is a total order ending in seq (or, hashed, does not show), so nothing depends on
+     * where a candidate was in the input. */
     for (size_t i = 0; i < n; i++)
-        v[i] = &w->items[i];
-    sort_by_seq(v, n);
+        pp.v[i] = &w->items[i];
+    sort_by_seq(pp.v, n);
     for (size_t i = 1; i < n; i++)
-        if (v[i]->c->seq == v[i - 1]->c->seq)
+        if (pp.v[i]->c->seq == pp.v[i - 1]->c->seq)
             return STEME_EINVAL;
 
-    group_values(w, v, distinct, ids, hashes, table, tsize);
-    stat_members(w, v);
-    stat_agents(w, v, scratch);
-    stat_sources(w, v);
+    group_values(w, &pp);
+    stat_members(w, pp.v);
+    stat_agents_and_sources(w, &pp);
     evidence_shares(w);
     return STEME_OK;
 }

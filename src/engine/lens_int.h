@@ -28,7 +28,8 @@ typedef struct steme__lens_item {
     steme__vnorm norm;
     uint32_t group;
     /* The first 8 bytes of the agent key and of the source id (zero-padded), big-endian:
-     * ordering by them first orders as the bytes do, with one integer comparison mostly. */
+     * ordering by them first orders as the bytes do, with one integer comparison mostly. Set
+     * only when support is counted by sorting (lens.c, the hash tables' fallback). */
     uint64_t agent8, source8;
 } steme__lens_item;
 

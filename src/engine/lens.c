@@ -514,11 +514,25 @@ source_entry(const prep *pp, const steme__cand *c, size_t first, size_t *k, size
     }
 }
 
+/* Whether the run's lens, or a link of its chain, is kind. */
+static bool
+runs_lens(const steme__lens_params *p, steme__lens_kind kind)
+{
+    if (p->kind != STEME__LENS_LAYERED)
+        return p->kind == kind;
+    for (size_t i = 0; i < p->n_chain; i++)
+        if (p->chain[i] == kind)
+            return true;
+    return false;
+}
+
 /*
  * What stat_agents and stat_sources count, through hash tables instead of sorts: every figure
  * is a sum or a maximum over the members of a distinct agent or source (the tier: the one of
  * the best rank, which the rank determines), and the group's doubles are sums of terms that
  * steme__lens_sum adds in ascending order, so the order the members come in cannot show.
+ * The two sums of doubles, votes and trusted, are left 0 unless a lens of the run reads them
+ * (vote_consensus, trust_authority): sorting their terms was most of what remained.
  * False past the probe budget, with the groups' support half counted.
  */
 static bool
@@ -526,6 +540,8 @@ stat_support(steme__lens_work *w, const prep *pp)
 {
     const steme__lens_params *p = w->p;
     size_t budget = PROBE_BUDGET(2 * w->n), n_agents = 0, n_sources = 0;
+    bool votes = runs_lens(p, STEME__LENS_VOTE_CONSENSUS);
+    bool trusted = runs_lens(p, STEME__LENS_TRUST_AUTHORITY);
 
     if (hash_disabled)
         return false;
@@ -542,10 +558,12 @@ stat_support(steme__lens_work *w, const prep *pp)
                 return false;
             uint32_t auth = authority_ppm(p, c);
             uint64_t e = (uint64_t)c->weight * c->confidence;
-            double t = c->trust * (auth / 1e6) * c->reliability * (c->confidence / 1e6);
             a->conf = c->confidence > a->conf ? c->confidence : a->conf;
             a->ev = e > a->ev ? e : a->ev;
-            a->tr = t > a->tr ? t : a->tr;
+            if (trusted) {
+                double t = c->trust * (auth / 1e6) * c->reliability * (c->confidence / 1e6);
+                a->tr = t > a->tr ? t : a->tr;
+            }
             a->up += c->up;
             a->down += c->down;
             int r = steme__lens_tier_rank(c->tier);
@@ -561,11 +579,14 @@ stat_support(steme__lens_work *w, const prep *pp)
             g->agents++;
             g->conf += a->conf;
             g->evidence_pp12 += a->ev;
-            pp->votes[k] = (1.0 + (double)a->up) / (1.0 + (double)a->down);
+            if (votes)
+                pp->votes[k] = (1.0 + (double)a->up) / (1.0 + (double)a->down);
             pp->trusted[k] = a->tr;
         }
-        g->votes = steme__lens_sum(pp->votes, k);
-        g->trusted = steme__lens_sum(pp->trusted, k);
+        if (votes)
+            g->votes = steme__lens_sum(pp->votes, k);
+        if (trusted)
+            g->trusted = steme__lens_sum(pp->trusted, k);
         g->tier_rank = STEME__LENS_NO_RANK;
         for (size_t i = s0; i < n_sources; i++) {
             const source_acc *s = &pp->sources[i];

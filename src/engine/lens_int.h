@@ -53,8 +53,10 @@ typedef struct steme__lens_gstat {
     uint64_t latest_seq;
     uint64_t evidence_pp12; /* sum over agents of max(weight x confidence), ppm x ppm */
     double ev_share;        /* evidence share, the conflict score's distribution */
-    double votes;           /* sum over agents of (1 + up) / (1 + down) */
-    double trusted;         /* sum over agents of max(trust x authority x reliability x conf) */
+    /* The next two only when the run's lens or a link of its chain reads them (lens.c,
+     * runs_lens: vote_consensus, trust_authority); else 0. */
+    double votes;   /* sum over agents of (1 + up) / (1 + down) */
+    double trusted; /* sum over agents of max(trust x authority x reliability x conf) */
     uint64_t up;
     uint64_t down;
     bool has_valid_from;

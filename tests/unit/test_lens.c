@@ -980,6 +980,13 @@ test_randomized_reference(void **state)
         steme__lens_params p;
         steme__lens_params_init(&p, all_kinds[ref_rand() % N_KINDS]);
         p.min_support = (uint32_t)(ref_rand() % 3);
+        if (p.kind == STEME__LENS_LAYERED)
+            p.margin = (uint32_t)(ref_rand() % 1000001); /* so that later links get to run */
+        if (p.kind == STEME__LENS_LAYERED && ref_rand() % 2) {
+            p.n_chain = 1 + ref_rand() % STEME__LENS_MAX_CHAIN;
+            for (size_t i = 0; i < p.n_chain; i++)
+                p.chain[i] = (steme__lens_kind)(STEME__LENS_RECENCY + ref_rand() % 5);
+        }
         if (ref_rand() % 3 == 0) {
             p.tier_weights_set = true;
             for (int t = 1; t <= UNV; t++)

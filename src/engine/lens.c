@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,20 +185,26 @@ STEME__DEFINE_SORT(sort_by_group_source, steme__lens_item *, GROUP_SOURCE_LESS)
  * Hash tables of the preparation: open addressing with linear probing, slots holding an entry
  * index + 1 (0: empty), a power of two >= 2n slots so that they are at most half full. The
  * hashes are not keyed, so inputs can be made to collide (sources and strings are anyone's to
- * choose); each pass therefore has a probe budget, and a pass that runs past it gives up and
- * sorts instead, as the preparation did before it hashed. That bounds the worst case at the
- * budget plus the sort, O(n log n), whatever the input. Hashes only ever make things faster:
- * equality is always decided by comparing the keys in full, and what is built from the tables
- * does not depend on where anything landed in them.
+ * choose); each pass therefore has a probe budget (8 a lookup, plus 64), and a pass that runs
+ * past it gives up and sorts instead, as the preparation did before it hashed. That bounds the
+ * worst case at the budget plus the sort, O(n log n), whatever the input; without the budget
+ * it would be n^2 / 2 probes. Hashes only ever make things faster: equality is always decided
+ * by comparing the keys in full, and what is built from the tables does not depend on where
+ * anything landed in them.
  */
-#define PROBE_BUDGET(lookups) (8 * (lookups) + 64)
-
-static bool hash_disabled; /* tests: take the sorting paths (steme__lens_hash_disable) */
+static size_t probe_limit = SIZE_MAX; /* tests: steme__lens_probe_limit */
 
 void
-steme__lens_hash_disable(bool disable)
+steme__lens_probe_limit(size_t limit)
 {
-    hash_disabled = disable;
+    probe_limit = limit;
+}
+
+static size_t
+probe_budget(size_t lookups)
+{
+    size_t budget = 8 * lookups + 64;
+    return budget < probe_limit ? budget : probe_limit;
 }
 
 /* A table of at least 2n slots, a power of two: 1 << bits. */
@@ -539,12 +546,10 @@ static bool
 stat_support(steme__lens_work *w, const prep *pp)
 {
     const steme__lens_params *p = w->p;
-    size_t budget = PROBE_BUDGET(2 * w->n), n_agents = 0, n_sources = 0;
+    size_t budget = probe_budget(2 * w->n), n_agents = 0, n_sources = 0;
     bool votes = runs_lens(p, STEME__LENS_VOTE_CONSENSUS);
     bool trusted = runs_lens(p, STEME__LENS_TRUST_AUTHORITY);
 
-    if (hash_disabled)
-        return false;
     memset(pp->agents_table, 0, pp->tsize * sizeof *pp->agents_table);
     memset(pp->sources_table, 0, pp->tsize * sizeof *pp->sources_table);
     for (size_t gi = 0; gi < w->n_groups; gi++) {
@@ -553,8 +558,8 @@ stat_support(steme__lens_work *w, const prep *pp)
         for (uint32_t m = 0; m < g->count; m++) {
             const steme__cand *c = w->items[w->members[g->first + m]].c;
             agent_acc *a = agent_entry(pp, c, a0, &n_agents, &budget);
-            source_acc *s = source_entry(pp, c, s0, &n_sources, &budget);
-            if (a == NULL || s == NULL)
+            source_acc *s = a ? source_entry(pp, c, s0, &n_sources, &budget) : NULL;
+            if (s == NULL)
                 return false;
             uint32_t auth = authority_ppm(p, c);
             uint64_t e = (uint64_t)c->weight * c->confidence;
@@ -581,7 +586,8 @@ stat_support(steme__lens_work *w, const prep *pp)
             g->evidence_pp12 += a->ev;
             if (votes)
                 pp->votes[k] = (1.0 + (double)a->up) / (1.0 + (double)a->down);
-            pp->trusted[k] = a->tr;
+            if (trusted)
+                pp->trusted[k] = a->tr;
         }
         if (votes)
             g->votes = steme__lens_sum(pp->votes, k);
@@ -611,6 +617,7 @@ stat_agents_and_sources(steme__lens_work *w, const prep *pp)
 {
     if (stat_support(w, pp))
         return;
+    /* Back to what the sorting passes start from: support as group_values made it, zero. */
     for (size_t i = 0; i < w->n_groups; i++) {
         steme__lens_gstat *g = &w->groups[i];
         g->agents = g->sources = g->tier_sources = 0;
@@ -652,10 +659,8 @@ evidence_shares(steme__lens_work *w)
 static bool
 value_classes(const steme__lens_work *w, const prep *pp, size_t *ret_k)
 {
-    size_t k = 0, mask = pp->tsize - 1, budget = PROBE_BUDGET(w->n);
+    size_t k = 0, mask = pp->tsize - 1, budget = probe_budget(w->n);
 
-    if (hash_disabled)
-        return false;
     memset(pp->values_table, 0, pp->tsize * sizeof *pp->values_table);
     for (size_t i = 0; i < w->n; i++) {
         steme__lens_item *it = pp->v[i];

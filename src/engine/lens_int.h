@@ -167,9 +167,10 @@ steme__desc_double(double a, double b)
  * summed best confidence (the tie-breaks of every counting lens). */
 int steme__lens_support_cmp(const steme__lens_gstat *a, const steme__lens_gstat *b);
 
-/* For tests: with disable set, the preparation takes the paths it falls back to when a hash
- * table runs past its probe budget (sorting), so that tests can compare the two. */
-void steme__lens_hash_disable(bool disable);
+/* For tests: at most limit probes per pass over a hash table of the preparation (SIZE_MAX, the
+ * default: only the budget), so that tests can make it fall back to sorting at any point (0:
+ * at once) and compare. */
+void steme__lens_probe_limit(size_t limit);
 
 /* Sum of k terms in ascending order (reorders terms). */
 double steme__lens_sum(double *terms, size_t k);

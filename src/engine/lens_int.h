@@ -53,8 +53,8 @@ typedef struct steme__lens_gstat {
     uint64_t latest_seq;
     uint64_t evidence_pp12; /* sum over agents of max(weight x confidence), ppm x ppm */
     double ev_share;        /* evidence share, the conflict score's distribution */
-    /* The next two only when the run's lens or a link of its chain reads them (lens.c,
-     * runs_lens: vote_consensus, trust_authority); else 0. */
+    /* The next two are computed only when the run's lens or a link of its chain reads them
+     * (lens.c, runs_lens: vote_consensus, trust_authority); otherwise they may be left 0. */
     double votes;   /* sum over agents of (1 + up) / (1 + down) */
     double trusted; /* sum over agents of max(trust x authority x reliability x conf) */
     uint64_t up;
@@ -78,7 +78,7 @@ typedef struct steme__lens_rank_elem {
 typedef struct steme__lens_work {
     const steme__lens_params *p;
     void *mem;               /* the one allocation every array below lives in (lens.c, prepare) */
-    steme__lens_item *items; /* in the caller's order: only ever reached through sorts */
+    steme__lens_item *items; /* in the caller's order: only reached by seq or through members */
     size_t n;
     uint32_t *members;         /* n item indexes, grouped, each group by seq */
     steme__lens_gstat *groups; /* in key order */

@@ -28,7 +28,8 @@ typedef struct steme__lens_item {
     steme__vnorm norm;
     uint32_t group;
     /* The first 8 bytes of the agent key and of the source id (zero-padded), big-endian:
-     * ordering by them first orders as the bytes do, with one integer comparison mostly. */
+     * ordering by them first orders as the bytes do, with one integer comparison mostly. Set
+     * only when support is counted by sorting (lens.c, the hash tables' fallback). */
     uint64_t agent8, source8;
 } steme__lens_item;
 
@@ -52,8 +53,10 @@ typedef struct steme__lens_gstat {
     uint64_t latest_seq;
     uint64_t evidence_pp12; /* sum over agents of max(weight x confidence), ppm x ppm */
     double ev_share;        /* evidence share, the conflict score's distribution */
-    double votes;           /* sum over agents of (1 + up) / (1 + down) */
-    double trusted;         /* sum over agents of max(trust x authority x reliability x conf) */
+    /* The next two are computed only when the run's lens or a link of its chain reads them
+     * (lens.c, runs_lens: vote_consensus, trust_authority); otherwise they may be left 0. */
+    double votes;   /* sum over agents of (1 + up) / (1 + down) */
+    double trusted; /* sum over agents of max(trust x authority x reliability x conf) */
     uint64_t up;
     uint64_t down;
     bool has_valid_from;
@@ -74,7 +77,8 @@ typedef struct steme__lens_rank_elem {
 
 typedef struct steme__lens_work {
     const steme__lens_params *p;
-    steme__lens_item *items; /* in the caller's order: only ever reached through sorts */
+    void *mem;               /* the one allocation every array below lives in (lens.c, prepare) */
+    steme__lens_item *items; /* in the caller's order: only reached by seq or through members */
     size_t n;
     uint32_t *members;         /* n item indexes, grouped, each group by seq */
     steme__lens_gstat *groups; /* in key order */
@@ -162,6 +166,11 @@ steme__desc_double(double a, double b)
 /* Independent support, most first: distinct agents, then distinct sources, then the agents'
  * summed best confidence (the tie-breaks of every counting lens). */
 int steme__lens_support_cmp(const steme__lens_gstat *a, const steme__lens_gstat *b);
+
+/* For tests: at most limit probes per pass over a hash table of the preparation (SIZE_MAX, the
+ * default: only the budget), so that tests can make it fall back to sorting at any point (0:
+ * at once) and compare. */
+void steme__lens_probe_limit(size_t limit);
 
 /* Sum of k terms in ascending order (reorders terms). */
 double steme__lens_sum(double *terms, size_t k);

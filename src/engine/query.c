@@ -755,6 +755,19 @@ distrust_rows(steme__qset *set, const steme_pubkey *agent)
     }
 }
 
+/* Whether the lens reads learned trust or reliability (docs/lenses.md). */
+static bool
+reads_trust(const steme__lens_params *p)
+{
+    if (p->kind == STEME__LENS_TRUST_AUTHORITY)
+        return true;
+    for (size_t i = 0; p->kind == STEME__LENS_LAYERED && i < p->n_chain; i++) {
+        if (p->chain[i] == STEME__LENS_TRUST_AUTHORITY)
+            return true;
+    }
+    return false;
+}
+
 /* Gather and build inside t (a snapshot, or a dry run with the what-if applied). */
 static steme_err
 run_in(steme__txn *t, run_ctx *rc)
@@ -789,8 +802,8 @@ run_in(steme__txn *t, run_ctx *rc)
         return refuse(rc->ei, "what_if_supersede_epoch", "only at the latest position");
     rc->r->position = position;
     if (position > 0) {
-        err = steme__query_gather(t, q, position, position == last, rc->stages, rc->tiers,
-                                  rc->linputs, &rc->r->set);
+        err = steme__query_gather(t, q, position, position == last, reads_trust(&rc->p), rc->stages,
+                                  rc->tiers, rc->linputs, &rc->r->set);
         if (err != STEME_OK)
             return err;
         if (q->has_what_if_distrust && !rc->base_pass)
@@ -957,19 +970,6 @@ receipts(run_ctx *rc)
         err = receipts(&bc);
     }
     return err;
-}
-
-/* Whether the lens reads learned trust or reliability (docs/lenses.md). */
-static bool
-reads_trust(const steme__lens_params *p)
-{
-    if (p->kind == STEME__LENS_TRUST_AUTHORITY)
-        return true;
-    for (size_t i = 0; p->kind == STEME__LENS_LAYERED && i < p->n_chain; i++) {
-        if (p->chain[i] == STEME__LENS_TRUST_AUTHORITY)
-            return true;
-    }
-    return false;
 }
 
 /* Room for the canonical bytes of a cacheable query (mv_key). */

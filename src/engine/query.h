@@ -57,12 +57,13 @@ typedef struct steme__qset {
  * zeroed; free it with steme__qset_free even on error). latest says that position is the last
  * one in t: stages and votes are then read from the state rows, which also reflect a what-if
  * applied in t; otherwise they are rebuilt from the stage history and the votes' log entries.
- * stages and tiers are resolved masks. cache is the db's lens-input cache (lens_inputs.h), NULL
- * inside a dry run, whose changes the stamps do not show. Errors: STEME_ELIMIT, STEME_ECORRUPT,
- * STEME_ENOMEM.
+ * trust says that the lens weighs the authors' trust (trust_authority, alone or in a chain);
+ * without it no trust is read and every candidate's is 0. stages and tiers are resolved masks.
+ * cache is the db's lens-input cache (lens_inputs.h), NULL inside a dry run, whose changes the
+ * stamps do not show. Errors: STEME_ELIMIT, STEME_ECORRUPT, STEME_ENOMEM.
  */
 steme_err steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
-                              uint32_t stages, uint32_t tiers, steme__linputs *cache,
+                              bool trust, uint32_t stages, uint32_t tiers, steme__linputs *cache,
                               steme__qset *set);
 
 void steme__qset_free(steme__qset *set);

@@ -564,8 +564,8 @@ valid_at(const steme_assertion *a, int64_t at)
 
 /* Fill the candidate form of row and decide whether the filters keep it. */
 static steme_err
-complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, uint32_t stages,
-         uint32_t tiers, vote_walk *vw, memo *m, steme__qrow *row)
+complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, bool trust,
+         uint32_t stages, uint32_t tiers, vote_walk *vw, memo *m, steme__qrow *row)
 {
     const steme_assertion *a = &row->e.record.assertion;
     steme__cand *c = &row->cand;
@@ -600,7 +600,8 @@ complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, ui
     c->valid_until = a->valid_until;
     if ((err = source_of(t, m, a->source, c)) != STEME_OK)
         return err;
-    if ((err = trust_of(t, m, &a->agent, position, &c->trust)) != STEME_OK)
+    c->trust = 0; /* read only by lenses that weigh trust */
+    if (trust && (err = trust_of(t, m, &a->agent, position, &c->trust)) != STEME_OK)
         return err;
 
     if ((stages & STEME_STAGE_BIT(row->stage)) == 0)
@@ -616,7 +617,7 @@ complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, ui
 }
 
 steme_err
-steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest,
+steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool latest, bool trust,
                     uint32_t stages, uint32_t tiers, steme__linputs *cache, steme__qset *set)
 {
     collect c = {.q = q, .set = set, .position = position, .err = STEME_OK, .t = t};
@@ -669,7 +670,7 @@ steme__query_gather(steme__txn *t, const steme_query *q, uint64_t position, bool
     if (m != NULL && m->cache != NULL)
         steme__linputs_read_begin(m->cache);
     for (size_t i = 0; i < set->n; i++) {
-        err = complete(t, q, position, latest, stages, tiers, vw, m, &set->rows[i]);
+        err = complete(t, q, position, latest, trust, stages, tiers, vw, m, &set->rows[i]);
         if (err != STEME_OK)
             break;
     }

@@ -85,6 +85,10 @@ $B/bench/http/bench_http_gen bodies --records "$fresh" --batch "$batch" --salt "
 $B/bench/http/bench_http_gen paths --dir "$store" --count 10000 --lens consensus \
     >"$work/paths.txt"
 
+# The CPU time (user + system, clock ticks) a process has used: read before and after a phase,
+# it gives the server's CPU per request, which wrk's latency cannot separate from queueing.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 wrk_run() { # URL SCRIPT -> the JSON line of the script's done()
     wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s -s "$2" "$1" | tail -n 1
 }
@@ -93,7 +97,9 @@ echo "== bound: bench_http_bound, $connections connections, ${duration}s"
 $B/bench/http/bench_http_bound "$work/bound.port" "$threads" &
 pids+=($!)
 port=$(wait_port "$work/bound.port" "${pids[-1]}")
+bound_cpu0=$(cpu_ticks "${pids[-1]}")
 bound=$(BENCH_PATHS=$work/paths.txt wrk_run "http://127.0.0.1:$port" bench/http/query.lua)
+bound_cpu=$(($(cpu_ticks "${pids[-1]}") - bound_cpu0))
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 echo "$bound"
 
@@ -118,7 +124,9 @@ echo "-- lens queries (consensus), ${duration}s, first pass (cold caches)"
 query_cold=$(BENCH_PATHS=$work/paths.txt BENCH_TOKEN=$token wrk_run "$url" bench/http/query.lua)
 echo "$query_cold"
 echo "-- lens queries (consensus), ${duration}s, second pass"
+query_cpu0=$(cpu_ticks "$srv")
 query=$(BENCH_PATHS=$work/paths.txt BENCH_TOKEN=$token wrk_run "$url" bench/http/query.lua)
+query_cpu=$(($(cpu_ticks "$srv") - query_cpu0))
 echo "$query"
 
 echo "-- batch ingest, $batch records per request, ${duration}s"
@@ -136,12 +144,15 @@ inproc=$($B/bench/http/bench_http_gen inproc --dir "$store" --records "$((stored
     --batch "$batch" --threads "$connections" --salt "$inproc_salt" --gap 1000000000)
 echo "$inproc"
 
-python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" "$query_cold" <<'EOF'
+python3 - "$bound" "$query" "$ingest" "$stored" "$inproc" "$connections" "$batch" "$query_cold" \
+    "$bound_cpu" "$query_cpu" "$(getconf CLK_TCK)" <<'EOF'
 import json, sys
 bound, query, ingest = (json.loads(a) for a in sys.argv[1:4])
 stored = int(sys.argv[4]); inproc = json.loads(sys.argv[5])
 conns, batch = sys.argv[6], sys.argv[7]
 cold = json.loads(sys.argv[8])
+tick_us = 1e6 / int(sys.argv[11])
+cpu_per = lambda ticks, r: int(ticks) * tick_us / max(r["requests"], 1)
 rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
 b, q = rps(bound), rps(query)
 http_rate = stored / (ingest["duration_us"] / 1e6)
@@ -153,6 +164,7 @@ rows = [
     ("query: requests/s", f"{q:,.0f}", ""),
     ("query: p50 / p90 / p99 (ms)", f"{query['p50_us']/1e3:.2f} / {query['p90_us']/1e3:.2f} / {query['p99_us']/1e3:.2f}", ""),
     ("query: non-2xx, socket errors", f"{query['non2xx']}, {query['socket_errors']}", ""),
+    ("server CPU per request (us)", f"{cpu_per(sys.argv[9], bound):.1f} / {cpu_per(sys.argv[10], query):.1f}", "(the bound / stemedb, user + system)"),
     ("query throughput / bound", f"{q/b:.2f}", ">= 0.50: " + ("met" if q / b >= 0.5 else "MISSED")),
     ("query p99 / bound p99", f"{query['p99_us']/max(bound['p99_us'],1):.2f}", "<= 1.5: " + ("met" if query['p99_us'] <= 1.5 * bound['p99_us'] else "MISSED")),
     ("HTTP ingest: records/s", f"{http_rate:,.0f}", f"({ingest['requests']} requests of {batch}, non-2xx {ingest['non2xx']})"),

@@ -323,15 +323,18 @@ time_noise(double target_us, size_t iters, double *lat)
     volatile uint64_t sink = 0;
     uint64_t x = 1, steps = 1000;
 
-    /* Calibrate the steps to the target on the median of a few tries. */
-    for (int round = 0; round < 8; round++) {
+    /* Calibrate: the fastest of a few runs of a fixed number of steps gives the time a step
+     * takes when nothing interrupts it. */
+    double best = 0;
+    for (int round = 0; round < 16; round++) {
         double t = now_us();
-        for (uint64_t k = 0; k < steps; k++)
+        for (uint64_t k = 0; k < steps * 100; k++)
             x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         double took = now_us() - t;
-        if (took > 0)
-            steps = (uint64_t)((double)steps * target_us / took) + 1;
+        if (round == 0 || took < best)
+            best = took;
     }
+    steps = best > 0 ? (uint64_t)(target_us * (double)steps * 100 / best) + 1 : steps;
     for (size_t i = 0; i < iters; i++) {
         double t = now_us();
         for (uint64_t k = 0; k < steps; k++)

@@ -54,7 +54,17 @@ steme__mv_new(size_t cap, uint64_t max_bytes, steme__mv **ret)
         steme__free(mv);
         return STEME_ENOMEM;
     }
-    if (pthread_mutex_init(&mv->lock, NULL) != 0) {
+    /* Adaptive: a thread that finds the lock taken spins for a while before it sleeps. Every
+     * query of a hot key takes it for a few hundred nanoseconds; a sleep would cost the server
+     * thread a scheduler slice (milliseconds) with its connections waiting. */
+    pthread_mutexattr_t attr;
+    int r = pthread_mutexattr_init(&attr);
+    if (r == 0)
+        r = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    if (r == 0)
+        r = pthread_mutex_init(&mv->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (r != 0) {
         steme__free(mv->buckets);
         steme__free(mv);
         return STEME_ENOMEM;

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,7 +26,7 @@
 #define MAX_READERS      510
 /* Reset read transactions kept for reuse; more concurrent snapshots than this still work,
  * the extra ones are begun and aborted. */
-#define SNAP_POOL_MAX 32
+#define SNAP_POOL_MAX 8 /* per shard */
 
 /* Linux >= 5.14 (include/uapi/asm-generic/mman-common.h); older C libraries lack the name. */
 #ifndef MADV_POPULATE_READ
@@ -507,9 +509,13 @@ init_locks(steme__store *s)
     pthread_rwlockattr_destroy(&attr);
     if (r != 0)
         return (steme_err)(STEME_ESYSERR | r);
-    if ((r = pthread_mutex_init(&s->pool_lock, NULL)) != 0) {
-        pthread_rwlock_destroy(&s->map_lock);
-        return (steme_err)(STEME_ESYSERR | r);
+    for (size_t i = 0; i < STEME__SNAP_SHARDS; i++) {
+        if ((r = pthread_mutex_init(&s->pools[i].lock, NULL)) != 0) {
+            while (i-- > 0)
+                pthread_mutex_destroy(&s->pools[i].lock);
+            pthread_rwlock_destroy(&s->map_lock);
+            return (steme_err)(STEME_ESYSERR | r);
+        }
     }
     return STEME_OK;
 }
@@ -590,7 +596,8 @@ out_close_env:
 out_close_log:
     s->log->ops->close(s->log);
 out_destroy_locks:
-    pthread_mutex_destroy(&s->pool_lock);
+    for (size_t i = 0; i < STEME__SNAP_SHARDS; i++)
+        pthread_mutex_destroy(&s->pools[i].lock);
     pthread_rwlock_destroy(&s->map_lock);
 out_free:
     steme__free(s);
@@ -611,14 +618,17 @@ steme__store_close(steme__store *s)
 {
     if (s == NULL)
         return;
-    while (s->pool != NULL) {
-        steme__snap *snap = s->pool;
-        s->pool = snap->next;
-        snap_free(snap);
+    for (size_t i = 0; i < STEME__SNAP_SHARDS; i++) {
+        steme__snap_pool *p = &s->pools[i];
+        while (p->head != NULL) {
+            steme__snap *snap = p->head;
+            p->head = snap->next;
+            snap_free(snap);
+        }
+        pthread_mutex_destroy(&p->lock);
     }
     mdb_env_close(s->env);
     s->log->ops->close(s->log);
-    pthread_mutex_destroy(&s->pool_lock);
     pthread_rwlock_destroy(&s->map_lock);
     steme__free(s);
 }
@@ -702,8 +712,19 @@ steme__store_grow(steme__store *s, size_t seen_size)
 
 /* ---------------------------------------------------------------------------------------------
  * Snapshots: a pool of reset read transactions, renewed on begin, so that beginning one costs
- * a reader-slot update and no allocation.
+ * a reader-slot update and no allocation; sharded by thread (store_int.h).
  */
+
+/* The calling thread's shard: threads are dealt shards in turn on their first snapshot. */
+static steme__snap_pool *
+pool_of(steme__store *s)
+{
+    static _Atomic unsigned next;
+    static _Thread_local unsigned shard = UINT_MAX;
+    if (shard == UINT_MAX)
+        shard = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % STEME__SNAP_SHARDS;
+    return &s->pools[shard];
+}
 
 steme_err
 steme__snap_begin(steme__store *s, steme__snap **ret)
@@ -712,14 +733,15 @@ steme__snap_begin(steme__store *s, steme__snap **ret)
         steme__snap *snap;
         int rc;
 
+        steme__snap_pool *p = pool_of(s);
         steme__map_rdlock(s);
-        pthread_mutex_lock(&s->pool_lock);
-        snap = s->pool;
+        pthread_mutex_lock(&p->lock);
+        snap = p->head;
         if (snap != NULL) {
-            s->pool = snap->next;
-            s->n_pool--;
+            p->head = snap->next;
+            p->n--;
         }
-        pthread_mutex_unlock(&s->pool_lock);
+        pthread_mutex_unlock(&p->lock);
 
         if (snap != NULL) {
             rc = mdb_txn_renew(snap->txn.mdb);
@@ -762,15 +784,16 @@ steme__snap_end(steme__snap *snap)
     if (snap == NULL)
         return;
     s = snap->store;
+    steme__snap_pool *p = pool_of(s);
     mdb_txn_reset(snap->txn.mdb);
-    pthread_mutex_lock(&s->pool_lock);
-    if (s->n_pool < SNAP_POOL_MAX) {
-        snap->next = s->pool;
-        s->pool = snap;
-        s->n_pool++;
+    pthread_mutex_lock(&p->lock);
+    if (p->n < SNAP_POOL_MAX) {
+        snap->next = p->head;
+        p->head = snap;
+        p->n++;
         pooled = true;
     }
-    pthread_mutex_unlock(&s->pool_lock);
+    pthread_mutex_unlock(&p->lock);
     if (!pooled)
         snap_free(snap);
     steme__map_unlock(s);

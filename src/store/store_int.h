@@ -62,6 +62,20 @@ struct steme__snap {
     steme__snap *next; /* in the store's pool */
 };
 
+/* One shard of the pool of snapshots: threads take from and return to their own shard, so
+ * that two threads beginning snapshots do not wait on one mutex (a contended mutex put a
+ * server thread to sleep for a scheduler slice, milliseconds, while it held connections). */
+#define STEME__SNAP_SHARDS 8
+
+typedef union steme__snap_pool {
+    struct {
+        pthread_mutex_t lock;
+        steme__snap *head; /* reset read transactions ready for mdb_txn_renew */
+        size_t n;
+    };
+    char room[128]; /* a shard to itself on its cache lines (no alignment is asked of calloc) */
+} steme__snap_pool;
+
 struct steme__store {
     MDB_env *env;
     MDB_dbi dbi[STEME__DB_COUNT];
@@ -69,9 +83,7 @@ struct steme__store {
     bool read_only;
     bool populate; /* steme__store_options.populate: at open and after each growth */
     pthread_rwlock_t map_lock;
-    pthread_mutex_t pool_lock;
-    steme__snap *pool; /* reset read transactions ready for mdb_txn_renew */
-    size_t n_pool;
+    steme__snap_pool pools[STEME__SNAP_SHARDS];
     _Atomic uint64_t commits;
     /* steme_db_counters (write.c): new records committed, the time of mdb_txn_commit and of
      * the whole append transaction. */

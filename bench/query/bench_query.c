@@ -285,35 +285,6 @@ count_rows(const steme__val *key, const steme__val *rows, void *ctx)
     return 0;
 }
 
-/* The floor of a fresh query: a snapshot and the hot key's packed lens rows (cand_rows.c),
- * read and counted, parsed into nothing. */
-static steme_err
-time_rows(steme_db *db, size_t n_hot, size_t iters, double *lat, size_t *ret_n)
-{
-    char subj[64], pred[64];
-    uint8_t prefix[16];
-    steme__snap *snap;
-    steme_err err;
-
-    for (size_t i = 0; i < iters; i++) {
-        size_t h = (size_t)(mix(i * 7919 + 1) % n_hot), n = 0;
-        hot_key(h, subj, sizeof(subj), pred, sizeof(pred));
-        steme__hash64(subj, strlen(subj), prefix);
-        steme__hash64(pred, strlen(pred), prefix + 8);
-        double t = now_us();
-        if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
-            return err;
-        err = steme__tscan_fixed(steme__snap_txn(snap), STEME__T_CAND, prefix, sizeof(prefix),
-                                 count_rows, &n);
-        steme__snap_end(snap);
-        lat[i] = now_us() - t;
-        if (err != STEME_OK)
-            return err;
-        *ret_n = n;
-    }
-    return STEME_OK;
-}
-
 /* The machine's own noise: a fixed computation that takes about target_us, timed iters times
  * like the queries. Its tail is what the VM adds to any work of that length (interrupts, the
  * host); a fresh query's p99 reads against it. */
@@ -345,13 +316,19 @@ time_noise(double target_us, size_t iters, double *lat)
     (void)sink;
 }
 
-/* The bound: scan a hot key's index entries (fetch = false), or scan and fetch and decode each
- * record (fetch = true), in a fresh snapshot per key as a query takes. */
+/* What the bounds read of a hot key, in a fresh snapshot per key as a query takes. */
+typedef enum bound_kind {
+    BOUND_INDEX, /* its index entries (subject_predicate) */
+    BOUND_FETCH, /* the same, and fetch and decode each record */
+    BOUND_ROWS,  /* its packed lens rows (cand_rows.c), each row's first byte touched */
+} bound_kind;
+
 static steme_err
-time_bound(steme_db *db, size_t n_hot, size_t iters, bool fetch, double *lat, size_t *ret_n)
+time_bound(steme_db *db, size_t n_hot, size_t iters, bound_kind kind, double *lat, size_t *ret_n)
 {
     char subj[64], pred[64];
     uint64_t seqs[4 * HOT_CANDS];
+    uint8_t prefix[16];
     steme_list_options lo;
     steme__snap *snap;
     steme_entry e;
@@ -365,11 +342,18 @@ time_bound(steme_db *db, size_t n_hot, size_t iters, bool fetch, double *lat, si
         lo.index = STEME_INDEX_SUBJECT_PREDICATE;
         lo.subject = steme_str_c(subj);
         lo.predicate = steme_str_c(pred);
+        steme__hash64(subj, strlen(subj), prefix);
+        steme__hash64(pred, strlen(pred), prefix + 8);
+        n = 0;
         double t = now_us();
         if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
             return err;
-        err = steme__txn_index_seqs(steme__snap_txn(snap), &lo, seqs, 4 * HOT_CANDS, &n);
-        for (size_t k = 0; fetch && err == STEME_OK && k < n; k++)
+        if (kind == BOUND_ROWS)
+            err = steme__tscan_fixed(steme__snap_txn(snap), STEME__T_CAND, prefix, sizeof(prefix),
+                                     count_rows, &n);
+        else
+            err = steme__txn_index_seqs(steme__snap_txn(snap), &lo, seqs, 4 * HOT_CANDS, &n);
+        for (size_t k = 0; kind == BOUND_FETCH && err == STEME_OK && k < n; k++)
             err = steme__snap_get_seq(snap, seqs[k], &e);
         steme__snap_end(snap);
         lat[i] = now_us() - t;
@@ -542,15 +526,15 @@ main(int argc, char **argv)
         return 1;
 
     /* (c) the bound, first, while nothing of the query path has run. */
-    err = time_bound(db, n_hot, o.iters, false, lat, &scanned);
+    err = time_bound(db, n_hot, o.iters, BOUND_INDEX, lat, &scanned);
     if (err == STEME_OK) {
         s[3] = summarize("index scan (100 entries)", lat, o.iters);
-        err = time_bound(db, n_hot, o.iters, true, lat, &fetched);
+        err = time_bound(db, n_hot, o.iters, BOUND_FETCH, lat, &fetched);
     }
     if (err == STEME_OK)
         s[4] = summarize("scan + fetch 100 records", lat, o.iters);
     if (err == STEME_OK)
-        err = time_rows(db, n_hot, o.iters, lat, &rows);
+        err = time_bound(db, n_hot, o.iters, BOUND_ROWS, lat, &rows);
     if (err == STEME_OK)
         s[5] = summarize("lens rows read (100)", lat, o.iters);
 

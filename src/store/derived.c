@@ -103,6 +103,27 @@ steme__tdel(steme__txn *t, enum steme__table tb, const void *k, size_t kl)
     return rc == MDB_NOTFOUND ? STEME_OK : steme__lmdb_err(rc);
 }
 
+/* A private cursor on tb at the first key >= key (an empty key: the first row), so that a
+ * scan's callback may read other tables through the cached ones. *cur is NULL when it could
+ * not be opened; otherwise the caller closes it, whatever the result. */
+static int
+cursor_at(steme__txn *t, enum steme__table tb, MDB_val *key, MDB_val *data, MDB_cursor **cur)
+{
+    int rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), cur);
+    if (rc != MDB_SUCCESS) {
+        *cur = NULL;
+        return rc;
+    }
+    return mdb_cursor_get(*cur, key, data, key->mv_size ? MDB_SET_RANGE : MDB_FIRST);
+}
+
+/* Whether key starts with the pl bytes of prefix (always, when pl is 0). */
+static bool
+within(const MDB_val *key, const void *prefix, size_t pl)
+{
+    return pl == 0 || (key->mv_size >= pl && memcmp(key->mv_data, prefix, pl) == 0);
+}
+
 /* Rows from the first key >= start (sl may be 0: from the first row); with pl, only while
  * the key starts with start's first pl bytes. */
 static steme_err
@@ -115,13 +136,11 @@ scan(steme__txn *t, enum steme__table tb, const void *start, size_t sl, size_t p
 
     if (absent(t, tb))
         return STEME_OK;
-    /* A private cursor: the callback may read other tables through the cached ones. */
-    rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
-    if (rc != MDB_SUCCESS)
+    rc = cursor_at(t, tb, &key, &data, &cur);
+    if (cur == NULL)
         return steme__lmdb_err(rc);
-    rc = mdb_cursor_get(cur, &key, &data, sl ? MDB_SET_RANGE : MDB_FIRST);
     for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
-        if (pl && (key.mv_size < pl || memcmp(key.mv_data, start, pl) != 0))
+        if (!within(&key, start, pl))
             break;
         steme__val k = {key.mv_data, key.mv_size}, v = {data.mv_data, data.mv_size};
         if (fn(&k, &v, ctx) != 0)
@@ -156,12 +175,11 @@ steme__tscan_fixed(steme__txn *t, enum steme__table tb, const void *prefix, size
 
     if (absent(t, tb))
         return STEME_OK;
-    rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
-    if (rc != MDB_SUCCESS)
+    rc = cursor_at(t, tb, &key, &data, &cur);
+    if (cur == NULL)
         return steme__lmdb_err(rc);
-    rc = mdb_cursor_get(cur, &key, &data, pl ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == MDB_SUCCESS && !stop) {
-        if (pl && (key.mv_size < pl || memcmp(key.mv_data, prefix, pl) != 0))
+        if (!within(&key, prefix, pl))
             break;
         steme__val k = {key.mv_data, key.mv_size};
         /* A page of the key's rows at a time, packed. A key with a single row has no page of

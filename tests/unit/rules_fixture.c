@@ -47,6 +47,20 @@ rx_open(void)
     return x;
 }
 
+int
+rx_setup(void **state)
+{
+    *state = rx_open();
+    return 0;
+}
+
+int
+rx_teardown(void **state)
+{
+    rx_close(*state);
+    return 0;
+}
+
 void
 rx_reopen(rx *x, bool read_only)
 {

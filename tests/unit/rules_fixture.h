@@ -27,6 +27,10 @@ typedef struct rx {
 rx *rx_open(void);
 void rx_close(rx *x);
 
+/* cmocka setup and teardown: *state = rx_open(), rx_close(*state). */
+int rx_setup(void **state);
+int rx_teardown(void **state);
+
 /* Open x's store again (after steme_db_close(x->db) and x->db = NULL), as rx_open does, or
  * read-only. */
 void rx_reopen(rx *x, bool read_only);

@@ -22,20 +22,6 @@
 
 #include "rules_fixture.h"
 
-static int
-setup(void **state)
-{
-    *state = rx_open();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    rx_close(*state);
-    return 0;
-}
-
 static const steme_keypair *
 author(rx *x, unsigned i)
 {
@@ -723,12 +709,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tree_110, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_merge, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_random_graph, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rebuild_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_110, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_dag, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_history_merge, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_deep_chain, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_random_graph, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_rebuild_random, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

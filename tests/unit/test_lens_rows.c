@@ -21,20 +21,6 @@
 
 #include "rules_fixture.h"
 
-static int
-setup(void **state)
-{
-    *state = rx_open();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    rx_close(*state);
-    return 0;
-}
-
 /* 40 bytes: longer than the 31 a row keeps in place. */
 #define LONG_SOURCE "https://example.org/trials/a-very-long-id-0001"
 #define LONG_TEXT   "Smith, John; Doe, Jane; Roe, Richard; Poe, Edgar"
@@ -314,8 +300,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_rows_give_what_the_log_gives, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_foreign_row_under_a_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_give_what_the_log_gives, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_row_under_a_key, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,20 +19,6 @@
 
 #include "rules_fixture.h"
 
-static int
-setup(void **state)
-{
-    *state = rx_open();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    rx_close(*state);
-    return 0;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * Helpers
  */
@@ -853,15 +839,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_birth, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_supersede, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_derived_from, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_votes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retract, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_epochs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_forged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_birth, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_sources, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_supersede, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_derived_from, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_votes, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_retract, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_epochs, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_quarantine, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_forged, rx_setup, rx_teardown),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

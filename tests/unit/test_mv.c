@@ -26,20 +26,6 @@
 
 #include "rules_fixture.h"
 
-static int
-setup(void **state)
-{
-    *state = rx_open();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    rx_close(*state);
-    return 0;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * A canonical serialization of a result: every field, strings and doubles by their bytes.
  */
@@ -717,11 +703,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_mv_property, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mv_memory_bound, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mv_concurrent_readers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mv_trust_stamp, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_why, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mv_property, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_mv_memory_bound, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_mv_concurrent_readers, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_mv_trust_stamp, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_why, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,20 +20,6 @@
 
 #include "rules_fixture.h"
 
-static int
-setup(void **state)
-{
-    *state = rx_open();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    rx_close(*state);
-    return 0;
-}
-
 /* An assertion s/p = value by kp citing source; returns its seq. */
 static uint64_t
 claim(rx *x, const steme_keypair *kp, int64_t value, const char *source, steme_id *ret_id)
@@ -664,16 +650,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_as_of_retraction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_valid_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_all_retracted_and_stage_filter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receipts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receipt_formats, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_what_if, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_what_if_distrust, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_what_if_epoch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_predicates_and_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_as_of_retraction, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_valid_time, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_all_retracted_and_stage_filter, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_receipts, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_formats, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_what_if, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_what_if_distrust, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_what_if_epoch, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_predicates_and_prefix, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

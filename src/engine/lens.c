@@ -281,6 +281,24 @@ steme__lens_run(const steme__lens_params *p, const steme__cand *c, size_t n,
 {
     if (p == NULL || ret == NULL || (n > 0 && c == NULL))
         return STEME_EINVAL;
+    if (n > STEME__LENS_MAX_CANDIDATES)
+        return STEME_ELIMIT;
+    const steme__cand **ptrs = steme__malloc((n > 0 ? n : 1) * sizeof(*ptrs));
+    if (ptrs == NULL)
+        return STEME_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &c[i];
+    steme_err err = steme__lens_run_ptrs(p, ptrs, n, ret);
+    steme__free(ptrs);
+    return err;
+}
+
+steme_err
+steme__lens_run_ptrs(const steme__lens_params *p, const steme__cand *const *c, size_t n,
+                     steme__lens_result *ret)
+{
+    if (p == NULL || ret == NULL || (n > 0 && c == NULL))
+        return STEME_EINVAL;
     steme_err err = steme__lens_params_check(p, NULL);
     if (err != STEME_OK)
         return err;

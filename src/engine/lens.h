@@ -186,6 +186,11 @@ typedef struct steme__lens_result {
 steme_err steme__lens_run(const steme__lens_params *p, const steme__cand *c, size_t n,
                           steme__lens_result *ret);
 
+/* The same over candidates given by pointer (*c[0..n)), which the query layer passes
+ * without copying them out of its rows. */
+steme_err steme__lens_run_ptrs(const steme__lens_params *p, const steme__cand *const *c, size_t n,
+                               steme__lens_result *ret);
+
 /* Accepts NULL and a result that was never filled (all zero). */
 void steme__lens_result_free(steme__lens_result *r);
 

@@ -175,11 +175,11 @@ void steme__lens_probe_limit(size_t limit);
 /* Sum of k terms in ascending order (reorders terms). */
 double steme__lens_sum(double *terms, size_t k);
 
-/* lens_prepare.c: check the n candidates c (which the work borrows) and prepare w for any lens
+/* lens_prepare.c: check the n candidates *c (which the work borrows) and prepare w for any lens
  * of w->p: items, groups by value, members by seq, support per group. Errors: STEME_EINVAL (a
  * candidate out of range, or two with one seq), STEME_ENOMEM. Free w with
  * steme__lens_work_free, also on error. */
-steme_err steme__lens_prepare(steme__lens_work *w, const steme__cand *c, size_t n);
+steme_err steme__lens_prepare(steme__lens_work *w, const steme__cand *const *c, size_t n);
 void steme__lens_work_free(steme__lens_work *w);
 
 #endif

@@ -618,7 +618,7 @@ carve(uint8_t **p, size_t n, size_t size)
 }
 
 steme_err
-steme__lens_prepare(steme__lens_work *w, const steme__cand *c, size_t n)
+steme__lens_prepare(steme__lens_work *w, const steme__cand *const *c, size_t n)
 {
     prep pp = {.bits = table_bits(n)};
     pp.tsize = (size_t)1 << pp.bits;
@@ -654,8 +654,8 @@ steme__lens_prepare(steme__lens_work *w, const steme__cand *c, size_t n)
     pp.sources_table = carve(&p, pp.tsize, sizeof *pp.sources_table);
 
     for (size_t i = 0; i < n; i++) {
-        w->items[i].c = &c[i];
-        if (check_cand(&c[i], &w->items[i].norm) != STEME_OK)
+        w->items[i].c = c[i];
+        if (check_cand(c[i], &w->items[i].norm) != STEME_OK)
             return STEME_EINVAL;
     }
     /* Items stay in the caller's order; they are reached through pp.v by seq, and every order

@@ -403,7 +403,7 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
 {
     steme_answer *a = &r->answers[i];
     answer_mem *m = &r->mem[i];
-    steme__cand *cands;
+    const steme__cand **cands; /* the rows' own: nothing is copied */
     size_t nc = 0;
     steme_err err;
 
@@ -417,14 +417,14 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
     }
     if (nc > STEME_QUERY_MAX_CANDS)
         return STEME_ELIMIT;
-    if ((cands = steme__calloc(nc > 0 ? nc : 1, sizeof(*cands))) == NULL)
+    if ((cands = steme__malloc((nc > 0 ? nc : 1) * sizeof(*cands))) == NULL)
         return STEME_ENOMEM;
     nc = 0;
     for (size_t k = 0; k < n; k++) {
         if (rows[k].excl == STEME__QX_NONE)
-            cands[nc++] = rows[k].cand;
+            cands[nc++] = &rows[k].cand;
     }
-    err = steme__lens_run(p, cands, nc, &m->lr);
+    err = steme__lens_run_ptrs(p, cands, nc, &m->lr);
     if (err != STEME_OK)
         goto out_free_cands;
     err = STEME_ENOMEM;
@@ -458,7 +458,7 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
         m->ids[s] = rows[k].e.id;
     }
     for (size_t k = 0; k < nc; k++)
-        m->ids[m->lr.n_support + k] = cands[k].id;
+        m->ids[m->lr.n_support + k] = cands[k]->id;
     sort_ids(m->ids + m->lr.n_support, nc);
     a->has_winner = m->lr.has_winner;
     a->winner = m->lr.winner;

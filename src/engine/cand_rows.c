@@ -187,48 +187,47 @@ take_slot(const uint8_t *p, steme_str *ret)
 bool
 steme__cand_parse(const uint8_t *row, steme__qrow *out, bool *spilled)
 {
-    steme_entry *e = &out->e;
-    steme_assertion *a = &e->record.assertion;
+    steme__cand *c = &out->cand;
     uint8_t flags = row[OFF_FLAGS];
     steme_str text = {"", 0};
     uint64_t bits;
 
     if (row[OFF_VERSION] != CAND_VERSION || (flags & ~7u) != 0)
         return false;
-    e->seq = steme__get_u64(row + OFF_SEQ);
-    e->record.kind = STEME_RECORD_ASSERTION;
+    c->seq = steme__get_u64(row + OFF_SEQ);
     out->stage = (steme_stage)row[OFF_STATE];
-    out->cand.up = steme__get_u32(row + OFF_STATE + 1);
-    out->cand.down = steme__get_u32(row + OFF_STATE + 5);
+    c->up = steme__get_u32(row + OFF_STATE + 1);
+    c->down = steme__get_u32(row + OFF_STATE + 5);
     out->has_state = true;
-    memcpy(e->id.b, row + OFF_ID, STEME_ID_SIZE);
-    e->recorded_at = (int64_t)steme__get_u64(row + OFF_RECORDED);
-    memcpy(a->agent.b, row + OFF_AGENT, STEME_PUBKEY_SIZE);
-    a->confidence = steme__get_u32(row + OFF_CONFIDENCE);
-    a->asserted_at = (int64_t)steme__get_u64(row + OFF_ASSERTED);
-    a->has_valid_from = (flags & FLAG_VALID_FROM) != 0;
-    a->has_valid_until = (flags & FLAG_VALID_UNTIL) != 0;
-    a->valid_from = (int64_t)steme__get_u64(row + OFF_VALID_FROM);
-    a->valid_until = (int64_t)steme__get_u64(row + OFF_VALID_UNTIL);
+    memcpy(c->id.b, row + OFF_ID, STEME_ID_SIZE);
+    c->recorded_at = (int64_t)steme__get_u64(row + OFF_RECORDED);
+    memcpy(c->agent.b, row + OFF_AGENT, STEME_PUBKEY_SIZE);
+    c->confidence = steme__get_u32(row + OFF_CONFIDENCE);
+    c->asserted_at = (int64_t)steme__get_u64(row + OFF_ASSERTED);
+    c->has_valid_from = (flags & FLAG_VALID_FROM) != 0;
+    c->has_valid_until = (flags & FLAG_VALID_UNTIL) != 0;
+    c->valid_from = (int64_t)steme__get_u64(row + OFF_VALID_FROM);
+    c->valid_until = (int64_t)steme__get_u64(row + OFF_VALID_UNTIL);
     *spilled = (flags & FLAG_SPILLED) != 0;
-    if (!take_slot(row + OFF_SOURCE, &a->source) || !take_slot(row + OFF_TEXT, &text))
+    if (!take_slot(row + OFF_SOURCE, &c->source) || !take_slot(row + OFF_TEXT, &text))
         return false;
-    a->object.type = (steme_value_type)row[OFF_TYPE];
+    memset(&c->value, 0, sizeof(c->value));
+    c->value.type = (steme_value_type)row[OFF_TYPE];
     bits = steme__get_u64(row + OFF_VALUE);
-    switch (a->object.type) {
+    switch (c->value.type) {
     case STEME_VALUE_STRING:
     case STEME_VALUE_REF:
-        a->object.str = text;
+        c->value.str = text;
         break;
     case STEME_VALUE_INTEGER:
-        a->object.integer = (int64_t)bits;
+        c->value.integer = (int64_t)bits;
         break;
     case STEME_VALUE_NUMBER:
-        memcpy(&a->object.number, &bits, sizeof(bits));
-        a->object.unit = text;
+        memcpy(&c->value.number, &bits, sizeof(bits));
+        c->value.unit = text;
         break;
     case STEME_VALUE_BOOLEAN:
-        a->object.boolean = bits != 0;
+        c->value.boolean = bits != 0;
         break;
     default:
         return false;

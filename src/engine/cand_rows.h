@@ -29,10 +29,10 @@ uint64_t steme__cand_seq(const uint8_t *row);
 const uint8_t *steme__cand_check_of(const uint8_t *row);
 
 /* Parse row (STEME__CAND_ROW bytes that outlive the query: the caller's copy) into out: the
- * entry's seq, id, recorded_at and assertion fields but the subject and predicate, which the
- * row does not hold, and the stage and votes (out->has_state). Strings point into row. A row
- * whose source or string value was too long to keep in place (*spilled) leaves them empty:
- * they are the log record's. False when the row is malformed. */
+ * candidate's seq, id, agent, source, value, confidence, times, valid window and votes, and
+ * the stage (out->has_state); not the subject and predicate, which the row does not hold.
+ * Strings point into row. A row whose source or string value was too long to keep in place
+ * (*spilled) leaves them empty: they are the log record's. False when the row is malformed. */
 bool steme__cand_parse(const uint8_t *row, steme__qrow *out, bool *spilled);
 
 /* Apply hook of an assertion (rules.c): write its lens row. Errors: LMDB errors. */

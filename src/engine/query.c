@@ -342,7 +342,7 @@ static int
 row_cmp(const void *pa, const void *pb)
 {
     const steme__qrow *a = pa, *b = pb;
-    const steme_assertion *x = &a->e.record.assertion, *y = &b->e.record.assertion;
+    const steme__qrow *x = a, *y = b;
     size_t n = x->subject.len < y->subject.len ? x->subject.len : y->subject.len;
     int c = n > 0 ? memcmp(x->subject.ptr, y->subject.ptr, n) : 0;
 
@@ -356,7 +356,7 @@ row_cmp(const void *pa, const void *pb)
         c = x->predicate.len < y->predicate.len ? -1 : 1;
     if (c != 0)
         return c;
-    return a->e.seq < b->e.seq ? -1 : a->e.seq > b->e.seq;
+    return a->cand.seq < b->cand.seq ? -1 : a->cand.seq > b->cand.seq;
 }
 
 static bool
@@ -372,7 +372,7 @@ sorted(const steme__qrow *rows, size_t n)
 static bool
 same_key(const steme__qrow *a, const steme__qrow *b)
 {
-    const steme_assertion *x = &a->e.record.assertion, *y = &b->e.record.assertion;
+    const steme__qrow *x = a, *y = b;
     return x->subject.len == y->subject.len && x->predicate.len == y->predicate.len &&
            memcmp(x->subject.ptr, y->subject.ptr, x->subject.len) == 0 &&
            memcmp(x->predicate.ptr, y->predicate.ptr, x->predicate.len) == 0;
@@ -407,8 +407,8 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
     size_t nc = 0;
     steme_err err;
 
-    a->subject = rows[0].e.record.assertion.subject;
-    a->predicate = rows[0].e.record.assertion.predicate;
+    a->subject = rows[0].subject;
+    a->predicate = rows[0].predicate;
     for (size_t k = 0; k < n; k++) {
         a->excluded_stage += rows[k].excl == STEME__QX_STAGE;
         a->excluded_valid_time += rows[k].excl == STEME__QX_VALID;
@@ -449,13 +449,13 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
     }
     /* Support by seq: rows are in seq order within the key, and so are the support seqs. */
     for (size_t s = 0, k = 0; s < m->lr.n_support; s++) {
-        while (k < n && rows[k].e.seq != m->lr.support[s])
+        while (k < n && rows[k].cand.seq != m->lr.support[s])
             k++;
         if (k == n) {
             err = STEME_ECORRUPT;
             goto out_free_cands;
         }
-        m->ids[s] = rows[k].e.id;
+        m->ids[s] = rows[k].cand.id;
     }
     for (size_t k = 0; k < nc; k++)
         m->ids[m->lr.n_support + k] = cands[k]->id;
@@ -515,8 +515,8 @@ build(steme_result *r, const steme_query *q, const steme__lens_params *p)
         /* Nothing visible: still one answer, with reason "empty" and a receipt. */
         steme__qrow none;
         memset(&none, 0, sizeof(none));
-        none.e.record.assertion.subject = q->subject;
-        none.e.record.assertion.predicate = q->predicate;
+        none.subject = q->subject;
+        none.predicate = q->predicate;
         if ((err = steme__lens_run(p, NULL, 0, &r->mem[0].lr)) != STEME_OK)
             return err;
         steme_answer *a = &r->answers[0];
@@ -747,7 +747,7 @@ distrust_rows(steme__qset *set, const steme_pubkey *agent)
 {
     for (size_t i = 0; i < set->n; i++) {
         steme__qrow *row = &set->rows[i];
-        if (memcmp(row->e.record.assertion.agent.b, agent->b, STEME_PUBKEY_SIZE) != 0)
+        if (memcmp(row->cand.agent.b, agent->b, STEME_PUBKEY_SIZE) != 0)
             continue;
         row->cand.trust = 0;
         if (row->excl == STEME__QX_NONE)

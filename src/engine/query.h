@@ -30,16 +30,17 @@ enum steme__qexcl {
     STEME__QX_FILTER = 3,
 };
 
-/* One visible assertion: an owned copy of its bytes, decoded, and its candidate form. A row
- * read from the candidate table (every query but a subject prefix) owns that table's row, not
- * the record: e.bytes is NULL, and e.record holds the assertion's subject, predicate, object,
- * agent, source, confidence, asserted_at and valid window only. */
+/* One visible assertion in the form a lens reads it, with its key. Its strings live in the
+ * set's arena (copies of lens rows or of log records), so the set outlives the snapshot. Kept
+ * small on purpose: a query fills one per candidate, and a row that carried a whole decoded
+ * record (1.9 KB) made a query over 100 candidates write 190 KB. */
 typedef struct steme__qrow {
-    steme_entry e;     /* borrows its set's arena */
+    steme__cand cand;  /* seq, id, agent, source, value, times, votes; tier and trust filled */
+    steme_str subject; /* borrows the arena */
+    steme_str predicate;
     steme_stage stage; /* at the position */
     bool has_state;    /* stage, cand.up and cand.down came with the row: the latest ones */
     enum steme__qexcl excl;
-    steme__cand cand; /* borrows e.record */
 } steme__qrow;
 
 typedef struct steme__qset {

@@ -160,6 +160,28 @@ add_row(collect *c)
     return row;
 }
 
+/* The candidate form of the assertion a of a log entry e (strings borrowed from a). */
+static void
+cand_of(const steme_entry *e, const steme_assertion *a, steme__qrow *row)
+{
+    steme__cand *c = &row->cand;
+
+    c->seq = e->seq;
+    c->id = e->id;
+    c->recorded_at = e->recorded_at;
+    c->agent = a->agent;
+    c->source = a->source;
+    c->value = a->object;
+    c->confidence = a->confidence;
+    c->asserted_at = a->asserted_at;
+    c->has_valid_from = a->has_valid_from;
+    c->has_valid_until = a->has_valid_until;
+    c->valid_from = a->valid_from;
+    c->valid_until = a->valid_until;
+    row->subject = a->subject;
+    row->predicate = a->predicate;
+}
+
 static int
 collect_one(const steme_entry *e, void *ctx)
 {
@@ -168,6 +190,7 @@ collect_one(const steme_entry *e, void *ctx)
     const steme_assertion *a;
     steme__qrow *row;
     steme_errinfo ei;
+    steme_record rec;
 
     if (e->record.kind != STEME_RECORD_ASSERTION)
         return 0;
@@ -179,19 +202,18 @@ collect_one(const steme_entry *e, void *ctx)
     if ((row = add_row(c)) == NULL)
         return 1;
     /* The entry borrows the snapshot; the result outlives it, so keep a copy of the bytes and
-     * decode again over the copy. */
+     * decode again over the copy, whose strings the row then borrows. */
     uint8_t *bytes = arena_alloc(set, e->len);
     if (bytes == NULL) {
         c->err = STEME_ENOMEM;
         return 1;
     }
     memcpy(bytes, e->bytes, e->len);
-    row->e = *e;
-    row->e.bytes = bytes;
-    if (steme_record_decode(bytes, e->len, &row->e.record, &ei) != STEME_OK) {
+    if (steme_record_decode(bytes, e->len, &rec, &ei) != STEME_OK) {
         c->err = STEME_ECORRUPT;
         return 1;
     }
+    cand_of(e, &rec.assertion, row);
     return 0;
 }
 
@@ -259,24 +281,24 @@ predicate_of(collect *c, const uint8_t *row, steme_str *ret, bool *ret_ours)
 static bool
 unspill(collect *c, steme__qrow *row)
 {
-    steme_assertion *a = &row->e.record.assertion;
+    steme__cand *cand = &row->cand;
     steme_entry e;
     steme_err err;
 
-    if ((err = steme__txn_get_seq(c->t, row->e.seq, &e)) != STEME_OK ||
+    if ((err = steme__txn_get_seq(c->t, cand->seq, &e)) != STEME_OK ||
         e.record.kind != STEME_RECORD_ASSERTION) {
         c->err = err == STEME_OK || err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
         return false;
     }
     const steme_assertion *la = &e.record.assertion;
-    if (!arena_str(c, la->source, &a->source))
+    if (!arena_str(c, la->source, &cand->source))
         return false;
-    switch (a->object.type) {
+    switch (cand->value.type) {
     case STEME_VALUE_STRING:
     case STEME_VALUE_REF:
-        return arena_str(c, la->object.str, &a->object.str);
+        return arena_str(c, la->object.str, &cand->value.str);
     case STEME_VALUE_NUMBER:
-        return arena_str(c, la->object.unit, &a->object.unit);
+        return arena_str(c, la->object.unit, &cand->value.unit);
     case STEME_VALUE_INTEGER:
     case STEME_VALUE_BOOLEAN:
         break;
@@ -327,8 +349,8 @@ rows_one(const steme__val *key, const steme__val *block, void *ctx)
             c->err = STEME_ECORRUPT;
             return 1;
         }
-        row->e.record.assertion.subject = c->subject;
-        row->e.record.assertion.predicate = predicate;
+        row->subject = c->subject;
+        row->predicate = predicate;
         if (spilled && !unspill(c, row))
             return 1;
     }
@@ -555,19 +577,19 @@ votes_at(steme__txn *t, const steme_id *id, uint64_t position, vote_walk *vw, ui
 }
 
 static bool
-valid_at(const steme_assertion *a, int64_t at)
+valid_at(const steme__cand *a, int64_t at)
 {
     /* Valid time is the half-open window [valid_from, valid_until); an open end is unbounded. */
     return (!a->has_valid_from || a->valid_from <= at) &&
            (!a->has_valid_until || at < a->valid_until);
 }
 
-/* Fill the candidate form of row and decide whether the filters keep it. */
+/* Complete the candidate form of row (stage and votes at the position, the source's tier,
+ * weight and reliability, the author's trust) and decide whether the filters keep it. */
 static steme_err
 complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, bool trust,
          uint32_t stages, uint32_t tiers, vote_walk *vw, memo *m, steme__qrow *row)
 {
-    const steme_assertion *a = &row->e.record.assertion;
     steme__cand *c = &row->cand;
     steme__state_row st;
     steme_err err;
@@ -575,41 +597,29 @@ complete(steme__txn *t, const steme_query *q, uint64_t position, bool latest, bo
     if (latest && row->has_state) {
         /* The candidate row's copy of the state (steme__query_cand_state keeps it current). */
     } else if (latest) {
-        if ((err = steme__state_get(t, row->e.seq, &st)) != STEME_OK)
+        if ((err = steme__state_get(t, c->seq, &st)) != STEME_OK)
             return err == STEME_ENOTFOUND ? STEME_ECORRUPT : err;
         row->stage = (steme_stage)st.stage;
         c->up = st.up;
         c->down = st.down;
     } else {
-        if ((err = stage_at(t, row->e.seq, position, &row->stage)) != STEME_OK)
+        if ((err = stage_at(t, c->seq, position, &row->stage)) != STEME_OK)
             return err;
-        if ((err = votes_at(t, &row->e.id, position, vw, &c->up, &c->down)) != STEME_OK)
+        if ((err = votes_at(t, &c->id, position, vw, &c->up, &c->down)) != STEME_OK)
             return err;
     }
-    c->seq = row->e.seq;
-    c->id = row->e.id;
-    c->agent = a->agent;
-    c->source = a->source;
-    c->value = a->object;
-    c->confidence = a->confidence;
-    c->asserted_at = a->asserted_at;
-    c->recorded_at = row->e.recorded_at;
-    c->has_valid_from = a->has_valid_from;
-    c->has_valid_until = a->has_valid_until;
-    c->valid_from = a->valid_from;
-    c->valid_until = a->valid_until;
-    if ((err = source_of(t, m, a->source, c)) != STEME_OK)
+    if ((err = source_of(t, m, c->source, c)) != STEME_OK)
         return err;
     c->trust = 0; /* read only by lenses that weigh trust */
-    if (trust && (err = trust_of(t, m, &a->agent, position, &c->trust)) != STEME_OK)
+    if (trust && (err = trust_of(t, m, &c->agent, position, &c->trust)) != STEME_OK)
         return err;
 
     if ((stages & STEME_STAGE_BIT(row->stage)) == 0)
         row->excl = STEME__QX_STAGE;
-    else if (q->has_valid_at && !valid_at(a, q->valid_at))
+    else if (q->has_valid_at && !valid_at(c, q->valid_at))
         row->excl = STEME__QX_VALID;
     else if ((tiers & STEME_TIER_BIT(c->tier)) == 0 ||
-             (q->has_agent && memcmp(q->agent.b, a->agent.b, STEME_PUBKEY_SIZE) != 0))
+             (q->has_agent && memcmp(q->agent.b, c->agent.b, STEME_PUBKEY_SIZE) != 0))
         row->excl = STEME__QX_FILTER;
     else
         row->excl = STEME__QX_NONE;

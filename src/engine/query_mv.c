@@ -157,6 +157,17 @@ remove_entry(steme__mv *mv, mv_entry **slot)
     mv->st.entries--;
 }
 
+/* A hit on e: to the front of the LRU list, counted, and a reference for the reader (shared,
+ * not copied: a clone is immutable and counts its references). Under the lock. */
+static steme_result *
+hit(steme__mv *mv, mv_entry *e)
+{
+    lru_unlink(mv, e);
+    lru_front(mv, e);
+    mv->st.hits++;
+    return steme__result_ref(e->r);
+}
+
 steme_err
 steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, steme_result **ret)
 {
@@ -175,11 +186,7 @@ steme__mv_get(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t depends, st
         mv->st.stale++;
         err = STEME_ENOTFOUND;
     } else {
-        /* Shared, not copied: a clone is immutable and counts its references. */
-        lru_unlink(mv, *slot);
-        lru_front(mv, *slot);
-        mv->st.hits++;
-        *ret = steme__result_ref((*slot)->r);
+        *ret = hit(mv, *slot);
         err = STEME_OK;
     }
     pthread_mutex_unlock(&mv->lock);
@@ -196,10 +203,7 @@ steme__mv_get_current(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t pos
     pthread_mutex_lock(&mv->lock);
     mv_entry **slot = slot_of(mv, key, kl, hash);
     if (*slot != NULL && steme_result_position((*slot)->r) == position) {
-        lru_unlink(mv, *slot);
-        lru_front(mv, *slot);
-        mv->st.hits++;
-        *ret = steme__result_ref((*slot)->r);
+        *ret = hit(mv, *slot);
         err = STEME_OK;
     }
     pthread_mutex_unlock(&mv->lock);

@@ -70,18 +70,25 @@ absent(const steme__txn *t, enum steme__table tb)
     return (t->store->absent & (1u << tb)) != 0;
 }
 
+/* A lookup's result: its value in *ret (borrowing the transaction's pages) when rc is
+ * success, else the error for rc. */
+static steme_err
+val_out(int rc, const MDB_val *data, steme__val *ret)
+{
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    ret->p = data->mv_data;
+    ret->n = data->mv_size;
+    return STEME_OK;
+}
+
 steme_err
 steme__tget(steme__txn *t, enum steme__table tb, const void *k, size_t kl, steme__val *ret)
 {
     MDB_val key = {kl, (void *)k}, data;
     if (absent(t, tb))
         return STEME_ENOTFOUND;
-    int rc = mdb_get(t->mdb, dbi_of(t, tb), &key, &data);
-    if (rc != MDB_SUCCESS)
-        return steme__lmdb_err(rc);
-    ret->p = data.mv_data;
-    ret->n = data.mv_size;
-    return STEME_OK;
+    return val_out(mdb_get(t->mdb, dbi_of(t, tb), &key, &data), &data, ret);
 }
 
 steme_err
@@ -226,12 +233,7 @@ steme__tfixed_get(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
     steme_err err = steme__txn_cursor(t, STEME__DB_DERIVED(tb), &cur);
     if (err != STEME_OK)
         return err;
-    int rc = fixed_seek(cur, k, kl, prefix, pl, &data);
-    if (rc != MDB_SUCCESS)
-        return steme__lmdb_err(rc);
-    ret->p = data.mv_data;
-    ret->n = data.mv_size;
-    return STEME_OK;
+    return val_out(fixed_seek(cur, k, kl, prefix, pl, &data), &data, ret);
 }
 
 steme_err

@@ -193,6 +193,43 @@ test_rows_give_what_the_log_gives(void **state)
     assert_int_equal(rep.problems, 0);
 }
 
+/* A key with more rows than one page holds (LMDB then keeps them in a sub-tree, read a page
+ * at a time): the rows still give what the log gives, at the latest position and midway. */
+static void
+test_many_rows(void **state)
+{
+    rx *x = *state;
+    const steme_keypair *agents[] = {x->alice, x->bob, x->carol, x->editor};
+    uint64_t midway = 0;
+
+    for (int i = 0; i < 120; i++) {
+        steme_value v = {
+            .type = STEME_VALUE_NUMBER, .number = 0.1 * (i % 7), .unit = steme_str_c("%")};
+        char source[32];
+        snprintf(source, sizeof(source), "forum:thread-%d", i % 13);
+        uint64_t seq = claim(x, agents[i % 4], "drug:busy", "rate", source, &v, NULL);
+        if (i == 60)
+            midway = seq;
+        if (i % 40 == 0) /* other keys' rows in between */
+            claim(x, agents[i % 4], "drug:busy", "other", source, &v, NULL);
+    }
+    static const char *const lenses[] = {"consensus", "trust_authority", "recency"};
+    for (size_t l = 0; l < sizeof(lenses) / sizeof(lenses[0]); l++) {
+        assert_int_equal(rows_match_log(x, "drug:busy", "rate", lenses[l], 0), 1);
+        assert_int_equal(rows_match_log(x, "drug:busy", "rate", lenses[l], midway), 1);
+        assert_int_equal(rows_match_log(x, "drug:busy", NULL, lenses[l], 0), 2);
+    }
+    steme_result *r;
+    steme_query q;
+    steme_query_init(&q);
+    q.subject = steme_str_c("drug:busy");
+    q.predicate = steme_str_c("rate");
+    q.no_cache = true;
+    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    assert_int_equal(steme_result_answer(r, 0)->n_candidates, 120);
+    steme_result_free(r);
+}
+
 typedef struct seen {
     char what[128];
     int n;
@@ -302,6 +339,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows_give_what_the_log_gives, rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_row_under_a_key, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_many_rows, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

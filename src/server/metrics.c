@@ -392,6 +392,20 @@ put_requests(srv_prom *p, srv_metrics *m)
 }
 
 static void
+put_counter(srv_prom *p, const char *name, const char *help, uint64_t v)
+{
+    srv_prom_family(p, name, "counter", help);
+    srv_prom_u64(p, name, NULL, 0, v);
+}
+
+static void
+put_gauge(srv_prom *p, const char *name, const char *help, double v)
+{
+    srv_prom_family(p, name, "gauge", help);
+    srv_prom_f64(p, name, NULL, 0, v);
+}
+
+static void
 put_engine(srv_prom *p, srv_metrics *m)
 {
     srv_prom_family(p, P "ingest_records_total", "counter",
@@ -401,8 +415,7 @@ put_engine(srv_prom *p, srv_metrics *m)
         srv_label l = {"result", ingest_results[i]};
         srv_prom_u64(p, P "ingest_records_total", &l, 1, get(&m->ingest_records[i]));
     }
-    srv_prom_family(p, P "ingest_batches_total", "counter", "Ingest calls (batches).");
-    srv_prom_u64(p, P "ingest_batches_total", NULL, 0, get(&m->ingest_batches));
+    put_counter(p, P "ingest_batches_total", "Ingest calls (batches).", get(&m->ingest_batches));
     srv_prom_family(p, P "ingest_batch_size", "histogram", "Records per ingest call.");
     put_hist(p, P "ingest_batch_size", NULL, 0, &m->batch_size, size_le, 1.0);
     srv_prom_family(p, P "ingest_duration_seconds", "histogram",
@@ -431,13 +444,13 @@ put_engine(srv_prom *p, srv_metrics *m)
         srv_label l = {"scope", scopes[i]};
         srv_prom_u64(p, P "ratelimited_total", &l, 1, get(&m->ratelimited[i]));
     }
-    srv_prom_family(p, P "body_too_large_total", "counter",
-                    "Requests refused with 413: the body exceeded the route's limit.");
-    srv_prom_u64(p, P "body_too_large_total", NULL, 0, get(&m->body_too_large));
-    srv_prom_family(p, P "auth_refused_total", "counter",
-                    "Requests refused for a missing, unknown or revoked API key, or too low "
-                    "a role.");
-    srv_prom_u64(p, P "auth_refused_total", NULL, 0, get(&m->auth_refused));
+    put_counter(p, P "body_too_large_total",
+                "Requests refused with 413: the body exceeded the route's limit.",
+                get(&m->body_too_large));
+    put_counter(p, P "auth_refused_total",
+                "Requests refused for a missing, unknown or revoked API key, or too low "
+                "a role.",
+                get(&m->auth_refused));
 
     srv_prom_family(p, P "lens_evaluations_total", "counter",
                     "Lens evaluations (queries, lens comparisons, watch re-evaluations), by "
@@ -454,20 +467,18 @@ put_engine(srv_prom *p, srv_metrics *m)
         srv_label l = {"lens", lens_names[i]};
         put_hist(p, P "lens_duration_seconds", &l, 1, &m->lens_ns[i], dur_le, 1e9);
     }
-    srv_prom_family(p, P "mv_hits_total", "counter",
-                    "Lens evaluations answered from a materialized view.");
-    srv_prom_u64(p, P "mv_hits_total", NULL, 0, get(&m->mv_hits));
-    srv_prom_family(p, P "mv_misses_total", "counter",
-                    "Lens evaluations computed rather than served from a materialized view "
-                    "(cacheable or not; see mv_cache_misses_total for the cacheable ones).");
-    srv_prom_u64(p, P "mv_misses_total", NULL, 0, get(&m->mv_misses));
+    put_counter(p, P "mv_hits_total", "Lens evaluations answered from a materialized view.",
+                get(&m->mv_hits));
+    put_counter(p, P "mv_misses_total",
+                "Lens evaluations computed rather than served from a materialized view "
+                "(cacheable or not; see mv_cache_misses_total for the cacheable ones).",
+                get(&m->mv_misses));
 
-    srv_prom_family(p, P "cascades_total", "counter",
-                    "Source retraction, reinstatement and epoch cascades run through the API.");
-    srv_prom_u64(p, P "cascades_total", NULL, 0, get(&m->cascades));
-    srv_prom_family(p, P "cascade_assertions_total", "counter",
-                    "Assertions touched by those cascades.");
-    srv_prom_u64(p, P "cascade_assertions_total", NULL, 0, get(&m->cascade_assertions));
+    put_counter(p, P "cascades_total",
+                "Source retraction, reinstatement and epoch cascades run through the API.",
+                get(&m->cascades));
+    put_counter(p, P "cascade_assertions_total", "Assertions touched by those cascades.",
+                get(&m->cascade_assertions));
 }
 
 static int
@@ -476,13 +487,6 @@ count_entry(const steme_entry *e, void *ctx)
     (void)e;
     (*(uint64_t *)ctx)++;
     return 0;
-}
-
-static void
-put_gauge(srv_prom *p, const char *name, const char *help, double v)
-{
-    srv_prom_family(p, name, "gauge", help);
-    srv_prom_f64(p, name, NULL, 0, v);
 }
 
 /* What libsteme knows; a family whose numbers cannot be read is left out. */
@@ -509,30 +513,26 @@ put_store(srv_prom *p, steme_db *db)
     if (steme_db_apikey_count(db, 0, &keys) == STEME_OK)
         put_gauge(p, P "api_keys_active", "API keys that are not revoked.", (double)keys);
     if (steme_db_mv_stats(db, &mv) == STEME_OK) {
-        srv_prom_family(p, P "mv_cache_hits_total", "counter",
-                        "Materialized-view lookups served from the cache, since the store "
-                        "was opened.");
-        srv_prom_u64(p, P "mv_cache_hits_total", NULL, 0, mv.hits);
-        srv_prom_family(p, P "mv_cache_misses_total", "counter",
-                        "Cacheable queries computed afresh (absent or stale), since open.");
-        srv_prom_u64(p, P "mv_cache_misses_total", NULL, 0, mv.misses);
-        srv_prom_family(p, P "mv_cache_stale_total", "counter",
-                        "Of the misses: an entry was there but something it read changed.");
-        srv_prom_u64(p, P "mv_cache_stale_total", NULL, 0, mv.stale);
-        srv_prom_family(p, P "mv_cache_evictions_total", "counter",
-                        "Materialized views dropped for room.");
-        srv_prom_u64(p, P "mv_cache_evictions_total", NULL, 0, mv.evictions);
+        put_counter(p, P "mv_cache_hits_total",
+                    "Materialized-view lookups served from the cache, since the store "
+                    "was opened.",
+                    mv.hits);
+        put_counter(p, P "mv_cache_misses_total",
+                    "Cacheable queries computed afresh (absent or stale), since open.", mv.misses);
+        put_counter(p, P "mv_cache_stale_total",
+                    "Of the misses: an entry was there but something it read changed.", mv.stale);
+        put_counter(p, P "mv_cache_evictions_total", "Materialized views dropped for room.",
+                    mv.evictions);
         put_gauge(p, P "mv_cache_entries", "Materialized views held now.", (double)mv.entries);
         put_gauge(p, P "mv_cache_capacity", "Most materialized views held.", (double)mv.capacity);
     }
     if (steme_db_counters(db, &c) == STEME_OK) {
-        srv_prom_family(p, P "commit_groups_total", "counter",
-                        "Durable write transactions of ingest (group commits: concurrent "
-                        "calls share one).");
-        srv_prom_u64(p, P "commit_groups_total", NULL, 0, c.commit_groups);
-        srv_prom_family(p, P "committed_records_total", "counter",
-                        "New records made durable by those transactions.");
-        srv_prom_u64(p, P "committed_records_total", NULL, 0, c.committed_records);
+        put_counter(p, P "commit_groups_total",
+                    "Durable write transactions of ingest (group commits: concurrent "
+                    "calls share one).",
+                    c.commit_groups);
+        put_counter(p, P "committed_records_total",
+                    "New records made durable by those transactions.", c.committed_records);
         srv_prom_family(p, P "commit_duration_seconds", "histogram",
                         "Time of the LMDB commit of an ingest transaction: page writes and "
                         "the fsyncs that make it durable (the fsync is inside the commit).");
@@ -550,17 +550,16 @@ put_render_cache(srv_prom *p, srv_rcache *c)
 {
     srv_rcache_stats st;
     srv_rcache_stats_get(c, &st);
-    srv_prom_family(p, P "render_cache_hits_total", "counter",
-                    "Query answers sent from the cache of rendered answers (the query still "
-                    "ran; its answer was not built again).");
-    srv_prom_u64(p, P "render_cache_hits_total", NULL, 0, st.hits);
-    srv_prom_family(p, P "render_cache_misses_total", "counter",
-                    "Query answers rendered because the cache held none for the query at its "
-                    "position.");
-    srv_prom_u64(p, P "render_cache_misses_total", NULL, 0, st.misses);
-    srv_prom_family(p, P "render_cache_evictions_total", "counter",
-                    "Rendered answers dropped for room.");
-    srv_prom_u64(p, P "render_cache_evictions_total", NULL, 0, st.evictions);
+    put_counter(p, P "render_cache_hits_total",
+                "Query answers sent from the cache of rendered answers (the query still "
+                "ran; its answer was not built again).",
+                st.hits);
+    put_counter(p, P "render_cache_misses_total",
+                "Query answers rendered because the cache held none for the query at its "
+                "position.",
+                st.misses);
+    put_counter(p, P "render_cache_evictions_total", "Rendered answers dropped for room.",
+                st.evictions);
     put_gauge(p, P "render_cache_entries", "Rendered answers held now.", (double)st.entries);
     put_gauge(p, P "render_cache_bytes", "Bytes the rendered answers held now take.",
               (double)st.bytes);

@@ -63,6 +63,7 @@ enum {
 #define FLAG_SPILLED     4
 
 _Static_assert(OFF_TEXT + 1 + STEME__CAND_INPLACE == STEME__CAND_ROW, "row layout");
+_Static_assert(STEME__CAND_ROW <= STEME__FIXED_ROW_MAX, "a lens row fits a fixed-width row");
 
 void
 steme__cand_check_hash(steme_str subject, steme_str predicate, uint8_t out[8])
@@ -250,30 +251,34 @@ steme__query_cand_put(steme__txn *t, const steme_entry *e)
     return steme__tput(t, STEME__T_CAND, key, sizeof(key), row, sizeof(row));
 }
 
+/* Carry the new state (ctx: STATE_LEN bytes) into a lens row, unless it is there already. */
+static steme_err
+set_state(uint8_t *row, size_t n, bool *write, void *ctx)
+{
+    const uint8_t *state = ctx;
+
+    if (n != STEME__CAND_ROW || row[OFF_VERSION] != CAND_VERSION)
+        return STEME_ECORRUPT;
+    /* Unchanged after a change of conditions only: what a lens reads is the same. */
+    *write = memcmp(row + OFF_STATE, state, STATE_LEN) != 0;
+    memcpy(row + OFF_STATE, state, STATE_LEN);
+    return STEME_OK;
+}
+
 steme_err
 steme__query_cand_state(steme__txn *t, const steme_entry *e, const uint8_t key16[16],
                         const steme__state_row *st)
 {
-    uint8_t seq[8], row[STEME__CAND_ROW], state[STATE_LEN];
-    steme__val old;
-    steme_err err;
+    uint8_t seq[8], state[STATE_LEN];
 
     if (e->seq == steme__txn_applying(t))
         return STEME_OK; /* the assertion being applied: its row is written after its state */
     steme__put_u64(seq, e->seq);
-    err = steme__tfixed_get(t, STEME__T_CAND, key16, 16, seq, sizeof(seq), &old);
-    if (err == STEME_ENOTFOUND)
-        return STEME_OK; /* the assertion being applied: its row is written after its state */
-    if (err != STEME_OK)
-        return err;
-    if (old.n != STEME__CAND_ROW || old.p[OFF_VERSION] != CAND_VERSION)
-        return STEME_ECORRUPT;
     put_state(state, st);
-    if (memcmp(old.p + OFF_STATE, state, STATE_LEN) == 0)
-        return STEME_OK; /* a change of conditions only: what a lens reads is the same */
-    memcpy(row, old.p, STEME__CAND_ROW);
-    memcpy(row + OFF_STATE, state, STATE_LEN);
-    return steme__tfixed_replace(t, STEME__T_CAND, key16, 16, seq, sizeof(seq), row, sizeof(row));
+    steme_err err =
+        steme__tfixed_edit(t, STEME__T_CAND, key16, 16, seq, sizeof(seq), set_state, state);
+    /* No row: the assertion being applied, whose row is written after its state. */
+    return err == STEME_ENOTFOUND ? STEME_OK : err;
 }
 
 typedef struct cand_check {

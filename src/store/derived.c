@@ -222,43 +222,36 @@ fixed_seek(MDB_cursor *cur, const void *k, size_t kl, const void *prefix, size_t
 }
 
 steme_err
-steme__tfixed_get(steme__txn *t, enum steme__table tb, const void *k, size_t kl, const void *prefix,
-                  size_t pl, steme__val *ret)
+steme__tfixed_edit(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                   const void *prefix, size_t pl, steme__row_edit_fn fn, void *ctx)
 {
-    MDB_cursor *cur;
-    MDB_val data;
-
-    if (absent(t, tb))
-        return STEME_ENOTFOUND;
-    steme_err err = steme__txn_cursor(t, STEME__DB_DERIVED(tb), &cur);
-    if (err != STEME_OK)
-        return err;
-    return val_out(fixed_seek(cur, k, kl, prefix, pl, &data), &data, ret);
-}
-
-steme_err
-steme__tfixed_replace(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
-                      const void *prefix, size_t pl, const void *row, size_t n)
-{
+    uint8_t row[STEME__FIXED_ROW_MAX];
     MDB_cursor *cur;
     MDB_val key = {kl, (void *)k}, data;
 
     if (absent(t, tb))
-        return STEME_EINVAL; /* only in a read-only store, where nothing is written */
+        return STEME_ENOTFOUND;
     int rc = mdb_cursor_open(t->mdb, dbi_of(t, tb), &cur);
     if (rc != MDB_SUCCESS)
         return steme__lmdb_err(rc);
     rc = fixed_seek(cur, k, kl, prefix, pl, &data);
-    if (rc == MDB_SUCCESS && (data.mv_size != n || n < pl || memcmp(row, prefix, pl) != 0))
-        rc = MDB_BAD_VALSIZE;
-    if (rc == MDB_SUCCESS) {
-        /* Same width, same place in the sort: LMDB overwrites the row where it is. */
-        data.mv_size = n;
-        data.mv_data = (void *)row;
-        rc = mdb_cursor_put(cur, &key, &data, MDB_CURRENT);
+    steme_err err = steme__lmdb_err(rc);
+    if (err == STEME_OK && data.mv_size > sizeof(row))
+        err = STEME_ECORRUPT;
+    if (err == STEME_OK) {
+        memcpy(row, data.mv_data, data.mv_size);
+        bool write = false;
+        err = fn(row, data.mv_size, &write, ctx);
+        if (err == STEME_OK && write && memcmp(row, prefix, pl) != 0)
+            err = STEME_EINVAL; /* the prefix places the row: it must stay */
+        if (err == STEME_OK && write) {
+            /* Same width, same place in the sort: LMDB overwrites the row where it is. */
+            data.mv_data = row;
+            err = steme__lmdb_err(mdb_cursor_put(cur, &key, &data, MDB_CURRENT));
+        }
     }
     mdb_cursor_close(cur);
-    return steme__lmdb_err(rc);
+    return err;
 }
 
 steme_err

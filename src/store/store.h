@@ -201,15 +201,17 @@ typedef int (*steme__rows_fn)(const steme__val *key, const steme__val *rows, voi
 steme_err steme__tscan_fixed(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
                              steme__rows_fn fn, void *ctx);
 
-/* The first row of key k that starts with prefix (pl bytes; rows sort by their bytes).
- * Errors: STEME_ENOTFOUND, LMDB errors. */
-steme_err steme__tfixed_get(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
-                            const void *prefix, size_t pl, steme__val *ret);
+/* The widest row of a fixed-width table. */
+#define STEME__FIXED_ROW_MAX 256
 
-/* Overwrite in place the first row of key k that starts with prefix with row (same width and
- * the same prefix, so that it keeps its place). Errors: STEME_ENOTFOUND, LMDB errors. */
-steme_err steme__tfixed_replace(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
-                                const void *prefix, size_t pl, const void *row, size_t n);
+/* Called with a copy of a row (n bytes) to change in place; set *write to store it. */
+typedef steme_err (*steme__row_edit_fn)(uint8_t *row, size_t n, bool *write, void *ctx);
+
+/* The first row of key k that starts with prefix (pl bytes; rows sort by their bytes), handed
+ * to fn and, when fn says so, written back in place with one seek (the prefix must stay, so
+ * that the row keeps its place). Errors: STEME_ENOTFOUND, fn's, LMDB errors. */
+steme_err steme__tfixed_edit(steme__txn *t, enum steme__table tb, const void *k, size_t kl,
+                             const void *prefix, size_t pl, steme__row_edit_fn fn, void *ctx);
 
 /* Rows whose key is >= start (sl bytes), in key order, to the end of the table. */
 steme_err steme__tscan_from(steme__txn *t, enum steme__table tb, const void *start, size_t sl,

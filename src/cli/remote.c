@@ -227,6 +227,15 @@ cli_remote_post(cli *c, const cli_path *path, const json_t *body, json_t **ret)
 /* The most a page may hold (the server's limit). */
 #define PAGE_MAX 1000
 
+/* One page's request: the path and its query so far, to which the page adds its arguments. */
+static void
+page_init(cli_path *page, const cli_path *path)
+{
+    cli_path_init(page, path->s != NULL ? path->s : "");
+    page->query = path->query;
+    page->oom |= path->oom;
+}
+
 int
 cli_remote_pages(cli *c, const cli_path *path, uint64_t after, const char *member, uint64_t want,
                  cli_remote_item_fn fn, void *ctx, bool *ret_more)
@@ -238,9 +247,7 @@ cli_remote_pages(cli *c, const cli_path *path, uint64_t after, const char *membe
     for (;;) {
         uint64_t left = want == 0 ? PAGE_MAX : want - taken;
         cli_path page;
-        cli_path_init(&page, path->s != NULL ? path->s : "");
-        page.query = path->query;
-        page.oom |= path->oom;
+        page_init(&page, path);
         cli_path_arg_u64(&page, "limit", left < PAGE_MAX ? left : PAGE_MAX);
         if (cursor != NULL)
             cli_path_arg(&page, "cursor", cursor);
@@ -283,9 +290,7 @@ cli_remote_pages_from(cli *c, const cli_path *path, uint64_t from, const char *m
     for (;;) {
         uint64_t left = want == 0 ? PAGE_MAX : want - taken;
         cli_path page;
-        cli_path_init(&page, path->s != NULL ? path->s : "");
-        page.query = path->query;
-        page.oom |= path->oom;
+        page_init(&page, path);
         if (from != 0)
             cli_path_arg_u64(&page, "from", from);
         cli_path_arg_u64(&page, "limit", left < PAGE_MAX ? left : PAGE_MAX);

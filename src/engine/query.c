@@ -20,8 +20,8 @@
 #include "bytes.h"
 #include "crypto.h"
 #include "engine.h"
+#include "id_sort.h"
 #include "lens_inputs.h"
-#include "lens_sort.h"
 #include "query.h"
 #include "rules.h"
 
@@ -241,20 +241,6 @@ h_str(steme__hasher *h, steme_str s)
         steme__hash256_update(h, s.ptr, s.len);
 }
 
-/* Ids by their bytes: ids are hashes, so the first eight bytes, compared as one big-endian
- * integer, almost always decide. */
-static inline bool
-id_less(const steme_id *a, const steme_id *b)
-{
-    uint64_t x = steme__get_u64(a->b), y = steme__get_u64(b->b);
-    if (x != y)
-        return x < y;
-    return memcmp(a->b + 8, b->b + 8, STEME_ID_SIZE - 8) < 0;
-}
-
-#define ID_LESS(a, b) id_less(&(a), &(b))
-STEME__DEFINE_SORT(sort_ids, steme_id, ID_LESS)
-
 /* Everything a receipt names but the format and the position, in format 1's order. */
 static void
 receipt_body(steme__hasher *h, const uint8_t *params, size_t pl, const uint64_t *position,
@@ -338,22 +324,27 @@ receipt_v1(const uint8_t *params, size_t pl, uint64_t position, const steme_quer
  * Grouping rows into answers
  */
 
+/* Byte order of two strings, shorter first on a common prefix. The rows of one key usually
+ * borrow the same subject and predicate bytes, so equal pointers answer before memcmp. */
+static int
+str_order(steme_str a, steme_str b)
+{
+    if (a.ptr == b.ptr && a.len == b.len)
+        return 0;
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n > 0 ? memcmp(a.ptr, b.ptr, n) : 0;
+    if (c == 0 && a.len != b.len)
+        c = a.len < b.len ? -1 : 1;
+    return c;
+}
+
 static int
 row_cmp(const void *pa, const void *pb)
 {
     const steme__qrow *a = pa, *b = pb;
-    const steme__qrow *x = a, *y = b;
-    size_t n = x->subject.len < y->subject.len ? x->subject.len : y->subject.len;
-    int c = n > 0 ? memcmp(x->subject.ptr, y->subject.ptr, n) : 0;
-
-    if (c == 0 && x->subject.len != y->subject.len)
-        c = x->subject.len < y->subject.len ? -1 : 1;
-    if (c != 0)
-        return c;
-    n = x->predicate.len < y->predicate.len ? x->predicate.len : y->predicate.len;
-    c = n > 0 ? memcmp(x->predicate.ptr, y->predicate.ptr, n) : 0;
-    if (c == 0 && x->predicate.len != y->predicate.len)
-        c = x->predicate.len < y->predicate.len ? -1 : 1;
+    int c = str_order(a->subject, b->subject);
+    if (c == 0)
+        c = str_order(a->predicate, b->predicate);
     if (c != 0)
         return c;
     return a->cand.seq < b->cand.seq ? -1 : a->cand.seq > b->cand.seq;
@@ -372,10 +363,7 @@ sorted(const steme__qrow *rows, size_t n)
 static bool
 same_key(const steme__qrow *a, const steme__qrow *b)
 {
-    const steme__qrow *x = a, *y = b;
-    return x->subject.len == y->subject.len && x->predicate.len == y->predicate.len &&
-           memcmp(x->subject.ptr, y->subject.ptr, x->subject.len) == 0 &&
-           memcmp(x->predicate.ptr, y->predicate.ptr, x->predicate.len) == 0;
+    return str_order(a->subject, b->subject) == 0 && str_order(a->predicate, b->predicate) == 0;
 }
 
 /* The explanation: the lens's, then what the filters left out. */
@@ -459,7 +447,7 @@ answer_one(steme_result *r, size_t i, const steme__lens_params *p, steme__qrow *
     }
     for (size_t k = 0; k < nc; k++)
         m->ids[m->lr.n_support + k] = cands[k]->id;
-    sort_ids(m->ids + m->lr.n_support, nc);
+    steme__ids_sort(m->ids + m->lr.n_support, nc);
     a->has_winner = m->lr.has_winner;
     a->winner = m->lr.winner;
     a->reason = steme__lens_reason_name(m->lr.reason);

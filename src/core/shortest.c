@@ -8,6 +8,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -65,4 +66,54 @@ steme__shortest_digits(double d)
     while (p > 1 && m[p] == '0') /* digit p (1-based) is at m[p] for p >= 2 */
         p--;
     return p;
+}
+
+/*
+ * Plain decimals without printf. Most numbers people write are m / 10^k with few digits (1.6,
+ * 0.2, 1200), and their shortest digits are m's: let k be the smallest scale at which
+ * m = round(|d| * 10^k) gives back |d| when divided by 10^k. The division is correctly
+ * rounded, as strtod is, so the decimal m * 10^-k reads back as d; a shorter string would
+ * read back at a smaller scale, and k is the smallest; m is below 10^15, so half an ulp of d
+ * is far below 10^-k and no other integer at scale k reads back. Then m's digits are the
+ * digits shortest_digits finds, and the plain notation of %g and %f with them is m with a
+ * point k digits from its right.
+ */
+static const double pow10_exact[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+bool
+steme__plain_decimal(double d, char out[32], int *ret_exp10)
+{
+    double a = fabs(d);
+    if (!(a >= 1e-15 && a < 1e15)) /* also zero, NaN and infinities */
+        return false;
+    for (int k = 0; k <= 15; k++) {
+        double m = nearbyint(a * pow10_exact[k]);
+        if (m >= 1e15)
+            return false;
+        if (m / pow10_exact[k] != a)
+            continue;
+        char digits[16];
+        int n = 0;
+        for (uint64_t u = (uint64_t)m; u > 0; u /= 10)
+            digits[n++] = (char)('0' + u % 10); /* least significant first */
+        char *o = out;
+        if (d < 0)
+            *o++ = '-';
+        if (n <= k) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = n; i < k; i++)
+                *o++ = '0';
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            *o++ = digits[i];
+            if (i == k && k > 0)
+                *o++ = '.';
+        }
+        *o = '\0';
+        *ret_exp10 = n - 1 - k;
+        return true;
+    }
+    return false;
 }

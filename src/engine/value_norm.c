@@ -253,6 +253,10 @@ steme__num_format(double x, char buf[32])
     /* The fewest significant digits that read back exactly ("0.2", not
      * "0.20000000000000001"), then plain notation where %g would switch to an exponent only
      * because the precision is short ("40", not "4e+01"). */
+    int first;
+    /* %g writes these plainly: its exponent form starts below 1e-4. */
+    if (steme__plain_decimal(x, buf, &first) && first >= -4)
+        return;
     int prec = isfinite(x) ? steme__shortest_digits(x) : 17;
     char e[32];
     snprintf(e, sizeof e, "%.*e", prec - 1, x);

@@ -117,12 +117,15 @@ steme__fmt_real(double d, char out[32])
     }
     /* The fewest significant digits that read back to the same double: 0.2, not
      * 0.20000000000000001. */
-    int p = steme__shortest_digits(d);
-    snprintf(out, 32, "%.*e", p - 1, d);
-    /* Plain notation for everyday magnitudes (40, not 4e+01); exponents for the rest. */
-    int x = atoi(strchr(out, 'e') + 1);
-    if (x >= -5 && x < 17)
-        snprintf(out, 32, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
+    int x;
+    if (!steme__plain_decimal(d, out, &x) || x < -5) {
+        int p = steme__shortest_digits(d);
+        snprintf(out, 32, "%.*e", p - 1, d);
+        /* Plain notation for everyday magnitudes (40, not 4e+01); exponents for the rest. */
+        x = atoi(strchr(out, 'e') + 1);
+        if (x >= -5 && x < 17)
+            snprintf(out, 32, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
+    }
     /* Keep a real looking like one ("12.0"), so that JSON readers do not turn it into an
      * integer and change the record's type on a round trip. */
     if (strpbrk(out, ".eE") == NULL) {

@@ -307,9 +307,22 @@ random_double(uint64_t *state)
     }
 }
 
-/* Random bit patterns (every magnitude, subnormals included), short decimals and the
- * log-normal percentages of the benchmarks: the text reads back as the value and has exactly
- * the definition's number of significant digits. */
+/* A decimal of 1 to 17 digits with 0 to 17 decimals, either sign: the numbers of
+ * steme__plain_decimal's fast path and either side of its limits. */
+static double
+random_decimal(uint64_t *state)
+{
+    (void)random_double(state);
+    uint64_t digits = 1 + *state % 17, scale = (*state >> 8) % 18;
+    uint64_t m = (*state >> 16) % (uint64_t)pow(10, (double)digits);
+    double x = (double)m / pow(10, (double)scale);
+    return (*state >> 60) & 1 ? -x : x;
+}
+
+/* Random bit patterns (every magnitude, subnormals included), short decimals, decimals of up
+ * to 17 digits and the log-normal percentages of the benchmarks: the text reads back as the
+ * value, has exactly the definition's number of significant digits, and is what %g writes
+ * with them (plain where %g would use an exponent only for want of precision). */
 static void
 test_num_format_shortest(void **state)
 {
@@ -319,13 +332,21 @@ test_num_format_shortest(void **state)
 
     for (int i = 0; i < 60000; i++) {
         double x = random_double(&rng); /* also advances rng */
-        if (i % 3 == 1)
+        if (i % 4 == 1)
             x = (double)(rng % 100000) / 1000.0;
-        else if (i % 3 == 2)
+        else if (i % 4 == 2)
             x = exp((double)(rng % 10000) / 2500.0 - 2.0) * 1.6;
+        else if (i % 4 == 3)
+            x = random_decimal(&rng);
         steme__num_format(x, b);
         assert_true(strtod(b, NULL) == x);
         int p = digits_by_definition(x);
+        char want[40];
+        snprintf(want, sizeof want, "%.*e", p - 1, x);
+        int ex = atoi(strchr(want, 'e') + 1), prec = ex >= p && ex < 17 ? ex + 1 : p;
+        snprintf(want, sizeof want, "%.*g", prec, x);
+        if (strcmp(b, want) != 0)
+            fail_msg("%.17g formatted as %s, expected %s", x, b, want);
         snprintf(e, sizeof e, "%.*e", p - 1, x);
         /* Same digits: the same value read back from p digits in both notations. */
         assert_true(strtod(e, NULL) == strtod(b, NULL));
@@ -337,8 +358,11 @@ test_num_format_shortest(void **state)
             if (*c >= '0' && *c <= '9' && !leading)
                 digits++;
         }
-        /* Plain notation may pad an integer with zeros ("40" from 4e+01), never more. */
-        if (strpbrk(b, ".e") != NULL)
+        /* Plain notation may pad an integer with zeros ("40" from 4e+01), never more; zero
+         * is the one digit "0". */
+        if (x == 0)
+            assert_true(strcmp(b, "0") == 0 || strcmp(b, "-0") == 0);
+        else if (strpbrk(b, ".e") != NULL)
             assert_int_equal((int)digits, p);
         else
             assert_true((int)digits >= p);

@@ -129,6 +129,10 @@ test_fmt_real_shortest(void **state)
             break;
         case 2:
             d = (double)(x % 1000000) / pow(10, (double)((x >> 30) % 12));
+            if (i % 8 == 6) /* 1 to 17 digits, 0 to 17 decimals, either sign */
+                d = (x >> 63 ? -1.0 : 1.0) *
+                    (double)((x >> 8) % (uint64_t)pow(10, (double)(1 + x % 17))) /
+                    pow(10, (double)((x >> 5) % 18));
             break;
         default:
             d = ((double)(int64_t)(x % 2000001) - 1000000) * ((x >> 40) & 1 ? 0.001 : 1e10);

@@ -17,29 +17,61 @@
 /* Bytes of a string value shown before "...". */
 #define VALUE_SHOWN 48
 
-void
-steme__text_printf(steme__lens_text *t, const char *fmt, ...)
+/* The text did not fit: keep what fits of p up to 4 bytes before the end, and the byte after
+ * it (to see whether the cut splits a character), then end in "...". */
+static void
+cut(steme__lens_text *t, const char *p)
 {
-    if (t->full)
-        return;
-    size_t room = sizeof t->buf - t->len;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, room, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < room) {
-        t->len += (size_t)n;
-        return;
-    }
-    /* Cut: end in "..." on a UTF-8 boundary, and write nothing more. */
     size_t len = sizeof t->buf - 4;
+    if (p != NULL && len + 1 > t->len)
+        memcpy(t->buf + t->len, p, len + 1 - t->len);
     while (len > 0 && ((unsigned char)t->buf[len] & 0xC0) == 0x80)
         len--;
     memcpy(t->buf + len, "...", 4);
     t->len = len + 3;
     t->full = true;
+}
+
+/* Appends n bytes; past the buffer's end, cuts: the text ends in "..." on a UTF-8 boundary
+ * and takes nothing more. */
+static void
+put(steme__lens_text *t, const char *p, size_t n)
+{
+    if (t->full)
+        return;
+    size_t room = sizeof t->buf - t->len;
+    if (n < room) {
+        memcpy(t->buf + t->len, p, n);
+        t->len += n;
+        t->buf[t->len] = '\0';
+        return;
+    }
+    cut(t, p);
+}
+
+/* Most pieces of an explanation are words or a value already written out: they are copied,
+ * not run through vsnprintf (a fresh answer writes about thirty pieces). */
+void
+steme__text_printf(steme__lens_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    if (t->full)
+        return;
+    va_start(ap, fmt);
+    if (strchr(fmt, '%') == NULL) {
+        put(t, fmt, strlen(fmt));
+    } else if (strcmp(fmt, "%s") == 0) {
+        const char *arg = va_arg(ap, const char *);
+        put(t, arg, strlen(arg));
+    } else {
+        size_t room = sizeof t->buf - t->len;
+        int n = vsnprintf(t->buf + t->len, room, fmt, ap);
+        if (n >= 0 && (size_t)n < room)
+            t->len += (size_t)n;
+        else if (n >= 0)
+            cut(t, NULL); /* vsnprintf wrote what fits */
+    }
+    va_end(ap);
 }
 
 void

@@ -769,6 +769,43 @@ test_explanation_bounded(void **state)
     steme__lens_result_free(&r);
 }
 
+/* The explanation writer copies plain pieces and formats the rest with vsnprintf: both ways
+ * must cut the same text at the same byte, on a UTF-8 boundary, wherever the cut falls. */
+static void
+test_explanation_cut_both_ways(void **state)
+{
+    (void)state;
+    /* Two-, three- and four-byte characters, so that cuts fall inside each kind. */
+    static const char piece[] = "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\x8a dose";
+    char filler[STEME__LENS_MAX_EXPLANATION];
+    memset(filler, 'x', sizeof filler);
+    for (size_t lead = 0; lead < sizeof filler; lead++) {
+        steme__lens_text a = {0}, b = {0};
+        filler[lead] = '\0';
+        steme__text_printf(&a, "%s", filler);
+        steme__text_printf(&b, "%s%s", filler, "");
+        assert_int_equal(a.len, b.len);
+        for (int k = 0; k < 40 && !a.full; k++) {
+            steme__text_printf(&a, "%s", piece);       /* copied */
+            steme__text_printf(&b, "%s%s", piece, ""); /* through vsnprintf */
+            assert_int_equal(a.len, b.len);
+            assert_int_equal(a.full, b.full);
+            assert_memory_equal(a.buf, b.buf, a.len + 1);
+        }
+        steme__text_printf(&a, " end");
+        steme__text_printf(&b, "%s", " end");
+        assert_memory_equal(a.buf, b.buf, a.len + 1);
+        assert_true(a.len < STEME__LENS_MAX_EXPLANATION);
+        if (a.full) {
+            assert_string_equal(a.buf + a.len - 3, "...");
+            /* the byte before "..." ends a character */
+            unsigned char last = (unsigned char)a.buf[a.len - 4];
+            assert_true(last < 0x80 || last == 0x8a || last == 0xac || last == 0xa9);
+        }
+        filler[lead] = 'x';
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Parameters
  */
@@ -1049,6 +1086,7 @@ main(void)
         cmocka_unit_test(test_layered),
         cmocka_unit_test(test_explanation_exact),
         cmocka_unit_test(test_explanation_bounded),
+        cmocka_unit_test(test_explanation_cut_both_ways),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_params_bytes),
         cmocka_unit_test(test_bad_candidates),

@@ -82,11 +82,30 @@ steme__text_value(steme__lens_text *t, const steme__lens_gstat *g)
     steme__text_printf(t, "%s", v);
 }
 
+/* "<n> <noun>" with an "s" unless n is 1. */
+static void
+put_count(steme__lens_text *t, uint32_t n, const char *noun)
+{
+    char digits[10];
+    size_t k = sizeof digits;
+    for (uint32_t v = n;; v /= 10) {
+        digits[--k] = (char)('0' + v % 10);
+        if (v < 10)
+            break;
+    }
+    put(t, digits + k, sizeof digits - k);
+    put(t, " ", 1);
+    put(t, noun, strlen(noun));
+    if (n != 1)
+        put(t, "s", 1);
+}
+
 void
 steme__text_support(steme__lens_text *t, const steme__lens_gstat *g, const char *sep)
 {
-    steme__text_printf(t, "%u agent%s%s%u source%s", g->agents, g->agents == 1 ? "" : "s", sep,
-                       g->sources, g->sources == 1 ? "" : "s");
+    put_count(t, g->agents, "agent");
+    put(t, sep, strlen(sep));
+    put_count(t, g->sources, "source");
 }
 
 void

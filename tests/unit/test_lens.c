@@ -769,6 +769,24 @@ test_explanation_bounded(void **state)
     steme__lens_result_free(&r);
 }
 
+/* Counts in explanations, written without printf: singular only for exactly 1. */
+static void
+test_explanation_counts(void **state)
+{
+    (void)state;
+    static const uint32_t agents[] = {0, 1, 2, 10, 11, 21, 4294967295u};
+    static const char *const want[] = {"0 agents; 1 source",         "1 agent; 1 source",
+                                       "2 agents; 1 source",         "10 agents; 1 source",
+                                       "11 agents; 1 source",        "21 agents; 1 source",
+                                       "4294967295 agents; 1 source"};
+    for (size_t i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
+        steme__lens_text t = {0};
+        steme__lens_gstat g = {.agents = agents[i], .sources = 1};
+        steme__text_support(&t, &g, "; ");
+        assert_string_equal(t.buf, want[i]);
+    }
+}
+
 /* The explanation writer copies plain pieces and formats the rest with vsnprintf: both ways
  * must cut the same text at the same byte, on a UTF-8 boundary, wherever the cut falls. */
 static void
@@ -1087,6 +1105,7 @@ main(void)
         cmocka_unit_test(test_explanation_exact),
         cmocka_unit_test(test_explanation_bounded),
         cmocka_unit_test(test_explanation_cut_both_ways),
+        cmocka_unit_test(test_explanation_counts),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_params_bytes),
         cmocka_unit_test(test_bad_candidates),

@@ -471,8 +471,9 @@ typedef struct steme_stats {
     uint64_t assertions;
     uint64_t votes;
     uint64_t events;
-    uint64_t map_size;   /* current LMDB map size, bytes */
-    uint64_t disk_bytes; /* pages in use, bytes */
+    uint64_t map_size;           /* current LMDB map size, bytes */
+    uint64_t disk_bytes;         /* pages in use, bytes */
+    uint64_t quarantine_pending; /* assertions awaiting a quarantine decision */
 } steme_stats;
 
 steme_err steme_db_stats(steme_db *db, steme_stats *ret);

@@ -20,11 +20,12 @@ const cli_command cli_cmd_stats = {
             "Show the store's format version, its last log position (last_seq), how many\n"
             "records it holds (assertions, votes and events), the current size of its memory\n"
             "map (map_size: the most the data file may grow to before the map is enlarged)\n"
-            "and the bytes its pages use on disk (disk_bytes).\n"
+            "and the bytes its pages use on disk (disk_bytes), and how many assertions await a\n"
+            "quarantine decision (quarantine_pending).\n"
             "\n"
             "Output: \"key  value\" lines (sizes also in KiB/MiB/GiB); with --json one object\n"
             "{\"db\", \"format_version\", \"last_seq\", \"records\", \"assertions\", \"votes\",\n"
-            "\"events\", \"map_size\", \"disk_bytes\"} (sizes in bytes).\n"
+            "\"events\", \"map_size\", \"disk_bytes\", \"quarantine_pending\"} (sizes in bytes).\n"
             "\n"
             "Exit status: 0; 1 when there is no store or it cannot be read; 2 on a usage\n"
             "error.\n",
@@ -93,8 +94,9 @@ run_stats(cli *c, int argc, char **argv)
                                          "assertions",     "votes",    "events"};
     for (size_t i = 0; ok && i < sizeof(counts) / sizeof(counts[0]); i++)
         ok = cli_table_kv(&t, counts[i], "%" PRIu64, cli_ju64(doc, counts[i]));
-    ok =
-        ok && cli_table_kv(&t, "map_size", "%s", map) && cli_table_kv(&t, "disk_bytes", "%s", disk);
+    ok = ok && cli_table_kv(&t, "map_size", "%s", map) &&
+         cli_table_kv(&t, "disk_bytes", "%s", disk) &&
+         cli_table_kv(&t, "quarantine_pending", "%" PRIu64, cli_ju64(doc, "quarantine_pending"));
     if (ok)
         cli_table_print(&t, stdout);
     cli_table_free(&t);

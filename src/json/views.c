@@ -222,6 +222,7 @@ steme__json_stats(const char *db, const steme_stats *st)
     json_object_set_new(j, "events", json_integer((json_int_t)st->events));
     json_object_set_new(j, "map_size", json_integer((json_int_t)st->map_size));
     json_object_set_new(j, "disk_bytes", json_integer((json_int_t)st->disk_bytes));
+    json_object_set_new(j, "quarantine_pending", json_integer((json_int_t)st->quarantine_pending));
     return j;
 }
 

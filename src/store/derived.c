@@ -158,6 +158,21 @@ scan(steme__txn *t, enum steme__table tb, const void *start, size_t sl, size_t p
 }
 
 steme_err
+steme__tcount(steme__txn *t, enum steme__table tb, uint64_t *ret)
+{
+    MDB_stat st;
+
+    *ret = 0;
+    if (absent(t, tb))
+        return STEME_OK;
+    int rc = mdb_stat(t->mdb, dbi_of(t, tb), &st);
+    if (rc != MDB_SUCCESS)
+        return steme__lmdb_err(rc);
+    *ret = st.ms_entries;
+    return STEME_OK;
+}
+
+steme_err
 steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl, steme__row_fn fn,
              void *ctx)
 {

@@ -810,12 +810,15 @@ steme__store_stats(steme__store *s, steme_stats *ret)
     steme__meta m;
     MDB_envinfo info;
     MDB_stat st;
+    uint64_t pending = 0;
     steme_err err;
 
     err = steme__snap_begin(s, &snap);
     if (err != STEME_OK)
         return err;
     err = steme__meta_read(&snap->txn, &m);
+    if (err == STEME_OK)
+        err = steme__tcount(&snap->txn, STEME__T_QUEUE, &pending);
     if (err == STEME_OK) {
         mdb_env_info(s->env, &info);
         mdb_env_stat(s->env, &st);
@@ -833,6 +836,7 @@ steme__store_stats(steme__store *s, steme_stats *ret)
     ret->records = ret->assertions + ret->votes + ret->events;
     ret->map_size = info.me_mapsize;
     ret->disk_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    ret->quarantine_pending = pending;
     return STEME_OK;
 }
 

@@ -188,6 +188,9 @@ steme_err steme__tdel(steme__txn *t, enum steme__table tb, const void *k, size_t
  * the table being scanned. */
 typedef int (*steme__row_fn)(const steme__val *key, const steme__val *val, void *ctx);
 
+/* The number of rows in a table (LMDB keeps it: no walk). */
+steme_err steme__tcount(steme__txn *t, enum steme__table tb, uint64_t *ret);
+
 /* Rows whose key starts with prefix (pl may be 0: every row). */
 steme_err steme__tscan(steme__txn *t, enum steme__table tb, const void *prefix, size_t pl,
                        steme__row_fn fn, void *ctx);

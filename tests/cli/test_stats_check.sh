@@ -6,7 +6,7 @@ setup_store
 
 expect 0 stats
 out_has "format_version"
-out_has "last_seq        0"
+out_has "last_seq            0"
 expect 0 check
 out_has "ok: 0 records"
 
@@ -26,11 +26,13 @@ expect 0 --json stats
 jq_true ".records == $((n + 4)) and .assertions == $n and .votes == 2 and .events == 2"
 jq_true ".last_seq == $((n + 4)) and .format_version >= 1"
 jq_true '.map_size > 0 and .disk_bytes > 0 and .disk_bytes <= .map_size'
-jq_true "keys == ([\"db\", \"format_version\", \"last_seq\", \"records\", \"assertions\", \"votes\", \"events\", \"map_size\", \"disk_bytes\"] | sort)"
+jq_true "keys == ([\"db\", \"format_version\", \"last_seq\", \"records\", \"assertions\", \"votes\", \"events\", \"map_size\", \"disk_bytes\", \"quarantine_pending\"] | sort)"
+jq_true '.quarantine_pending == 0'
 expect 0 stats
-out_has "assertions      $n"
-out_has "votes           2"
-out_has "events          2"
+out_has "assertions          $n"
+out_has "votes               2"
+out_has "events              2"
+out_has "quarantine_pending  0"
 out_has "MiB"
 
 expect 0 check

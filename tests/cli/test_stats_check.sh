@@ -59,7 +59,7 @@ if command -v mdb_load >/dev/null; then
     expect 1 --quiet check
     [[ $(out_lines) -eq 1 ]] || fail "check --quiet with a problem: expected the summary only"
 else
-    echo "mdb_load missing (lmdb-utils): the damaged-store check is skipped" >&2
+    fail "mdb_load missing: scripts/deps.sh --test installs lmdb-utils"
 fi
 
 expect 2 stats extra

@@ -622,13 +622,11 @@ test_queries(void **state)
     json_decref(au);
 }
 
-/* A deviation from docs/server.md that has not been fixed yet: print it and skip, so that the
- * test passes by itself once the server does what the documentation says. */
+/* A deviation from docs/server.md: once a known gap, now fixed, so a failure. */
 static void
 known_gap(const char *what)
 {
-    print_message("KNOWN GAP (reported; this test passes by itself once fixed): %s\n", what);
-    skip();
+    fail_msg("regression of a fixed deviation from docs/server.md: %s", what);
 }
 
 /* What-if queries are answered and audited; the audit still verifies after the log moved. */

@@ -478,6 +478,10 @@ typedef struct steme_stats {
 
 steme_err steme_db_stats(steme_db *db, steme_stats *ret);
 
+/* The last log position (0 for an empty log): stats' last_seq alone, for the price of one
+ * lookup. */
+steme_err steme_db_last_seq(steme_db *db, uint64_t *ret);
+
 #define STEME_LATENCY_BUCKETS 16
 
 /*

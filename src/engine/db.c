@@ -302,6 +302,21 @@ steme_db_stats(steme_db *db, steme_stats *ret)
 }
 
 steme_err
+steme_db_last_seq(steme_db *db, uint64_t *ret)
+{
+    steme__snap *snap;
+    steme_err err;
+
+    if (db == NULL || ret == NULL)
+        return STEME_EINVAL;
+    if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
+        return err;
+    err = steme__txn_last_seq(steme__snap_txn(snap), ret);
+    steme__snap_end(snap);
+    return err;
+}
+
+steme_err
 steme_db_counters(steme_db *db, steme_counters *ret)
 {
     if (db == NULL || ret == NULL)

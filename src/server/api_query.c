@@ -171,15 +171,34 @@ render(srv_req *r, const srv_qp *p, const steme_result *res)
     return b;
 }
 
+/* The cached or rendered body b as the response, or 304 when If-None-Match names its tag.
+ * Takes b's reference. */
+static void
+send_rendered(srv_req *r, srv_rbody *b)
+{
+    snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
+    const char *inm = srv_header(r, "If-None-Match");
+    if (inm && etag_matches(inm, r->resp.etag)) {
+        srv_rbody_unref(b);
+        r->handled = true;
+        r->resp.status = 304;
+        return;
+    }
+    srv_ok_rendered(r, b);
+}
+
 /*
  * GET and POST /v1/query: body NULL for the query string.
  *
  * The rendered answer is kept in the render cache (render_cache.h) under the parameters'
  * canonical bytes and reused while the engine answers at the same position. The body carries
  * nothing but the answer: no time, request id or caller (those go to headers and the log), so
- * equal positions mean equal bytes. A query at an earlier position is shown with the sources'
- * current standing, so its entry also names the log's end, read before the query runs (an
- * entry never claims a state older than the one it shows).
+ * equal positions mean equal bytes. A query at the latest position looks the log's last
+ * position up first and, when a rendering at that position is kept, sends it without running
+ * the query at all (an audited query always runs: the audit is written by the engine). A query
+ * at an earlier position is shown with the sources' current standing, so its entry also names
+ * the log's end, read before the query runs (an entry never claims a state older than the one
+ * it shows).
  */
 static void
 query(srv_req *r, json_t *body)
@@ -205,6 +224,18 @@ query(srv_req *r, json_t *body)
     }
     if (cache && (key = srv_qp_key(&p, &key_len)) == NULL)
         cache = NULL;
+    /* The latest position known before the query runs: a rendering kept there is the answer. */
+    bool looked = false;
+    uint64_t last = 0;
+    if (cache && !p.q.audit && p.q.as_of == 0 && p.q.as_of_time == 0 &&
+        steme_db_last_seq(r->s->db, &last) == STEME_OK) {
+        looked = true;
+        srv_rbody *b = srv_rcache_get(cache, key, key_len, last, last);
+        if (b) {
+            send_rendered(r, b);
+            goto out;
+        }
+    }
     steme_err err = run(r, &p.q, &res, &ei);
     if (err != STEME_OK) {
         srv_qp_fail(r, err, &ei, false);
@@ -214,19 +245,17 @@ query(srv_req *r, json_t *body)
     uint64_t position = steme_result_position(base);
     if (p.q.as_of == 0 && p.q.as_of_time == 0)
         log_end = position;
-    srv_rbody *b = srv_rcache_get(cache, key, key_len, position, log_end);
-    if (b)
-        snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
-    else
-        set_etag(r, res);
-    const char *inm = srv_header(r, "If-None-Match");
-    if (inm && etag_matches(inm, r->resp.etag)) {
-        srv_rbody_unref(b);
-        r->handled = true;
-        r->resp.status = 304;
-        goto out_free_result;
-    }
+    /* Missed at last already, unless a write came in between. */
+    srv_rbody *b =
+        looked && position == last ? NULL : srv_rcache_get(cache, key, key_len, position, log_end);
     if (!b) {
+        set_etag(r, res);
+        const char *inm = srv_header(r, "If-None-Match");
+        if (inm && etag_matches(inm, r->resp.etag)) {
+            r->handled = true;
+            r->resp.status = 304;
+            goto out_free_result;
+        }
         if ((b = render(r, &p, res)) == NULL) {
             r->resp.etag[0] = '\0';
             srv_ok(r, NULL); /* 500, out of memory */
@@ -234,7 +263,7 @@ query(srv_req *r, json_t *body)
         }
         srv_rcache_put(cache, key, key_len, position, log_end, b);
     }
-    srv_ok_rendered(r, b);
+    send_rendered(r, b);
 out_free_result:
     steme_result_free(res);
 out:

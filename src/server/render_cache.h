@@ -6,11 +6,12 @@
  *
  * Why it is sound: an answer is a deterministic function of its query and the log position it
  * answers at -- the contract receipts rest on: every change to the store appends to the log,
- * and the answer names the position. The query is still run (only the engine knows the
- * latest position, and the audit must see it); what a hit saves is building and serialising
- * the document. A query at an earlier position (as_of, as_of_time) is also shown with the
- * current standing of sources (docs/lenses.md "Queries"), so its entry is valid only while the
- * log's end is where it was too: the caller passes both positions.
+ * and the answer names the position. For a query at the latest position the server reads the
+ * log's last position first, and a hit there is sent without running the query (unless the
+ * query is audited: the engine writes the audit); otherwise the query runs, and a hit saves
+ * building and serialising the document. A query at an earlier position (as_of, as_of_time) is also
+ * shown with the current standing of sources (docs/lenses.md "Queries"), so its entry is valid only
+ * while the log's end is where it was too: the caller passes both positions.
  *
  * Bodies are reference counted: a response being sent holds its own reference, so an entry
  * can be replaced or evicted while a slow client still reads it. The cache is an LRU bounded

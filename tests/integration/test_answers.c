@@ -259,10 +259,15 @@ test_render_cache(void **state)
 {
     (void)state;
     const char *a_path = "/v1/query?subject=ans%3Ax&predicate=dose&alternatives=4";
+    const char *evals = "stemedb_lens_evaluations_total{lens=\"consensus\"}";
     shot a1 = take(a_path, NULL);
+    uint64_t evals1 = metric(&W->s, evals);
     shot a2 = take(a_path, NULL);
-    /* A repeat is served from the cache, byte for byte, with the same tag. */
+    /* A repeat is served from the cache, byte for byte, with the same tag, and the lens is
+     * not even run: nothing was written since. */
     expect_hit(&a1, &a2);
+    assert_true(evals1 > 0);
+    assert_int_equal(metric(&W->s, evals), evals1);
     assert_string_equal(a1.body, a2.body);
     assert_string_equal(a1.etag, a2.etag);
     assert_true(metric(&W->s, "stemedb_render_cache_entries") >= 1);

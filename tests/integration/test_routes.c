@@ -629,6 +629,27 @@ known_gap(const char *what)
     fail_msg("regression of a fixed deviation from docs/server.md: %s", what);
 }
 
+static size_t
+audit_rows(void)
+{
+    json_t *au = get_json(W->adm, "/v1/audit?limit=1000");
+    size_t n = json_array_size(json_object_get(au, "rows"));
+    json_decref(au);
+    return n;
+}
+
+/* Every query of an audited server is written to the audit, a repeat too: the server's cache
+ * of rendered answers never answers for the engine when the engine must write the audit. */
+static void
+test_repeated_queries_audited(void **state)
+{
+    (void)state;
+    size_t before = audit_rows();
+    for (int i = 0; i < 3; i++)
+        json_decref(read_json("/v1/query?subject=query%%3Ax&predicate=dose"));
+    assert_int_equal(audit_rows(), before + 3);
+}
+
 /* What-if queries are answered and audited; the audit still verifies after the log moved. */
 static void
 test_what_if_and_audit(void **state)
@@ -1280,6 +1301,7 @@ main(void)
         cmocka_unit_test(test_votes),
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_what_if_and_audit),
+        cmocka_unit_test(test_repeated_queries_audited),
         cmocka_unit_test(test_sources_and_cascade),
         cmocka_unit_test(test_lifecycle),
         cmocka_unit_test(test_quarantine),

@@ -195,7 +195,8 @@ send_rendered(srv_req *r, srv_rbody *b)
  * nothing but the answer: no time, request id or caller (those go to headers and the log), so
  * equal positions mean equal bytes. A query at the latest position looks the log's last
  * position up first and, when a rendering at that position is kept, sends it without running
- * the query at all (an audited query always runs: the audit is written by the engine). A query
+ * the query at all (an audited query always runs: the audit is written by the engine; and so
+ * does one with no_cache, which asks for a computation). A query
  * at an earlier position is shown with the sources' current standing, so its entry also names
  * the log's end, read before the query runs (an entry never claims a state older than the one
  * it shows).
@@ -227,7 +228,7 @@ query(srv_req *r, json_t *body)
     /* The latest position known before the query runs: a rendering kept there is the answer. */
     bool looked = false;
     uint64_t last = 0;
-    if (cache && !p.q.audit && p.q.as_of == 0 && p.q.as_of_time == 0 &&
+    if (cache && !p.q.audit && !p.q.no_cache && p.q.as_of == 0 && p.q.as_of_time == 0 &&
         steme_db_last_seq(r->s->db, &last) == STEME_OK) {
         looked = true;
         srv_rbody *b = srv_rcache_get(cache, key, key_len, last, last);

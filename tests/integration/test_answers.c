@@ -288,7 +288,6 @@ test_render_cache(void **state)
     assert_int_equal(r->len, 0);
     it_resp_free(r);
 
-    /* Different options never share an entry. */
     /* Different options never share an entry: each is a miss, whether or not its body
      * happens to be the same (every predicate of a subject that has one; a filter that
      * keeps everything). */
@@ -304,6 +303,17 @@ test_render_cache(void **state)
         {"/v1/query?subject=ans%3Ax&predicate=dose&alternatives=4&min_support=2", false},
         {"/v1/query?subject=ans%3Ax&predicate=dose&alternatives=4&tiers=unverified", false},
     };
+    /* no_cache asks for a computation: a repeat still runs the lens, and the bytes are the
+     * cached answer's (the POST and the 304 above were hits, not evaluations). */
+    char fresh[128];
+    snprintf(fresh, sizeof(fresh), "%s&no_cache=true", a_path);
+    for (int i = 1; i <= 2; i++) {
+        shot f = take(fresh, NULL);
+        assert_int_equal(metric(&W->s, evals), evals1 + (uint64_t)i);
+        assert_string_equal(f.body, a1.body);
+        shot_free(&f);
+    }
+
     shot prev = take(a_path, NULL);
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         shot o = take(others[i].path, NULL);

@@ -790,8 +790,10 @@ typedef struct steme_agent_info {
 
 typedef int (*steme_agent_fn)(const steme_agent_info *a, void *ctx);
 
-/* An agent's profile, counts and trust as of a log position (0: latest). An agent never seen
- * has the prior trust and zero counts (STEME_OK). */
+/* An agent's profile, counts and trust. With as_of (a log position; 0: latest) the trust
+ * (alpha, beta, trust) is the agent's as of that position, reproducibly; the profile, role and
+ * counts are always the current ones. An agent never seen has the prior trust and zero counts
+ * (STEME_OK). */
 steme_err steme_db_agent(steme_db *db, const steme_pubkey *pk, uint64_t as_of,
                          steme_agent_info *ret);
 steme_err steme_db_agents(steme_db *db, steme_agent_fn fn, void *ctx);

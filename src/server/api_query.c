@@ -195,11 +195,10 @@ send_rendered(srv_req *r, srv_rbody *b)
  * nothing but the answer: no time, request id or caller (those go to headers and the log), so
  * equal positions mean equal bytes. A query at the latest position looks the log's last
  * position up first and, when a rendering at that position is kept, sends it without running
- * the query at all (an audited query always runs: the audit is written by the engine; and so
- * does one with no_cache, which asks for a computation). A query
- * at an earlier position is shown with the sources' current standing, so its entry also names
- * the log's end, read before the query runs (an entry never claims a state older than the one
- * it shows).
+ * the query at all -- except an audited query (the engine writes the audit) and a no_cache one
+ * (it asks for a computation), which always run. A query at an earlier position is shown with
+ * the sources' current standing, so its entry also names the log's end, read before the query
+ * runs (an entry never claims a state older than the one it shows).
  */
 static void
 query(srv_req *r, json_t *body)

@@ -124,7 +124,9 @@ send_resp(srv_req *r)
     }
     rp->stream = NULL;
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* A tagged answer may be kept by its client, which must revalidate it with If-None-Match
+     * (what the tag is for); nothing else is kept, and no shared cache keeps anything. */
+    MHD_add_response_header(resp, "Cache-Control", rp->etag[0] ? "private, no-cache" : "no-store");
     if (rp->etag[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rp->etag);
     if (rp->location[0])

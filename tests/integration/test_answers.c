@@ -374,11 +374,14 @@ test_render_cache_off(void **state)
     it_resp *r = it_get(&s2, NULL, "/metrics");
     it_expect(r, 200);
     assert_null(strstr(r->body, "render_cache"));
+    assert_string_equal(it_header(r, "Cache-Control"), "no-store"); /* untagged */
     it_resp_free(r);
     for (int i = 0; i < 2; i++) {
         r = it_get(&s2, NULL, "/v1/query?subject=ans%3Ax&predicate=dose");
         it_expect(r, 200);
         assert_non_null(it_header(r, "ETag"));
+        /* Tagged: the client may keep it and must revalidate. */
+        assert_string_equal(it_header(r, "Cache-Control"), "private, no-cache");
         assert_string_equal(json_string_value(json_object_get(
                                 json_array_get(json_object_get(r->json, "answers"), 0), "reason")),
                             "empty");

@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "crypto.h"
 #include "engine.h"
+#include "lru.h"
 #include "query.h"
 
 typedef struct mv_entry {
@@ -27,14 +28,14 @@ typedef struct mv_entry {
     steme_result *r; /* a flat clone; r->computed_at is its position */
     size_t size;     /* the memory it holds, key included */
     struct mv_entry *chain;
-    struct mv_entry *prev, *next; /* LRU: head is the most recent */
+    steme__lru_node lru;
 } mv_entry;
 
 struct steme__mv {
     pthread_mutex_t lock;
     mv_entry **buckets;
     size_t n_buckets; /* a power of two */
-    mv_entry *head, *tail;
+    steme__lru lru;   /* the entries, newest first */
     steme_mv_stats st;
     uint8_t seed[STEME__TABLE_KEY_SIZE]; /* random per cache: chains cannot be forced */
 };
@@ -89,9 +90,9 @@ steme__mv_free(steme__mv *mv)
 {
     if (mv == NULL)
         return;
-    for (mv_entry *e = mv->head, *next; e != NULL; e = next) {
-        next = e->next;
-        entry_free(e);
+    for (steme__lru_node *n = mv->lru.newest, *next; n != NULL; n = next) {
+        next = n->older;
+        entry_free(STEME__LRU_ENTRY(n, mv_entry, lru));
     }
     pthread_mutex_destroy(&mv->lock);
     steme__free(mv->buckets);
@@ -118,32 +119,6 @@ slot_of(steme__mv *mv, const uint8_t *key, size_t kl, uint64_t hash)
     return s;
 }
 
-static void
-lru_unlink(steme__mv *mv, mv_entry *e)
-{
-    if (e->prev != NULL)
-        e->prev->next = e->next;
-    else
-        mv->head = e->next;
-    if (e->next != NULL)
-        e->next->prev = e->prev;
-    else
-        mv->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void
-lru_front(steme__mv *mv, mv_entry *e)
-{
-    e->next = mv->head;
-    e->prev = NULL;
-    if (mv->head != NULL)
-        mv->head->prev = e;
-    mv->head = e;
-    if (mv->tail == NULL)
-        mv->tail = e;
-}
-
 /* Unlink e from its chain and the LRU list and free it. */
 static void
 remove_entry(steme__mv *mv, mv_entry **slot)
@@ -151,19 +126,18 @@ remove_entry(steme__mv *mv, mv_entry **slot)
     mv_entry *e = *slot;
 
     *slot = e->chain;
-    lru_unlink(mv, e);
+    steme__lru_unlink(&mv->lru, &e->lru);
     mv->st.bytes -= e->size;
     entry_free(e);
     mv->st.entries--;
 }
 
-/* A hit on e: to the front of the LRU list, counted, and a reference for the reader (shared,
+/* A hit on e: touched in the recency list, counted, and a reference for the reader (shared,
  * not copied: a clone is immutable and counts its references). Under the lock. */
 static steme_result *
 hit(steme__mv *mv, mv_entry *e)
 {
-    lru_unlink(mv, e);
-    lru_front(mv, e);
+    steme__lru_touch(&mv->lru, &e->lru);
     mv->st.hits++;
     return steme__result_ref(e->r);
 }
@@ -253,15 +227,15 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
         return STEME_OK;
     }
     while ((mv->st.entries >= mv->st.capacity || mv->st.bytes + e->size > mv->st.max_bytes) &&
-           mv->tail != NULL) {
-        mv_entry *old = mv->tail;
+           mv->lru.oldest != NULL) {
+        mv_entry *old = STEME__LRU_ENTRY(mv->lru.oldest, mv_entry, lru);
         remove_entry(mv, slot_of(mv, old->key, old->kl, old->hash));
         mv->st.evictions++;
     }
     /* Removals may have moved the chain under slot: find the end again. */
     slot = slot_of(mv, key, kl, hash);
     *slot = e;
-    lru_front(mv, e);
+    steme__lru_push(&mv->lru, &e->lru);
     mv->st.entries++;
     mv->st.bytes += e->size;
     pthread_mutex_unlock(&mv->lock);

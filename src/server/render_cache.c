@@ -11,6 +11,7 @@
 #include "render_cache.h"
 
 #include "crypto.h"
+#include "lru.h"
 
 #define SHARDS      16 /* a power of two */
 #define MIN_BUCKETS 64
@@ -52,8 +53,8 @@ srv_rbody_unref(srv_rbody *b)
 /* ---- the cache ----------------------------------------------------------------------- */
 
 typedef struct entry {
-    struct entry *chain;         /* the next entry of its bucket */
-    struct entry *newer, *older; /* the shard's recency list */
+    struct entry *chain; /* the next entry of its bucket */
+    steme__lru_node lru; /* in the shard's recency list */
     uint64_t hash;
     uint64_t position, log_end;
     srv_rbody *body;
@@ -66,8 +67,7 @@ typedef struct shard {
     pthread_mutex_t lock;
     entry **buckets;
     size_t nbuckets; /* a power of two */
-    entry *newest, *oldest;
-    size_t entries;
+    steme__lru lru;  /* lru.n: the entries */
     uint64_t bytes, capacity;
 } shard;
 
@@ -126,8 +126,9 @@ srv_rcache_free(srv_rcache *c)
         shard *s = &c->shards[i];
         if (!s->buckets)
             continue; /* a failed srv_rcache_new: nothing initialised from here on */
-        for (entry *e = s->newest, *next; e; e = next) {
-            next = e->older;
+        for (steme__lru_node *n = s->lru.newest, *next; n; n = next) {
+            next = n->older;
+            entry *e = STEME__LRU_ENTRY(n, entry, lru);
             srv_rbody_unref(e->body);
             free(e);
         }
@@ -148,39 +149,12 @@ slot_of(shard *s, uint64_t h, const void *key, size_t n)
     return p;
 }
 
-static void
-lru_unlink(shard *s, entry *e)
-{
-    if (e->newer)
-        e->newer->older = e->older;
-    else
-        s->newest = e->older;
-    if (e->older)
-        e->older->newer = e->newer;
-    else
-        s->oldest = e->newer;
-    e->newer = e->older = NULL;
-}
-
-static void
-lru_push(shard *s, entry *e)
-{
-    e->older = s->newest;
-    e->newer = NULL;
-    if (s->newest)
-        s->newest->newer = e;
-    else
-        s->oldest = e;
-    s->newest = e;
-}
-
 /* Take e out of the shard (it is in its chain at *slot) and free it. */
 static void
 drop(shard *s, entry **slot, entry *e)
 {
     *slot = e->chain;
-    lru_unlink(s, e);
-    s->entries--;
+    steme__lru_unlink(&s->lru, &e->lru);
     s->bytes -= e->charge;
     srv_rbody_unref(e->body);
     free(e);
@@ -216,8 +190,7 @@ srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     pthread_mutex_lock(&s->lock);
     entry *e = *slot_of(s, h, key, key_len);
     if (e && e->position == position && e->log_end == log_end) {
-        lru_unlink(s, e);
-        lru_push(s, e);
+        steme__lru_touch(&s->lru, &e->lru);
         b = srv_rbody_ref(e->body);
     }
     pthread_mutex_unlock(&s->lock);
@@ -255,8 +228,8 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     }
     if (*slot)
         drop(s, slot, *slot);
-    while (s->bytes + charge > s->capacity && s->oldest) {
-        entry *old = s->oldest;
+    while (s->bytes + charge > s->capacity && s->lru.oldest) {
+        entry *old = STEME__LRU_ENTRY(s->lru.oldest, entry, lru);
         drop(s, slot_of(s, old->hash, old->key, old->key_len), old);
         evicted++;
     }
@@ -264,10 +237,9 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     slot = &s->buckets[h & (s->nbuckets - 1)];
     e->chain = *slot;
     *slot = e;
-    lru_push(s, e);
-    s->entries++;
+    steme__lru_push(&s->lru, &e->lru);
     s->bytes += charge;
-    if (s->entries > 2 * s->nbuckets)
+    if (s->lru.n > 2 * s->nbuckets)
         grow(s);
     pthread_mutex_unlock(&s->lock);
     if (evicted)
@@ -287,7 +259,7 @@ srv_rcache_stats_get(srv_rcache *c, srv_rcache_stats *ret)
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
         pthread_mutex_lock(&s->lock);
-        ret->entries += s->entries;
+        ret->entries += s->lru.n;
         ret->bytes += s->bytes;
         pthread_mutex_unlock(&s->lock);
     }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * render_cache.c -- the cache of rendered answers (render_cache.h): reference-counted bodies,
- * and an LRU by bytes in shards, each a hash table with chaining and a doubly linked recency
- * list under its own mutex.
+ * and an LRU by bytes in shards, each under its own mutex: an open-addressed table of (hash,
+ * entry) slots, linear probing, at most half full, and a recency list (lru.h). The hashes sit
+ * in the slots so that a probe reads no entry but the one it finds: a chained table read
+ * every entry of the chain (a cache miss each) on the way, the largest cost of a hit.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,8 +15,8 @@
 #include "crypto.h"
 #include "lru.h"
 
-#define SHARDS      16 /* a power of two */
-#define MIN_BUCKETS 64
+#define SHARDS    16 /* a power of two */
+#define MIN_SLOTS 64 /* a power of two */
 
 /* ---- bodies -------------------------------------------------------------------------- */
 
@@ -53,7 +55,6 @@ srv_rbody_unref(srv_rbody *b)
 /* ---- the cache ----------------------------------------------------------------------- */
 
 typedef struct entry {
-    struct entry *chain; /* the next entry of its bucket */
     steme__lru_node lru; /* in the shard's recency list */
     uint64_t hash;
     uint64_t position, log_end;
@@ -63,11 +64,16 @@ typedef struct entry {
     unsigned char key[];
 } entry;
 
+typedef struct slot {
+    uint64_t hash; /* the entry's */
+    entry *e;      /* NULL: empty */
+} slot;
+
 typedef struct shard {
     pthread_mutex_t lock;
-    entry **buckets;
-    size_t nbuckets; /* a power of two */
-    steme__lru lru;  /* lru.n: the entries */
+    slot *slots;
+    size_t nslots;  /* a power of two, at least twice the entries */
+    steme__lru lru; /* lru.n: the entries */
     uint64_t bytes, capacity;
 } shard;
 
@@ -80,7 +86,7 @@ struct srv_rcache {
 
 /* SipHash under the cache's random key (steme__table_hash): keys are built from parameters a
  * client chooses, and with a public hash (even a good mixer) a client could craft keys that
- * collide in full and pile into one chain that every lookup of that bucket walks. */
+ * collide in full and pile into one run of slots that every probe through it walks. */
 static uint64_t
 hash_key(const srv_rcache *c, const void *key, size_t n)
 {
@@ -106,9 +112,9 @@ srv_rcache_new(uint64_t max_bytes)
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
         s->capacity = max_bytes / SHARDS;
-        s->nbuckets = MIN_BUCKETS;
-        s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-        if (!s->buckets) {
+        s->nslots = MIN_SLOTS;
+        s->slots = calloc(s->nslots, sizeof(*s->slots));
+        if (!s->slots) {
             srv_rcache_free(c);
             return NULL;
         }
@@ -124,7 +130,7 @@ srv_rcache_free(srv_rcache *c)
         return;
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
-        if (!s->buckets)
+        if (!s->slots)
             continue; /* a failed srv_rcache_new: nothing initialised from here on */
         for (steme__lru_node *n = s->lru.newest, *next; n; n = next) {
             next = n->older;
@@ -132,51 +138,71 @@ srv_rcache_free(srv_rcache *c)
             srv_rbody_unref(e->body);
             free(e);
         }
-        free(s->buckets);
+        free(s->slots);
         pthread_mutex_destroy(&s->lock);
     }
     free(c);
 }
 
-/* The slot that points at key's entry (or at the NULL ending its chain). */
-static entry **
-slot_of(shard *s, uint64_t h, const void *key, size_t n)
+/* The slot holding key's entry, or the empty slot where its probe ends. */
+static size_t
+find(const shard *s, uint64_t h, const void *key, size_t n)
 {
-    entry **p = &s->buckets[h & (s->nbuckets - 1)];
-    for (; *p; p = &(*p)->chain)
-        if ((*p)->hash == h && (*p)->key_len == n && memcmp((*p)->key, key, n) == 0)
-            break;
-    return p;
+    size_t mask = s->nslots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const slot *sl = &s->slots[i];
+        if (!sl->e || (sl->hash == h && sl->e->key_len == n && memcmp(sl->e->key, key, n) == 0))
+            return i;
+    }
 }
 
-/* Take e out of the shard (it is in its chain at *slot) and free it. */
+/* Empty slot i, moving later entries of its run back so that every probe still finds them
+ * (backward shift: an entry moves into the hole when the hole lies on its own probe path). */
 static void
-drop(shard *s, entry **slot, entry *e)
+clear_slot(shard *s, size_t i)
 {
-    *slot = e->chain;
+    size_t mask = s->nslots - 1;
+    for (size_t j = (i + 1) & mask; s->slots[j].e; j = (j + 1) & mask) {
+        size_t home = s->slots[j].hash & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            s->slots[i] = s->slots[j];
+            i = j;
+        }
+    }
+    s->slots[i] = (slot){0};
+}
+
+/* Take e (in slot i) out of the shard and free it. */
+static void
+drop(shard *s, size_t i, entry *e)
+{
+    clear_slot(s, i);
     steme__lru_unlink(&s->lru, &e->lru);
     s->bytes -= e->charge;
     srv_rbody_unref(e->body);
     free(e);
 }
 
-/* Double the buckets when the chains grow long; a failed allocation keeps the old table. */
-static void
+/* Double the slots; a failed allocation keeps the old table (false). */
+static bool
 grow(shard *s)
 {
-    size_t n = s->nbuckets * 2;
-    entry **b = calloc(n, sizeof(*b));
-    if (!b)
-        return;
-    for (size_t i = 0; i < s->nbuckets; i++)
-        for (entry *e = s->buckets[i], *next; e; e = next) {
-            next = e->chain;
-            e->chain = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-        }
-    free(s->buckets);
-    s->buckets = b;
-    s->nbuckets = n;
+    size_t n = s->nslots * 2;
+    slot *t = calloc(n, sizeof(*t));
+    if (!t)
+        return false;
+    for (size_t i = 0; i < s->nslots; i++) {
+        if (!s->slots[i].e)
+            continue;
+        size_t j = s->slots[i].hash & (n - 1);
+        while (t[j].e)
+            j = (j + 1) & (n - 1);
+        t[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = t;
+    s->nslots = n;
+    return true;
 }
 
 srv_rbody *
@@ -188,7 +214,7 @@ srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     shard *s = shard_of(c, h);
     srv_rbody *b = NULL;
     pthread_mutex_lock(&s->lock);
-    entry *e = *slot_of(s, h, key, key_len);
+    entry *e = s->slots[find(s, h, key, key_len)].e;
     if (e && e->position == position && e->log_end == log_end) {
         steme__lru_touch(&s->lru, &e->lru);
         b = srv_rbody_ref(e->body);
@@ -219,28 +245,33 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     uint64_t evicted = 0;
 
     pthread_mutex_lock(&s->lock);
-    entry **slot = slot_of(s, h, key, key_len);
-    if (*slot && ((*slot)->position > position ||
-                  ((*slot)->position == position && (*slot)->log_end > log_end))) {
+    size_t i = find(s, h, key, key_len);
+    entry *cur = s->slots[i].e;
+    if (cur &&
+        (cur->position > position || (cur->position == position && cur->log_end > log_end))) {
         pthread_mutex_unlock(&s->lock);
         free(e);
         return;
     }
-    if (*slot)
-        drop(s, slot, *slot);
+    if (cur)
+        drop(s, i, cur);
     while (s->bytes + charge > s->capacity && s->lru.oldest) {
         entry *old = STEME__LRU_ENTRY(s->lru.oldest, entry, lru);
-        drop(s, slot_of(s, old->hash, old->key, old->key_len), old);
+        drop(s, find(s, old->hash, old->key, old->key_len), old);
         evicted++;
     }
+    /* At most half full: a probe always ends, soon. Without memory to grow, not kept. */
+    if (2 * (s->lru.n + 1) > s->nslots && !grow(s)) {
+        pthread_mutex_unlock(&s->lock);
+        free(e);
+        if (evicted)
+            __atomic_add_fetch(&c->evictions, evicted, __ATOMIC_RELAXED);
+        return;
+    }
     e->body = srv_rbody_ref(b);
-    slot = &s->buckets[h & (s->nbuckets - 1)];
-    e->chain = *slot;
-    *slot = e;
+    s->slots[find(s, h, key, key_len)] = (slot){h, e};
     steme__lru_push(&s->lru, &e->lru);
     s->bytes += charge;
-    if (s->lru.n > 2 * s->nbuckets)
-        grow(s);
     pthread_mutex_unlock(&s->lock);
     if (evicted)
         __atomic_add_fetch(&c->evictions, evicted, __ATOMIC_RELAXED);

@@ -138,12 +138,55 @@ test_eviction(void **state)
     srv_rcache_free(c);
 }
 
+/* Hundreds of entries per shard, 20,000 insertions and as many evictions and replacements:
+ * every entry the counters show is found by a probe, every hit is the right body, and the
+ * most recent answers are all there -- what the table's deletions (a run of slots shifted
+ * back into each hole) must preserve. */
+static void
+test_many_entries(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    srv_rcache *c = srv_rcache_new(1 << 20);
+    assert_non_null(c);
+    char key[32], text[64];
+    for (int i = 0; i < N; i++) {
+        int k = i % 3 == 2 ? i - 1 : i; /* every third insertion replaces the one before */
+        snprintf(key, sizeof(key), "key-%d", k);
+        snprintf(text, sizeof(text), "answer to %d at %d", k, i);
+        put(c, key, (uint64_t)i + 1, (uint64_t)i + 1, text);
+    }
+    srv_rcache_stats st;
+    srv_rcache_stats_get(c, &st);
+    assert_true(st.evictions > 0);
+    assert_true(st.entries > 16 * 100); /* hundreds per shard */
+    size_t found = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "key-%d", i);
+        int at = i % 3 == 1 && i + 1 < N ? i + 1 : i; /* where the key was last put */
+        if (i % 3 == 2)
+            continue; /* never a key of its own */
+        char *got = get(c, key, (uint64_t)at + 1, (uint64_t)at + 1);
+        if (got == NULL) {
+            assert_true(i < N - 300); /* the newest answers are all kept */
+            continue;
+        }
+        snprintf(text, sizeof(text), "answer to %d at %d", i, at);
+        assert_string_equal(got, text);
+        free(got);
+        found++;
+    }
+    assert_int_equal(found, st.entries);
+    srv_rcache_free(c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_many_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -147,6 +148,27 @@ match(srv_req *r, const char *pattern, const char *path, bool capture)
     return true;
 }
 
+/* Room for a decoded argument (decoding never lengthens one): in the request's own buffer
+ * while it lasts, so that a typical query costs no allocation per argument. */
+static char *
+arg_alloc(srv_req *r, size_t n)
+{
+    if (n <= sizeof(r->arg_buf) - r->arg_used) {
+        char *p = r->arg_buf + r->arg_used;
+        r->arg_used += n;
+        return p;
+    }
+    return malloc(n);
+}
+
+static void
+arg_free(srv_req *r, char *p)
+{
+    uintptr_t at = (uintptr_t)p, buf = (uintptr_t)r->arg_buf;
+    if (at - buf >= sizeof(r->arg_buf)) /* outside the buffer (NULL included): malloc'ed */
+        free(p);
+}
+
 static enum MHD_Result
 collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -157,11 +179,11 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
         return MHD_NO;
     }
     size_t kl = strlen(key), vl = value ? strlen(value) : 0;
-    char *k = malloc(kl + 1), *v = malloc(vl + 1);
+    char *k = arg_alloc(r, kl + 1), *v = arg_alloc(r, vl + 1);
     if (!k || !v || !srv_percent_decode(key, kl, k) ||
         !srv_percent_decode(value ? value : "", vl, v)) {
-        free(k);
-        free(v);
+        arg_free(r, k);
+        arg_free(r, v);
         r->args_bad = true;
         return MHD_NO;
     }
@@ -226,7 +248,7 @@ void
 srv_req_free(srv_req *r)
 {
     for (size_t i = 0; i < r->nargs; i++)
-        free(r->args[i]);
+        arg_free(r, r->args[i]);
     json_decref(r->resp.json);
     srv_rbody_unref(r->resp.body);
     free(r->resp.text);

@@ -65,6 +65,8 @@ typedef struct srv_req {
     char *param_buf;    /* storage of params */
     char *args[2 * 16]; /* query arguments, decoded: name, value, ... */
     size_t nargs;
+    char arg_buf[512]; /* where the arguments are decoded while they fit (else malloc) */
+    size_t arg_used;
     bool args_bad;  /* a bad escape, or more than 16 arguments */
     char allow[64]; /* the methods of the path, for a 405 */
     char *body;     /* the request body (NUL-terminated), or NULL */

@@ -191,6 +191,30 @@ test_caps(void **state)
     it_resp_free(r);
 }
 
+/* Query arguments are decoded into a buffer of the request while they fit, and into memory of
+ * their own beyond it: a subject of 500 bytes and a predicate of 250 (escaped, so longer on
+ * the wire) cross that line and come back whole. */
+static void
+test_long_arguments(void **state)
+{
+    (void)state;
+    char subject[501], predicate[251], path[2600];
+    memset(subject, 's', 500);
+    memcpy(subject, "ans:", 4);
+    subject[500] = '\0';
+    memset(predicate, 'p', 250);
+    predicate[250] = '\0';
+    snprintf(path, sizeof(path),
+             "/v1/query?alternatives=4&subject=ans%%3A%s&predicate=%s&explain=true", subject + 4,
+             predicate);
+    it_resp *r = it_get(&W->s, W->reader, path);
+    it_expect(r, 200);
+    json_t *a = json_array_get(json_object_get(r->json, "answers"), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "subject")), subject);
+    assert_string_equal(json_string_value(json_object_get(a, "predicate")), predicate);
+    it_resp_free(r);
+}
+
 /* ---- the render cache ------------------------------------------------------------------ */
 
 /* A counter or gauge of /metrics (0 when absent). */
@@ -396,6 +420,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_long_arguments),
         cmocka_unit_test(test_render_cache),
         cmocka_unit_test(test_render_cache_off),
     };

@@ -29,7 +29,7 @@ typedef struct steme__lens_item {
     uint32_t group;
     /* The first 8 bytes of the agent key and of the source id (zero-padded), big-endian:
      * ordering by them first orders as the bytes do, with one integer comparison mostly. Set
-     * only when support is counted by sorting (lens.c, the hash tables' fallback). */
+     * only when support is counted by sorting (lens_prepare.c, the hash tables' fallback). */
     uint64_t agent8, source8;
 } steme__lens_item;
 
@@ -54,7 +54,7 @@ typedef struct steme__lens_gstat {
     uint64_t evidence_pp12; /* sum over agents of max(weight x confidence), ppm x ppm */
     double ev_share;        /* evidence share, the conflict score's distribution */
     /* The next two are computed only when the run's lens or a link of its chain reads them
-     * (lens.c, runs_lens: vote_consensus, trust_authority); otherwise they may be left 0. */
+     * (steme__lens_uses: vote_consensus, trust_authority); otherwise they may be left 0. */
     double votes;   /* sum over agents of (1 + up) / (1 + down) */
     double trusted; /* sum over agents of max(trust x authority x reliability x conf) */
     uint64_t up;
@@ -77,7 +77,7 @@ typedef struct steme__lens_rank_elem {
 
 typedef struct steme__lens_work {
     const steme__lens_params *p;
-    void *mem;               /* the one allocation every array below lives in (lens.c, prepare) */
+    void *mem;               /* the one allocation every array below lives in (lens_prepare.c) */
     steme__lens_item *items; /* in the caller's order: only reached by seq or through members */
     size_t n;
     uint32_t *members;         /* n item indexes, grouped, each group by seq */

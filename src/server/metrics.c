@@ -543,8 +543,8 @@ put_render_cache(srv_prom *p, srv_rcache *c)
     srv_rcache_stats st;
     srv_rcache_stats_get(c, &st);
     put_counter(p, P "render_cache_hits_total",
-                "Query answers sent from the cache of rendered answers (the query still "
-                "ran; its answer was not built again).",
+                "Query answers sent from the cache of rendered answers (not built again; "
+                "at the latest position, not run again either).",
                 st.hits);
     put_counter(p, P "render_cache_misses_total",
                 "Query answers rendered because the cache held none for the query at its "

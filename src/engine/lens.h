@@ -94,6 +94,10 @@ typedef struct steme__lens_params {
  * 25 %; a layered lens gets the chain authority > consensus > recency). */
 void steme__lens_params_init(steme__lens_params *p, steme__lens_kind kind);
 
+/* Whether a run of p is kind or runs it as a link of its chain: what decides which inputs a
+ * query reads (trust_authority: the authors' trust) and which sums the preparation makes. */
+bool steme__lens_uses(const steme__lens_params *p, steme__lens_kind kind);
+
 /*
  * Check p. Errors: STEME_EINVAL with ei (may be NULL) naming the field ("lens", "version",
  * "margin", "tier_weights", "outlier_ratio", "minority_share", "chain") and the rule.

@@ -88,6 +88,17 @@ steme__lens_params_init(steme__lens_params *p, steme__lens_kind kind)
     }
 }
 
+bool
+steme__lens_uses(const steme__lens_params *p, steme__lens_kind kind)
+{
+    if (p->kind != STEME__LENS_LAYERED)
+        return p->kind == kind;
+    for (size_t i = 0; i < p->n_chain; i++)
+        if (p->chain[i] == kind)
+            return true;
+    return false;
+}
+
 static steme_err
 refuse(steme_errinfo *ei, const char *field, const char *rule)
 {

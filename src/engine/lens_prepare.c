@@ -407,18 +407,6 @@ source_entry(const prep *pp, const steme__cand *c, size_t first, size_t *k, size
     }
 }
 
-/* Whether the run's lens, or a link of its chain, is kind. */
-static bool
-runs_lens(const steme__lens_params *p, steme__lens_kind kind)
-{
-    if (p->kind != STEME__LENS_LAYERED)
-        return p->kind == kind;
-    for (size_t i = 0; i < p->n_chain; i++)
-        if (p->chain[i] == kind)
-            return true;
-    return false;
-}
-
 /*
  * What stat_agents and stat_sources count, through hash tables instead of sorts: every figure
  * is a sum or a maximum over the members of a distinct agent or source (the tier: the one of
@@ -433,8 +421,8 @@ stat_support(steme__lens_work *w, const prep *pp)
 {
     const steme__lens_params *p = w->p;
     size_t budget = probe_budget(2 * w->n), n_agents = 0, n_sources = 0;
-    bool votes = runs_lens(p, STEME__LENS_VOTE_CONSENSUS);
-    bool trusted = runs_lens(p, STEME__LENS_TRUST_AUTHORITY);
+    bool votes = steme__lens_uses(p, STEME__LENS_VOTE_CONSENSUS);
+    bool trusted = steme__lens_uses(p, STEME__LENS_TRUST_AUTHORITY);
 
     memset(pp->agents_table, 0, pp->tsize * sizeof *pp->agents_table);
     memset(pp->sources_table, 0, pp->tsize * sizeof *pp->sources_table);

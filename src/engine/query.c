@@ -743,19 +743,6 @@ distrust_rows(steme__qset *set, const steme_pubkey *agent)
     }
 }
 
-/* Whether the lens reads learned trust or reliability (docs/lenses.md). */
-static bool
-reads_trust(const steme__lens_params *p)
-{
-    if (p->kind == STEME__LENS_TRUST_AUTHORITY)
-        return true;
-    for (size_t i = 0; p->kind == STEME__LENS_LAYERED && i < p->n_chain; i++) {
-        if (p->chain[i] == STEME__LENS_TRUST_AUTHORITY)
-            return true;
-    }
-    return false;
-}
-
 /* Gather and build inside t (a snapshot, or a dry run with the what-if applied). */
 static steme_err
 run_in(steme__txn *t, run_ctx *rc)
@@ -790,7 +777,8 @@ run_in(steme__txn *t, run_ctx *rc)
         return refuse(rc->ei, "what_if_supersede_epoch", "only at the latest position");
     rc->r->position = position;
     if (position > 0) {
-        err = steme__query_gather(t, q, position, position == last, reads_trust(&rc->p), rc->stages,
+        err = steme__query_gather(t, q, position, position == last,
+                                  steme__lens_uses(&rc->p, STEME__LENS_TRUST_AUTHORITY), rc->stages,
                                   rc->tiers, rc->linputs, &rc->r->set);
         if (err != STEME_OK)
             return err;
@@ -1033,7 +1021,7 @@ run_mv(steme_db *db, steme__txn *t, run_ctx *rc, bool *ret_hit)
     if (err != STEME_OK)
         return err;
     depends = k_stamp > s_stamp ? k_stamp : s_stamp;
-    if (reads_trust(&rc->p) && t_stamp > depends)
+    if (steme__lens_uses(&rc->p, STEME__LENS_TRUST_AUTHORITY) && t_stamp > depends)
         depends = t_stamp;
     err = steme__mv_get(db->mv, key, kl, depends, &hit);
     if (err == STEME_OK) {

@@ -34,9 +34,9 @@ typedef struct mv_entry {
 struct steme__mv {
     pthread_mutex_t lock;
     mv_entry **buckets;
-    size_t n_buckets; /* a power of two */
-    steme__lru lru;   /* the entries, newest first */
-    steme_mv_stats st;
+    size_t n_buckets;                    /* a power of two */
+    steme__lru lru;                      /* the entries, newest first */
+    steme_mv_stats st;                   /* st.entries unused: lru.n counts the entries */
     uint8_t seed[STEME__TABLE_KEY_SIZE]; /* random per cache: chains cannot be forced */
 };
 
@@ -129,7 +129,6 @@ remove_entry(steme__mv *mv, mv_entry **slot)
     steme__lru_unlink(&mv->lru, &e->lru);
     mv->st.bytes -= e->size;
     entry_free(e);
-    mv->st.entries--;
 }
 
 /* A hit on e: touched in the recency list, counted, and a reference for the reader (shared,
@@ -226,7 +225,7 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
         entry_free(e);
         return STEME_OK;
     }
-    while ((mv->st.entries >= mv->st.capacity || mv->st.bytes + e->size > mv->st.max_bytes) &&
+    while ((mv->lru.n >= mv->st.capacity || mv->st.bytes + e->size > mv->st.max_bytes) &&
            mv->lru.oldest != NULL) {
         mv_entry *old = STEME__LRU_ENTRY(mv->lru.oldest, mv_entry, lru);
         remove_entry(mv, slot_of(mv, old->key, old->kl, old->hash));
@@ -236,7 +235,6 @@ steme__mv_put(steme__mv *mv, const uint8_t *key, size_t kl, steme_result *r)
     slot = slot_of(mv, key, kl, hash);
     *slot = e;
     steme__lru_push(&mv->lru, &e->lru);
-    mv->st.entries++;
     mv->st.bytes += e->size;
     pthread_mutex_unlock(&mv->lock);
     return STEME_OK;
@@ -253,6 +251,7 @@ steme_db_mv_stats(steme_db *db, steme_mv_stats *ret)
     }
     pthread_mutex_lock(&db->mv->lock);
     *ret = db->mv->st;
+    ret->entries = db->mv->lru.n; /* the recency list counts them */
     pthread_mutex_unlock(&db->mv->lock);
     return STEME_OK;
 }

@@ -15,16 +15,14 @@
 
 #include "alloc.h"
 #include "id_sort.h"
+#include "xorshift.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
 static uint8_t
 next_byte(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint8_t)(rng >> 24);
+    return (uint8_t)(test_xorshift(&rng) >> 24);
 }
 
 static int

@@ -17,6 +17,7 @@
 #include "lens.h"
 #include "lens_fixture.h"
 #include "lens_int.h"
+#include "xorshift.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Determinism
@@ -27,10 +28,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t
 next_rand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static void
@@ -126,10 +124,7 @@ static uint64_t ref_rng = 0x2545F4914F6CDD1DULL;
 static uint64_t
 ref_rand(void)
 {
-    ref_rng ^= ref_rng << 13;
-    ref_rng ^= ref_rng >> 7;
-    ref_rng ^= ref_rng << 17;
-    return ref_rng;
+    return test_xorshift(&ref_rng);
 }
 
 static steme_pubkey ref_agents[12];

@@ -21,6 +21,20 @@
 
 #include "rules_fixture.h"
 
+/* subject/predicate through the consensus lens, computed afresh (no materialized view). */
+static steme_result *
+fresh_query(rx *x, const char *subject, const char *predicate)
+{
+    steme_result *r;
+    steme_query q;
+    steme_query_init(&q);
+    q.subject = steme_str_c(subject);
+    q.predicate = steme_str_c(predicate);
+    q.no_cache = true;
+    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    return r;
+}
+
 /* 40 bytes: longer than the 31 a row keeps in place. */
 #define LONG_SOURCE "https://example.org/trials/a-very-long-id-0001"
 #define LONG_TEXT   "Smith, John; Doe, Jane; Roe, Richard; Poe, Edgar"
@@ -171,13 +185,7 @@ test_rows_give_what_the_log_gives(void **state)
     }
 
     /* The long strings came back whole: from the log, for the rows that could not hold them. */
-    steme_result *r;
-    steme_query q;
-    steme_query_init(&q);
-    q.subject = steme_str_c("book:1");
-    q.predicate = steme_str_c("author");
-    q.no_cache = true;
-    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    steme_result *r = fresh_query(x, "book:1", "author");
     const steme_answer *a = steme_result_answer(r, 0);
     assert_int_equal(a->n_alternatives, 2);
     bool seen_long = false;
@@ -219,13 +227,7 @@ test_many_rows(void **state)
         assert_int_equal(rows_match_log(x, "drug:busy", "rate", lenses[l], midway), 1);
         assert_int_equal(rows_match_log(x, "drug:busy", NULL, lenses[l], 0), 2);
     }
-    steme_result *r;
-    steme_query q;
-    steme_query_init(&q);
-    q.subject = steme_str_c("drug:busy");
-    q.predicate = steme_str_c("rate");
-    q.no_cache = true;
-    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    steme_result *r = fresh_query(x, "drug:busy", "rate");
     assert_int_equal(steme_result_answer(r, 0)->n_candidates, 120);
     steme_result_free(r);
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "rules_fixture.h"
+#include "xorshift.h"
 
 /* ---------------------------------------------------------------------------------------------
  * A canonical serialization of a result: every field, strings and doubles by their bytes.
@@ -438,7 +439,7 @@ mt_reader(void *arg)
         steme_query q;
         steme_result *r = NULL;
         steme_errinfo ei = {0};
-        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        test_xorshift(&rng);
         uint64_t reached = atomic_load(&c->last_written);
         steme_query_init(&q);
         q.subject = steme_str_c(mt_subjects[rng % 4]);

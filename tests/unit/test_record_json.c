@@ -18,6 +18,7 @@
 
 #include "record_json.h"
 #include "vectors.h"
+#include "xorshift.h"
 
 static uint8_t buf[STEME_MAX_RECORD];
 static uint8_t buf2[STEME_MAX_RECORD];
@@ -512,9 +513,7 @@ test_time(void **state)
     /* format and parse are inverses over the whole range. */
     uint64_t x = 88172645463325252ULL;
     for (int i = 0; i < 100000; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        test_xorshift(&x);
         int64_t t = (int64_t)(x % (uint64_t)(STEME_TIME_MAX + 1)), back;
         if (i < 1000)
             t = i * 86400000LL + i; /* each day of the first years */

@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "value_norm.h"
+#include "xorshift.h"
 
 static steme_value
 num(double x, const char *unit)
@@ -296,11 +297,8 @@ static double
 random_double(uint64_t *state)
 {
     for (;;) {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
         double d;
-        uint64_t bits = *state;
+        uint64_t bits = test_xorshift(state);
         memcpy(&d, &bits, sizeof d);
         if (isfinite(d))
             return d;

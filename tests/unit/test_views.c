@@ -19,6 +19,7 @@
 
 #include "fmt.h"
 #include "views.h"
+#include "xorshift.h"
 
 /* j serialised with indent, compared with want; j is released. */
 static void
@@ -114,9 +115,7 @@ test_fmt_real_shortest(void **state)
     (void)state;
     uint64_t x = 88172645463325252ULL;
     for (int i = 0; i < 200000; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        test_xorshift(&x);
         double d;
         switch (i % 4) {
         case 0:

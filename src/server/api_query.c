@@ -216,10 +216,7 @@ query(srv_req *r, json_t *body)
         goto out;
     srv_rcache *cache = r->s->rcache;
     if (cache && (p.q.as_of != 0 || p.q.as_of_time != 0)) {
-        steme_stats st;
-        if (steme_db_stats(r->s->db, &st) == STEME_OK)
-            log_end = st.last_seq;
-        else
+        if (steme_db_last_seq(r->s->db, &log_end) != STEME_OK)
             cache = NULL;
     }
     if (cache && (key = srv_qp_key(&p, &key_len)) == NULL)

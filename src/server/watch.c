@@ -6,7 +6,7 @@
  *
  * Each stream is a watcher: its query, the conclusion last sent for each key (winner, or none
  * and why), and a queue of bytes to send. The notifier thread follows the log position
- * (steme_db_stats, every POLL_MS or at once after srv_watch_poke(), so writes by another
+ * (steme_db_last_seq, every POLL_MS or at once after srv_watch_poke(), so writes by another
  * process are seen too), re-runs the query of every watcher that is behind, and queues an
  * event for every key whose conclusion changed. A stream with nothing to send is suspended
  * in libmicrohttpd and costs no thread; the notifier resumes it when it queues something.
@@ -424,15 +424,15 @@ pass(srv_watch *w, watcher ***pins, size_t *cap)
         return;
 
     pthread_mutex_unlock(&w->lock);
-    steme_stats st;
-    steme_err err = steme_db_stats(w->s->db, &st);
+    uint64_t last;
+    steme_err err = steme_db_last_seq(w->s->db, &last);
     pthread_mutex_lock(&w->lock);
     if (err != STEME_OK)
         return;
 
     size_t n = 0;
     for (watcher *wt = w->head; wt; wt = wt->next) {
-        if (wt->ended || wt->pos >= st.last_seq)
+        if (wt->ended || wt->pos >= last)
             continue;
         if (n == *cap) {
             size_t nc = *cap ? *cap * 2 : 16;

@@ -251,14 +251,7 @@ on_problem(const char *index, const char *what, uint64_t seq, void *ctx)
 static void
 receipt_of(rx *x, const char *subject, const char *predicate, uint8_t out[32], size_t *ret_n)
 {
-    steme_result *r;
-    steme_query q;
-
-    steme_query_init(&q);
-    q.subject = steme_str_c(subject);
-    q.predicate = steme_str_c(predicate);
-    q.no_cache = true;
-    assert_int_equal(steme_db_query(x->db, &q, &r, NULL), STEME_OK);
+    steme_result *r = fresh_query(x, subject, predicate);
     memcpy(out, steme_result_answer(r, 0)->receipt, 32);
     *ret_n = steme_result_answer(r, 0)->n_candidates;
     steme_result_free(r);

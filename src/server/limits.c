@@ -67,12 +67,18 @@ srv_limiter_free(srv_limiter *l)
 bool
 srv_limiter_take(srv_limiter *l, srv_scope scope, const char *who, unsigned *retry_after_s)
 {
+    return srv_limiter_take_at(l, scope, who, srv_now_ns(), retry_after_s);
+}
+
+bool
+srv_limiter_take_at(srv_limiter *l, srv_scope scope, const char *who, uint64_t now,
+                    unsigned *retry_after_s)
+{
     if (l->rate[scope] == 0)
         return true;
     uint64_t h = hash_of(l->seed, who);
     size_t slot = (size_t)(h % SLOTS);
     pthread_mutex_t *lk = &l->locks[slot % STRIPES];
-    uint64_t now = srv_now_ns();
     double rate = l->rate[scope];
     bool ok;
 
@@ -83,9 +89,13 @@ srv_limiter_take(srv_limiter *l, srv_scope scope, const char *who, unsigned *ret
         b->tokens = l->cap[scope];
         b->last_ns = now;
     }
-    double refill = (double)(now - b->last_ns) / 1e9 * rate;
-    b->tokens = b->tokens + refill > l->cap[scope] ? l->cap[scope] : b->tokens + refill;
-    b->last_ns = now;
+    /* The clock was read before the lock: a thread that took the lock first may have
+     * stamped a later time. Without this check, the difference wraps and fills the bucket. */
+    if (now > b->last_ns) {
+        double refill = (double)(now - b->last_ns) / 1e9 * rate;
+        b->tokens = b->tokens + refill > l->cap[scope] ? l->cap[scope] : b->tokens + refill;
+        b->last_ns = now;
+    }
     ok = b->tokens >= 1.0;
     if (ok)
         b->tokens -= 1.0;

@@ -12,6 +12,7 @@
 #define STEME_SERVER_LIMITS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "srv.h"
 
@@ -23,5 +24,9 @@ void srv_limiter_free(srv_limiter *l);
 /* Take one token for who in scope. False when the bucket is empty: *retry_after_s is then the
  * whole seconds until a token is back (at least 1). Always true when the scope's rate is 0. */
 bool srv_limiter_take(srv_limiter *l, srv_scope scope, const char *who, unsigned *retry_after_s);
+
+/* The same at a given time on srv_now_ns()'s clock (tests drive the clock with it). */
+bool srv_limiter_take_at(srv_limiter *l, srv_scope scope, const char *who, uint64_t now_ns,
+                         unsigned *retry_after_s);
 
 #endif

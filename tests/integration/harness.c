@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,9 +145,20 @@ build_env(it_server *s, const it_opts *o, const char *cert, const char *key)
     char **env = calloc(n + 64, sizeof(char *));
     assert_non_null(env);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "STEMEDB_", 8) != 0)
-            env[k++] = strdup(environ[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(environ[i], "STEMEDB_", 8) == 0)
+            continue;
+        /* Sanitizer reports go to files of their own, which show_log_tail prints: they then
+         * survive whatever happens to the server's stderr. */
+        if (strncmp(environ[i], "ASAN_OPTIONS=", 13) == 0 ||
+            strncmp(environ[i], "UBSAN_OPTIONS=", 14) == 0) {
+            char *e = NULL;
+            assert_true(asprintf(&e, "%s:log_path=%s/sanitizer", environ[i], s->dir) > 0);
+            env[k++] = e;
+            continue;
+        }
+        env[k++] = strdup(environ[i]);
+    }
 
     char buf[2 * IT_PATH];
     const char *defaults[16];
@@ -202,6 +214,17 @@ show_log_tail(const it_server *s)
      * dropped the sanitizer report a crash had written at the end of the log. */
     fprintf(stderr, "--- server log (%s), last bytes:\n%s\n", s->log_path,
             n > 6000 ? log + n - 6000 : log);
+    char pattern[IT_PATH + 16];
+    snprintf(pattern, sizeof(pattern), "%s/sanitizer.*", s->dir);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char *rep = read_file(g.gl_pathv[i], NULL);
+            fprintf(stderr, "--- %s:\n%s\n", g.gl_pathv[i], rep ? rep : "(unreadable)");
+            free(rep);
+        }
+        globfree(&g);
+    }
     fflush(stderr);
     free(log);
 }

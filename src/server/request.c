@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "addr_text.h"
 #include "render_cache.h"
 #include "request_int.h"
 #include "srv.h"
@@ -68,13 +69,7 @@ srv_req_new_id(srv_req *r)
 void
 srv_req_set_ip(srv_req *r, const struct sockaddr *sa)
 {
-    snprintf(r->ip, sizeof(r->ip), "-");
-    if (!sa)
-        return;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof(r->ip));
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof(r->ip));
+    srv_addr_text(sa, r->ip);
 }
 
 static int

@@ -388,6 +388,12 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     s->cfg = cfg;
     struct sockaddr_storage ss;
     socklen_t sl;
+    if (!srv_routes_valid()) {
+        srv_logf(SRV_ERROR, "server.start",
+                 "a route pattern has a {name} in its first five "
+                 "characters, which the router does not allow");
+        return false;
+    }
     if (!parse_bind(cfg->bind_addr, &ss, &sl)) {
         srv_logf(SRV_ERROR, "server.config", "bind %s: not HOST:PORT or [IPv6]:PORT",
                  cfg->bind_addr);

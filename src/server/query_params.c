@@ -19,39 +19,59 @@
 
 typedef enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_LIST, K_WEIGHTS, K_CAP } kind;
 
+/* name, index, the route set that takes it, its kind; in the order read_query reads them. */
+#define QUERY_PARAMS(X)                                                                            \
+    X("subject", P_SUBJECT, SRV_QP_SUBJECT, K_STRING)                                              \
+    X("predicate", P_PREDICATE, SRV_QP_PREDICATE, K_STRING)                                        \
+    X("prefix", P_PREFIX, SRV_QP_PREFIX, K_BOOL)                                                   \
+    X("lens", P_LENS, SRV_QP_LENS, K_STRING)                                                       \
+    X("min_support", P_MIN_SUPPORT, SRV_QP_LENS_PARAMS, K_INT)                                     \
+    X("margin", P_MARGIN, SRV_QP_LENS_PARAMS, K_NUMBER)                                            \
+    X("outlier_ratio", P_OUTLIER_RATIO, SRV_QP_LENS_PARAMS, K_NUMBER)                              \
+    X("minority_share", P_MINORITY_SHARE, SRV_QP_LENS_PARAMS, K_NUMBER)                            \
+    X("tier_weights", P_TIER_WEIGHTS, SRV_QP_LENS_PARAMS, K_WEIGHTS)                               \
+    X("as_of", P_AS_OF, SRV_QP_AS_OF, K_INT)                                                       \
+    X("as_of_time", P_AS_OF_TIME, SRV_QP_AS_OF, K_STRING)                                          \
+    X("valid_at", P_VALID_AT, SRV_QP_FILTERS, K_STRING)                                            \
+    X("stages", P_STAGES, SRV_QP_FILTERS, K_LIST)                                                  \
+    X("tiers", P_TIERS, SRV_QP_FILTERS, K_LIST)                                                    \
+    X("agent", P_AGENT, SRV_QP_FILTERS, K_STRING)                                                  \
+    X("explain", P_EXPLAIN, SRV_QP_EXPLAIN, K_BOOL)                                                \
+    X("what_if_retract", P_WHAT_IF_RETRACT, SRV_QP_WHAT_IF, K_STRING)                              \
+    X("what_if_distrust", P_WHAT_IF_DISTRUST, SRV_QP_WHAT_IF, K_STRING)                            \
+    X("what_if_supersede_epoch", P_WHAT_IF_SUPERSEDE_EPOCH, SRV_QP_WHAT_IF, K_STRING)              \
+    X("what_if_successor", P_WHAT_IF_SUCCESSOR, SRV_QP_WHAT_IF, K_STRING)                          \
+    X("no_cache", P_NO_CACHE, SRV_QP_NO_CACHE, K_BOOL)                                             \
+    X("alternatives", P_ALTERNATIVES, SRV_QP_CAPS, K_CAP)                                          \
+    X("support", P_SUPPORT, SRV_QP_CAPS, K_CAP)                                                    \
+    X("position", P_POSITION, SRV_QP_RECEIPT, K_INT)                                               \
+    X("receipt", P_RECEIPT, SRV_QP_RECEIPT, K_STRING)
+
+#define AS_INDEX(name, index, set, kind) index,
+#define AS_PARAM(name, index, set, kind) {name, set, kind},
+
+enum param_index { QUERY_PARAMS(AS_INDEX) N_PARAMS };
+
 static const struct param {
     const char *name;
     unsigned set;
     kind kind;
-} params[] = {
-    {"subject", SRV_QP_SUBJECT, K_STRING},
-    {"predicate", SRV_QP_PREDICATE, K_STRING},
-    {"prefix", SRV_QP_PREFIX, K_BOOL},
-    {"lens", SRV_QP_LENS, K_STRING},
-    {"min_support", SRV_QP_LENS_PARAMS, K_INT},
-    {"margin", SRV_QP_LENS_PARAMS, K_NUMBER},
-    {"outlier_ratio", SRV_QP_LENS_PARAMS, K_NUMBER},
-    {"minority_share", SRV_QP_LENS_PARAMS, K_NUMBER},
-    {"tier_weights", SRV_QP_LENS_PARAMS, K_WEIGHTS},
-    {"as_of", SRV_QP_AS_OF, K_INT},
-    {"as_of_time", SRV_QP_AS_OF, K_STRING},
-    {"valid_at", SRV_QP_FILTERS, K_STRING},
-    {"stages", SRV_QP_FILTERS, K_LIST},
-    {"tiers", SRV_QP_FILTERS, K_LIST},
-    {"agent", SRV_QP_FILTERS, K_STRING},
-    {"explain", SRV_QP_EXPLAIN, K_BOOL},
-    {"what_if_retract", SRV_QP_WHAT_IF, K_STRING},
-    {"what_if_distrust", SRV_QP_WHAT_IF, K_STRING},
-    {"what_if_supersede_epoch", SRV_QP_WHAT_IF, K_STRING},
-    {"what_if_successor", SRV_QP_WHAT_IF, K_STRING},
-    {"no_cache", SRV_QP_NO_CACHE, K_BOOL},
-    {"alternatives", SRV_QP_CAPS, K_CAP},
-    {"support", SRV_QP_CAPS, K_CAP},
-    {"position", SRV_QP_RECEIPT, K_INT},
-    {"receipt", SRV_QP_RECEIPT, K_STRING},
-};
+} params[] = {QUERY_PARAMS(AS_PARAM)};
 
-#define N_PARAMS (sizeof(params) / sizeof(params[0]))
+_Static_assert(N_PARAMS <= 32, "a query document's members are a 32-bit set");
+
+/* The document read_query reads: the object, and which parameters it holds. Most are absent,
+ * and a bit test answers for those instead of hashing the name into jansson's table. */
+typedef struct qdoc {
+    const json_t *o;
+    uint32_t present;
+} qdoc;
+
+static const json_t *
+member(const qdoc *d, enum param_index i)
+{
+    return d->present & (UINT32_C(1) << i) ? json_object_get(d->o, params[i].name) : NULL;
+}
 
 /* Answer 400 "NAME: RULE" and return false. */
 static bool __attribute__((format(printf, 3, 4)))
@@ -216,7 +236,7 @@ arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
 }
 
 static json_t *
-args_json(srv_req *r, unsigned accept)
+args_json(srv_req *r, unsigned accept, uint32_t *present)
 {
     json_t *obj = json_object();
     if (!obj) {
@@ -232,8 +252,10 @@ args_json(srv_req *r, unsigned accept)
         } else if (prev && p->kind != K_LIST) {
             bad(r, name, "given twice");
         } else if ((v = arg_value(r, p, r->args[i + 1], prev)) != NULL) {
-            if (json_object_set_new(obj, name, v) == 0)
+            if (json_object_set_new(obj, name, v) == 0) {
+                *present |= UINT32_C(1) << (p - params);
                 continue;
+            }
             srv_fail(r, 500, "no_memory", NULL, "out of memory");
         }
         json_decref(obj);
@@ -246,9 +268,10 @@ args_json(srv_req *r, unsigned accept)
 
 /* A string member: absent leaves *s NULL. */
 static bool
-get_str(srv_req *r, const json_t *obj, const char *name, const char **s)
+get_str(srv_req *r, const qdoc *d, enum param_index i, const char **s)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *name = params[i].name;
+    const json_t *v = member(d, i);
     *s = NULL;
     if (!v)
         return true;
@@ -263,9 +286,10 @@ get_str(srv_req *r, const json_t *obj, const char *name, const char **s)
 }
 
 static bool
-get_bool(srv_req *r, const json_t *obj, const char *name, bool *b)
+get_bool(srv_req *r, const qdoc *d, enum param_index i, bool *b)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *name = params[i].name;
+    const json_t *v = member(d, i);
     if (!v)
         return true;
     if (!json_is_boolean(v))
@@ -276,9 +300,10 @@ get_bool(srv_req *r, const json_t *obj, const char *name, bool *b)
 
 /* An integer member in [lo, hi]; absent leaves *u untouched. */
 static bool
-get_int(srv_req *r, const json_t *obj, const char *name, uint64_t lo, uint64_t hi, uint64_t *u)
+get_int(srv_req *r, const qdoc *d, enum param_index i, uint64_t lo, uint64_t hi, uint64_t *u)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *name = params[i].name;
+    const json_t *v = member(d, i);
     if (!v)
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
@@ -292,9 +317,10 @@ get_int(srv_req *r, const json_t *obj, const char *name, uint64_t lo, uint64_t h
 /* A cap on what an answer lists: an integer in [0, STEME__JSON_CAP_MAX] or "all"; absent
  * leaves *cap untouched. */
 static bool
-get_cap(srv_req *r, const json_t *obj, const char *name, size_t *cap)
+get_cap(srv_req *r, const qdoc *d, enum param_index i, size_t *cap)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *name = params[i].name;
+    const json_t *v = member(d, i);
     if (!v)
         return true;
     if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
@@ -321,26 +347,26 @@ ppm_value(srv_req *r, const char *name, const json_t *v, double lo, bool lo_open
 }
 
 static bool
-get_ppm(srv_req *r, const json_t *obj, const char *name, double lo, bool lo_open, double hi,
+get_ppm(srv_req *r, const qdoc *d, enum param_index i, double lo, bool lo_open, double hi,
         uint32_t *ppm)
 {
-    const json_t *v = json_object_get(obj, name);
-    return !v || ppm_value(r, name, v, lo, lo_open, hi, ppm);
+    const json_t *v = member(d, i);
+    return !v || ppm_value(r, params[i].name, v, lo, lo_open, hi, ppm);
 }
 
 /* An RFC 3339 time member; absent leaves *present false. */
 static bool
-get_time(srv_req *r, const json_t *obj, const char *name, int64_t *ms, bool *present)
+get_time(srv_req *r, const qdoc *d, enum param_index i, int64_t *ms, bool *present)
 {
     const char *s;
     *present = false;
-    if (!get_str(r, obj, name, &s))
+    if (!get_str(r, d, i, &s))
         return false;
     if (!s)
         return true;
     int64_t t;
     if (steme__time_parse(s, &t) != STEME_OK || t < 0 || t > STEME_TIME_MAX)
-        return bad(r, name,
+        return bad(r, params[i].name,
                    "must be an RFC 3339 time from 1970-01-01T00:00:00Z to "
                    "9999-12-31T23:59:59.999Z (2024-05-01T12:00:00Z)");
     *ms = t;
@@ -350,26 +376,27 @@ get_time(srv_req *r, const json_t *obj, const char *name, int64_t *ms, bool *pre
 
 /* A member of 64 hex digits (a public key or a receipt). */
 static bool
-get_hex32(srv_req *r, const json_t *obj, const char *name, const char *what, uint8_t out[32],
+get_hex32(srv_req *r, const qdoc *d, enum param_index i, const char *what, uint8_t out[32],
           bool *present)
 {
     const char *s;
     *present = false;
-    if (!get_str(r, obj, name, &s))
+    if (!get_str(r, d, i, &s))
         return false;
     if (!s)
         return true;
     if (strlen(s) != 64 || steme_unhex(s, out, 32) != STEME_OK)
-        return bad(r, name, "must be %s (64 hex digits)", what);
+        return bad(r, params[i].name, "must be %s (64 hex digits)", what);
     *present = true;
     return true;
 }
 
 /* A list of stage or tier names as a mask. */
 static bool
-get_mask(srv_req *r, const json_t *obj, const char *name, bool stages, uint32_t *mask)
+get_mask(srv_req *r, const qdoc *d, enum param_index which, bool stages, uint32_t *mask)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *name = params[which].name;
+    const json_t *v = member(d, which);
     if (!v)
         return true;
     char known[160];
@@ -398,9 +425,9 @@ get_mask(srv_req *r, const json_t *obj, const char *name, bool stages, uint32_t 
 }
 
 static bool
-get_weights(srv_req *r, const json_t *obj, steme_query *q)
+get_weights(srv_req *r, const qdoc *d, steme_query *q)
 {
-    const json_t *v = json_object_get(obj, "tier_weights");
+    const json_t *v = member(d, P_TIER_WEIGHTS);
     if (!v)
         return true;
     if (!json_is_object(v) || json_object_size(v) == 0)
@@ -423,65 +450,65 @@ get_weights(srv_req *r, const json_t *obj, steme_query *q)
 }
 
 static bool
-read_query(srv_req *r, const json_t *o, unsigned accept, srv_qp *out)
+read_query(srv_req *r, const qdoc *o, unsigned accept, srv_qp *out)
 {
     steme_query *q = &out->q;
     const char *s;
     uint64_t u = 0;
     bool has;
 
-    if (!get_str(r, o, "subject", &s))
+    if (!get_str(r, o, P_SUBJECT, &s))
         return false;
     if (!s)
         return bad(r, "subject", "required");
     q->subject = steme_str_c(s);
-    if (!get_str(r, o, "predicate", &s))
+    if (!get_str(r, o, P_PREDICATE, &s))
         return false;
     q->predicate = steme_str_c(s);
-    if (!get_bool(r, o, "prefix", &q->subject_prefix) || !get_str(r, o, "lens", &q->lens))
+    if (!get_bool(r, o, P_PREFIX, &q->subject_prefix) || !get_str(r, o, P_LENS, &q->lens))
         return false;
 
-    if (!get_int(r, o, "min_support", 0, UINT32_MAX, &u))
+    if (!get_int(r, o, P_MIN_SUPPORT, 0, UINT32_MAX, &u))
         return false;
     q->min_support = (uint32_t)u;
     /* 0 means "the default" to the engine: a share or ratio of 0 is refused rather than
      * silently replaced. */
-    if (!get_ppm(r, o, "margin", 0, false, 1, &q->margin) ||
-        !get_ppm(r, o, "outlier_ratio", 1, true, 4000, &q->outlier_ratio) ||
-        !get_ppm(r, o, "minority_share", 0, true, 1, &q->minority_share) || !get_weights(r, o, q))
+    if (!get_ppm(r, o, P_MARGIN, 0, false, 1, &q->margin) ||
+        !get_ppm(r, o, P_OUTLIER_RATIO, 1, true, 4000, &q->outlier_ratio) ||
+        !get_ppm(r, o, P_MINORITY_SHARE, 0, true, 1, &q->minority_share) || !get_weights(r, o, q))
         return false;
 
-    if (!get_int(r, o, "as_of", 1, INT64_MAX, &q->as_of) ||
-        !get_time(r, o, "as_of_time", &q->as_of_time, &has))
+    if (!get_int(r, o, P_AS_OF, 1, INT64_MAX, &q->as_of) ||
+        !get_time(r, o, P_AS_OF_TIME, &q->as_of_time, &has))
         return false;
     if (has && q->as_of_time == 0)
         return bad(r, "as_of_time", "must be after 1970-01-01T00:00:00Z");
     if (has && q->as_of != 0)
         return bad(r, "as_of_time", "give as_of or as_of_time, not both");
-    if (!get_time(r, o, "valid_at", &q->valid_at, &q->has_valid_at) ||
-        !get_mask(r, o, "stages", true, &q->stages) || !get_mask(r, o, "tiers", false, &q->tiers) ||
-        !get_hex32(r, o, "agent", "a public key", q->agent.b, &q->has_agent))
+    if (!get_time(r, o, P_VALID_AT, &q->valid_at, &q->has_valid_at) ||
+        !get_mask(r, o, P_STAGES, true, &q->stages) || !get_mask(r, o, P_TIERS, false, &q->tiers) ||
+        !get_hex32(r, o, P_AGENT, "a public key", q->agent.b, &q->has_agent))
         return false;
 
-    if (!get_bool(r, o, "explain", &out->explain) || !get_str(r, o, "what_if_retract", &s))
+    if (!get_bool(r, o, P_EXPLAIN, &out->explain) || !get_str(r, o, P_WHAT_IF_RETRACT, &s))
         return false;
     q->what_if_retract = steme_str_c(s);
-    if (!get_hex32(r, o, "what_if_distrust", "a public key", q->what_if_distrust.b,
+    if (!get_hex32(r, o, P_WHAT_IF_DISTRUST, "a public key", q->what_if_distrust.b,
                    &q->has_what_if_distrust) ||
-        !get_str(r, o, "what_if_supersede_epoch", &s))
+        !get_str(r, o, P_WHAT_IF_SUPERSEDE_EPOCH, &s))
         return false;
     q->what_if_supersede_epoch = steme_str_c(s);
-    if (!get_str(r, o, "what_if_successor", &s))
+    if (!get_str(r, o, P_WHAT_IF_SUCCESSOR, &s))
         return false;
     q->what_if_successor = steme_str_c(s);
-    if (!get_bool(r, o, "no_cache", &q->no_cache) ||
-        !get_cap(r, o, "alternatives", &out->opts.max_alternatives) ||
-        !get_cap(r, o, "support", &out->opts.max_support))
+    if (!get_bool(r, o, P_NO_CACHE, &q->no_cache) ||
+        !get_cap(r, o, P_ALTERNATIVES, &out->opts.max_alternatives) ||
+        !get_cap(r, o, P_SUPPORT, &out->opts.max_support))
         return false;
 
     if (accept & SRV_QP_RECEIPT) {
-        if (!get_int(r, o, "position", 1, INT64_MAX, &out->position) ||
-            !get_hex32(r, o, "receipt", "a receipt", out->receipt, &has))
+        if (!get_int(r, o, P_POSITION, 1, INT64_MAX, &out->position) ||
+            !get_hex32(r, o, P_RECEIPT, "a receipt", out->receipt, &has))
             return false;
         if (out->position == 0)
             return bad(r, "position", "required: the log position the receipt names");
@@ -497,19 +524,23 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
     memset(out, 0, sizeof(*out));
     steme_query_init(&out->q);
     out->opts = steme__json_opts_default();
+    qdoc d = {0};
     if (body) {
         const char *name;
         json_t *v;
         json_object_foreach(body, name, v)
         {
-            if (!find(name, accept))
+            const struct param *p = find(name, accept);
+            if (!p)
                 return unknown(r, name, accept, true);
+            d.present |= UINT32_C(1) << (p - params);
         }
         out->doc = json_incref(body);
-    } else if ((out->doc = args_json(r, accept)) == NULL) {
+    } else if ((out->doc = args_json(r, accept, &d.present)) == NULL) {
         return false;
     }
-    if (!read_query(r, out->doc, accept, out)) {
+    d.o = out->doc;
+    if (!read_query(r, &d, accept, out)) {
         srv_qp_free(out);
         return false;
     }

@@ -188,6 +188,15 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 }
 
 bool
+srv_routes_valid(void)
+{
+    for (const srv_route *rt = srv_routes; rt->pattern; rt++)
+        if (strlen(rt->pattern) < 5 || memchr(rt->pattern, '{', 5) != NULL)
+            return false;
+    return true;
+}
+
+bool
 srv_req_route(srv_req *r, const char *url)
 {
     size_t ul = strlen(url);
@@ -204,6 +213,10 @@ srv_req_route(srv_req *r, const char *url)
     const srv_route *found = NULL;
     r->allow[0] = '\0';
     for (const srv_route *rt = srv_routes; rt->pattern; rt++) {
+        /* Every pattern's first five characters are literal ("/v1/X" or "/metrics"): a
+         * different fifth character rules a route out without walking the shared "/v1/". */
+        if (ul > 4 && rt->pattern[4] != url[4])
+            continue;
         if (!match(r, rt->pattern, url, false))
             continue;
         if (strcmp(rt->method, r->method) == 0 ||

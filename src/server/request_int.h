@@ -15,6 +15,10 @@ void srv_req_new_id(srv_req *r);
 /* The client address as text in r->ip ("-" when unknown). */
 void srv_req_set_ip(srv_req *r, const struct sockaddr *sa);
 
+/* Whether the route table keeps the router's rule: the first five characters of every
+ * pattern are literal (no {name}). srv_start refuses to serve a table that breaks it. */
+bool srv_routes_valid(void);
+
 /* Find the route of (r->method, url), decode its captures and the query arguments. False
  * when there is none: the 400, 404 or 405 answer is then in r->resp. */
 bool srv_req_route(srv_req *r, const char *url);

@@ -89,7 +89,8 @@ typedef void (*srv_handler)(srv_req *r);
 
 typedef struct srv_route {
     const char *method;     /* "GET", "POST", "DELETE" */
-    const char *pattern;    /* "/v1/records/{id}": a {name} matches one path segment */
+    const char *pattern;    /* "/v1/records/{id}": a {name} matches one path segment; the first
+                             * five characters are literal (srv_routes_valid) */
     steme_apikey_role role; /* least role allowed; 0 = anyone, even without a key */
     srv_body body;
     srv_handler fn;

@@ -379,11 +379,45 @@ steme_db_apikey_import(steme_db *db, const char *token, const char *name, steme_
  * Check, list, count, revoke
  */
 
+/* Keys this thread found valid, each with the version of the store it was checked at: while
+ * nothing is committed (no key created or revoked, by any process), the answer stands, and a
+ * server checks a key on every request. Hashes of tokens, as the store holds them; never a
+ * token. */
+#define CHECKED_KEYS 4
+
+static _Thread_local struct checked_key {
+    steme__version at;
+    uint8_t hash[HASH_SIZE];
+    steme_apikey_info info;
+} checked[CHECKED_KEYS];
+static _Thread_local unsigned checked_next;
+
+static const steme_apikey_info *
+checked_find(steme__version now, const uint8_t hash[HASH_SIZE])
+{
+    for (size_t i = 0; i < CHECKED_KEYS; i++)
+        if (steme__version_equal(checked[i].at, now) &&
+            steme__ct_equal(checked[i].hash, hash, HASH_SIZE))
+            return &checked[i].info;
+    return NULL;
+}
+
+static void
+checked_add(steme__version at, const uint8_t hash[HASH_SIZE], const steme_apikey_info *info)
+{
+    struct checked_key *k = &checked[checked_next++ % CHECKED_KEYS];
+    k->at = at;
+    memcpy(k->hash, hash, HASH_SIZE);
+    k->info = *info;
+}
+
 steme_err
 steme_db_apikey_check(steme_db *db, const char *token, steme_apikey_info *ret)
 {
     uint8_t id[ID_BYTES], hash[HASH_SIZE];
     key_row r = {0}; /* an unknown id compares with this dummy: all-zero hash, never equal */
+    steme_apikey_info info;
+    steme__version at;
     steme__snap *snap;
     steme__val v;
     bool found = false, equal;
@@ -394,8 +428,16 @@ steme_db_apikey_check(steme_db *db, const char *token, steme_apikey_info *ret)
     if (!token_parse(token, id))
         return STEME_EDENIED;
     steme__hash256(token, STEME_APIKEY_TOKEN_LEN, hash);
+    const steme_apikey_info *seen = checked_find(steme__store_version(db->store), hash);
+    if (seen != NULL) {
+        steme__memzero(hash, sizeof(hash));
+        if (ret != NULL)
+            *ret = *seen;
+        return STEME_OK;
+    }
     if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
         return err;
+    at = steme__snap_version(snap);
     err = steme__tget(steme__snap_txn(snap), STEME__T_APIKEY, id, ID_BYTES, &v);
     if (err == STEME_OK) {
         found = true;
@@ -406,11 +448,15 @@ steme_db_apikey_check(steme_db *db, const char *token, steme_apikey_info *ret)
     if (err != STEME_OK && err != STEME_ENOTFOUND)
         return err;
     equal = steme__ct_equal(hash, r.hash, HASH_SIZE);
-    steme__memzero(hash, sizeof(hash));
-    if (!found || !equal || r.revoked_at != 0)
+    if (!found || !equal || r.revoked_at != 0) {
+        steme__memzero(hash, sizeof(hash));
         return STEME_EDENIED;
+    }
+    info_of(id, &r, &info);
+    checked_add(at, hash, &info);
+    steme__memzero(hash, sizeof(hash));
     if (ret != NULL)
-        info_of(id, &r, ret);
+        *ret = info;
     return STEME_OK;
 }
 

@@ -304,14 +304,28 @@ steme_db_stats(steme_db *db, steme_stats *ret)
 steme_err
 steme_db_last_seq(steme_db *db, uint64_t *ret)
 {
+    /* The position this thread read last, with the store's version it was read at: a server
+     * asks on every query, and the answer changes only with a commit. */
+    static _Thread_local struct {
+        steme__version at;
+        uint64_t seq;
+    } seen;
     steme__snap *snap;
     steme_err err;
 
     if (db == NULL || ret == NULL)
         return STEME_EINVAL;
+    if (steme__version_equal(seen.at, steme__store_version(db->store))) {
+        *ret = seen.seq;
+        return STEME_OK;
+    }
     if ((err = steme__snap_begin(db->store, &snap)) != STEME_OK)
         return err;
     err = steme__txn_last_seq(steme__snap_txn(snap), ret);
+    if (err == STEME_OK) {
+        seen.at = steme__snap_version(snap);
+        seen.seq = *ret;
+    }
     steme__snap_end(snap);
     return err;
 }

@@ -541,6 +541,8 @@ steme__store_open(const char *dir, const steme__store_options *opts, steme__stor
     s = steme__calloc(1, sizeof(*s));
     if (s == NULL)
         return STEME_ENOMEM;
+    static _Atomic uint64_t opened;
+    s->instance = atomic_fetch_add_explicit(&opened, 1, memory_order_relaxed) + 1;
     s->read_only = o.read_only;
     s->populate = o.populate;
     s->genesis_set = o.genesis_admin != NULL;
@@ -797,6 +799,23 @@ steme__snap_end(steme__snap *snap)
     if (!pooled)
         snap_free(snap);
     steme__map_unlock(s);
+}
+
+steme__version
+steme__store_version(steme__store *s)
+{
+    MDB_envinfo info;
+    /* Under map_lock: a resize moves the meta pages that mdb_env_info reads. */
+    steme__map_rdlock(s);
+    mdb_env_info(s->env, &info);
+    steme__map_unlock(s);
+    return (steme__version){s->instance, info.me_last_txnid};
+}
+
+steme__version
+steme__snap_version(const steme__snap *snap)
+{
+    return (steme__version){snap->store->instance, mdb_txn_id(snap->txn.mdb)};
 }
 
 /* ---------------------------------------------------------------------------------------------

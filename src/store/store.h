@@ -303,6 +303,25 @@ steme_err steme__store_derived_hash(steme__store *s, uint8_t out[32]);
  * group commit shows as fewer commits than ingest calls). */
 uint64_t steme__store_commits(steme__store *s);
 
+/* A version of the store's whole content: the id of the last write transaction committed to
+ * its environment by any process, with this open store's instance number (unique in the
+ * process). Equal versions mean that nothing in the store changed in between, so a value read
+ * at one version may be reused at the other; a reader pairs it with what it read through
+ * steme__snap_version (the snapshot's own). One lookup of the environment's meta pages. */
+typedef struct steme__version {
+    uint64_t instance;
+    uint64_t txnid;
+} steme__version;
+
+steme__version steme__store_version(steme__store *s);
+steme__version steme__snap_version(const steme__snap *snap);
+
+static inline bool
+steme__version_equal(steme__version a, steme__version b)
+{
+    return a.instance == b.instance && a.txnid == b.txnid;
+}
+
 /* The write-path counters of steme_db_counters (write.c). */
 void steme__store_counters(steme__store *s, steme_counters *ret);
 

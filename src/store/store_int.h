@@ -85,6 +85,7 @@ struct steme__store {
     pthread_rwlock_t map_lock;
     steme__snap_pool pools[STEME__SNAP_SHARDS];
     _Atomic uint64_t commits;
+    uint64_t instance; /* this open's number in the process (steme__store_version) */
     /* steme_db_counters (write.c): new records committed, the time of mdb_txn_commit and of
      * the whole append transaction. */
     _Atomic uint64_t committed_records;

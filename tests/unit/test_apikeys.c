@@ -3,8 +3,9 @@
  * test_apikeys.c -- the HTTP server's API keys and the admin log (docs/server-auth.md):
  * creating, checking, importing, listing and revoking keys; every rule of the token's shape;
  * that neither table is derived state (a rebuild keeps them, the derived-state hash ignores
- * them); that they survive a reopen, that the secret is never stored, and that a store from
- * an earlier build without the tables is read as empty and upgraded on a writable open.
+ * them); that a check sees at once a key revoked by another process; that they survive a reopen,
+ * that the secret is never stored, and that a store from an earlier build without the tables is
+ * read as empty and upgraded on a writable open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 
 #include <cmocka.h>
 #include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rules_fixture.h"
 
@@ -642,12 +645,91 @@ test_upgrade_store_without_tables(void **state)
     rx_close(x);
 }
 
+/* A server checks a key on every request and keeps what it found while the store is
+ * unchanged (apikeys.c). A change made by another process -- `steme key revoke`, or any
+ * write -- must end that at once, as must a different store opened at the same address. */
+static void
+in_child(const char *dir, const char *revoke_id, bool write_record)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        steme_db *db = NULL;
+        steme_db_options opts;
+        steme_db_options_init(&opts);
+        opts.verify_threads = 1;
+        if (steme_db_open(dir, &opts, &db) != STEME_OK)
+            _exit(2);
+        if (revoke_id && steme_db_apikey_revoke(db, revoke_id) != STEME_OK)
+            _exit(3);
+        if (write_record) {
+            steme_keypair *kp = fx_key(7);
+            fx_rec r;
+            steme_ingest_result res;
+            fx_numbered(&r, kp, 1, 1);
+            steme_signed in = fx_signed(&r);
+            if (steme_db_ingest(db, &in, 1, &res, 0) != STEME_OK || res.err != STEME_OK)
+                _exit(4);
+            steme_keypair_free(kp);
+        }
+        steme_db_close(db);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+test_changes_by_another_process(void **state)
+{
+    (void)state;
+    char *dir = fx_tmpdir();
+    steme_db *db = open_db(dir, false);
+    char tok[STEME_APIKEY_TOKEN_LEN + 1], tok2[STEME_APIKEY_TOKEN_LEN + 1];
+    steme_apikey_info k = create(db, "ops", STEME_APIKEY_ROLE_READER, tok);
+    create(db, "other", STEME_APIKEY_ROLE_READER, tok2);
+    uint64_t last = 0, again = 0;
+
+    for (int i = 0; i < 3; i++) /* checked, then answered from what was found */
+        assert_int_equal(steme_db_apikey_check(db, tok, NULL), STEME_OK);
+    assert_int_equal(steme_db_last_seq(db, &last), STEME_OK);
+    assert_int_equal(steme_db_last_seq(db, &again), STEME_OK);
+    assert_int_equal(again, last);
+
+    /* Another process writes a record: the position moves at once. */
+    in_child(dir, NULL, true);
+    assert_int_equal(steme_db_last_seq(db, &again), STEME_OK);
+    assert_int_equal(again, last + 1);
+
+    /* Another process revokes the key: denied at once; the other key is still good. */
+    in_child(dir, k.id, false);
+    assert_int_equal(steme_db_apikey_check(db, tok, NULL), STEME_EDENIED);
+    assert_int_equal(steme_db_apikey_check(db, tok2, NULL), STEME_OK);
+    steme_db_close(db);
+
+    /* Another store (most likely at the same address, with as many commits): its own keys
+     * only. */
+    char *dir2 = fx_tmpdir();
+    db = open_db(dir2, false);
+    char tok3[STEME_APIKEY_TOKEN_LEN + 1];
+    create(db, "ops", STEME_APIKEY_ROLE_READER, tok3);
+    create(db, "other", STEME_APIKEY_ROLE_READER, tok3);
+    assert_int_equal(steme_db_apikey_check(db, tok2, NULL), STEME_EDENIED);
+    assert_int_equal(steme_db_apikey_check(db, tok3, NULL), STEME_OK);
+    steme_db_close(db);
+    fx_rmdir(dir2);
+    fx_rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_create_check_revoke),
+        cmocka_unit_test(test_changes_by_another_process),
         cmocka_unit_test(test_wrong_secret_denied),
         cmocka_unit_test(test_malformed_tokens),
         cmocka_unit_test(test_import),

@@ -64,6 +64,9 @@ steme_query_init(steme_query *q)
     q->stages = STEME_STAGES_DEFAULT;
 }
 
+#define LIMIT_TEXT_(n) #n
+#define LIMIT_TEXT(n)  LIMIT_TEXT_(n)
+
 static steme_err
 refuse(steme_errinfo *ei, const char *field, const char *rule)
 {
@@ -1114,6 +1117,19 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
         err = receipts(&rc);
     if (err == STEME_OK && q->audit)
         err = steme__audit_write(db, q, rc.stages, rc.tiers, rc.r);
+    if (err == STEME_ELIMIT && ei != NULL && ei->field == NULL) {
+        /* A lens never drops evidence: the caller is told to narrow the query. */
+        ei->field = q->predicate.len > 0 ? "predicate" : "subject";
+        ei->rule = "the query reaches more than " LIMIT_TEXT(
+            STEME_QUERY_MAX_CANDS) " assertions "
+                                   "for one subject and predicate, 16 times that in all, or an "
+                                   "assertion with "
+                                   "more than " LIMIT_TEXT(
+                                       STEME__QUERY_MAX_VOTERS) " voters: narrow it "
+                                                                "(predicate, stages, tiers, agent, "
+                                                                "valid_at)";
+        ei->offset = 0;
+    }
     if (err != STEME_OK) {
         steme_result_free(rc.r);
         return err;

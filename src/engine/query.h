@@ -52,6 +52,8 @@ typedef struct steme__qset {
 
 /* Every row of a query is at most this many (a subject with more is STEME_ELIMIT). */
 #define STEME__QUERY_MAX_ROWS (16 * STEME_QUERY_MAX_CANDS)
+/* Distinct voters replayed per assertion at a past position (query_cands.c). */
+#define STEME__QUERY_MAX_VOTERS 4096
 
 /*
  * Gather the assertions of q visible at position (>= 1) inside t into *set (which the caller

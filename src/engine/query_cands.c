@@ -520,11 +520,9 @@ stage_at(steme__txn *t, uint64_t seq, uint64_t position, steme_stage *ret)
     return STEME_OK;
 }
 
-#define VOTERS_MAX 4096 /* distinct voters replayed per assertion at a past position */
-
 typedef struct vote_walk {
-    steme_pubkey voters[VOTERS_MAX];
-    int8_t values[VOTERS_MAX];
+    steme_pubkey voters[STEME__QUERY_MAX_VOTERS];
+    int8_t values[STEME__QUERY_MAX_VOTERS];
     size_t n;
     bool full;
 } vote_walk;
@@ -545,7 +543,7 @@ vote_one(const steme_entry *e, void *ctx)
             return 0;
         }
     }
-    if (vw->n == VOTERS_MAX) {
+    if (vw->n == STEME__QUERY_MAX_VOTERS) {
         vw->full = true;
         return 1;
     }

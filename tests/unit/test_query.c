@@ -5,7 +5,8 @@
  * stable, that change with a new write and that verify at an old position after more writes,
  * what-ifs (a source retracted, an agent distrusted, an epoch superseded: each changes the
  * winner where it should, leaves it where it should not, reports the baseline and writes
- * nothing), and bad input refused with the field and the rule.
+ * nothing), bad input refused with the field and the rule, and a key with more candidates
+ * than a lens may read refused the same way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -539,6 +540,47 @@ refused(rx *x, const steme_query *q, const char *field)
     assert_non_null(ei.rule);
 }
 
+/* More candidates than a lens may read: refused, naming the field to narrow and the bound,
+ * never answered from part of the evidence. */
+static void
+test_too_many_candidates(void **state)
+{
+    rx *x = *state;
+    enum { N = STEME_QUERY_MAX_CANDS + 1, BATCH = 512 };
+    static fx_rec recs[BATCH];
+    static steme_signed in[BATCH];
+    static steme_ingest_result res[BATCH];
+
+    for (size_t done = 0; done < N;) {
+        size_t n = N - done < BATCH ? N - done : BATCH;
+        for (size_t i = 0; i < n; i++) {
+            steme_record rec;
+            fx_assertion(&rec, x->alice, "s", "p", "src:many", (int64_t)(done + i));
+            fx_sign(&recs[i], &rec, x->alice);
+            in[i] = fx_signed(&recs[i]);
+        }
+        assert_int_equal(steme_db_ingest(x->db, in, n, res, 0), STEME_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(res[i].err, STEME_OK);
+        done += n;
+    }
+    steme_query q;
+    steme_result *r = NULL;
+    steme_errinfo ei = {0};
+    query_init(&q, "consensus");
+    assert_int_equal(steme_db_query(x->db, &q, &r, &ei), STEME_ELIMIT);
+    assert_null(r);
+    assert_non_null(ei.field);
+    assert_string_equal(ei.field, "predicate");
+    assert_non_null(ei.rule);
+    assert_non_null(strstr(ei.rule, "more than 16384 assertions"));
+    /* Narrowed to another predicate, the subject answers. */
+    q.predicate = steme_str_c("q");
+    memset(&ei, 0, sizeof(ei));
+    assert_int_equal(steme_db_query(x->db, &q, &r, &ei), STEME_OK);
+    steme_result_free(r);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -659,6 +701,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_what_if_distrust, rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_what_if_epoch, rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_candidates, rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_predicates_and_prefix, rx_setup, rx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

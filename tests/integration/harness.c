@@ -193,6 +193,9 @@ build_env(it_server *s, const it_opts *o, const char *cert, const char *key)
         snprintf(buf, sizeof(buf), "%s", o->env[j]);
         env[k++] = strdup(buf);
     }
+    /* glibc's own fatal messages (a smashed stack, a broken lock) go to stderr, hence to the
+     * log, rather than to a terminal the test cannot read. */
+    env[k++] = strdup("LIBC_FATAL_STDERR_=1");
     env[k] = NULL;
     return env;
 }

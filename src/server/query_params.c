@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * query_params.c -- one parser of query parameters for the query routes (see query_params.h):
- * the query string is turned into the JSON object a POST sends, then one function reads that
- * object into a steme_query.
+ * the query string's arguments are turned into the JSON values a POST sends, then one function
+ * reads those values into a steme_query.
  *
  * The engine checks ranges it alone can judge (the lens and its chain, as_of against the log,
  * as_of_time against the clock, what-if sources and epochs); here only the form is checked, so
@@ -58,19 +58,19 @@ static const struct param {
     kind kind;
 } params[] = {QUERY_PARAMS(AS_PARAM)};
 
-_Static_assert(N_PARAMS <= 32, "a query document's members are a 32-bit set");
+_Static_assert(N_PARAMS == SRV_QP_NPARAMS, "query_params.h counts the parameters");
 
-/* The document read_query reads: the object, and which parameters it holds. Most are absent,
- * and a bit test answers for those instead of hashing the name into jansson's table. */
+/* What read_query reads: each parameter's value by its index, found once as the arguments or
+ * the body's members are walked, so that neither a JSON object is built for a query string
+ * nor a name hashed for every parameter a query leaves out. */
 typedef struct qdoc {
-    const json_t *o;
-    uint32_t present;
+    json_t *const *values;
 } qdoc;
 
 static const json_t *
 member(const qdoc *d, enum param_index i)
 {
-    return d->present & (UINT32_C(1) << i) ? json_object_get(d->o, params[i].name) : NULL;
+    return d->values[i];
 }
 
 /* Answer 400 "NAME: RULE" and return false. */
@@ -116,7 +116,7 @@ unknown(srv_req *r, const char *name, unsigned accept, bool body)
                r->route->pattern, list);
 }
 
-/* ---- the query string as a JSON object ----------------------------------------------- */
+/* ---- the query string as JSON values ----------------------------------------------- */
 
 /* A number in the JSON grammar ("0.25", "3", "1e-3"), typed as JSON would type it. NULL when
  * text is anything else, with spaces around it, or out of range. */
@@ -235,36 +235,27 @@ arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
     return NULL;
 }
 
-static json_t *
-args_json(srv_req *r, unsigned accept, uint32_t *present)
+/* The query string's arguments as JSON values in values[] (by parameter index). */
+static bool
+args_values(srv_req *r, unsigned accept, json_t **values)
 {
-    json_t *obj = json_object();
-    if (!obj) {
-        srv_fail(r, 500, "no_memory", NULL, "out of memory");
-        return NULL;
-    }
     for (size_t i = 0; i + 1 < r->nargs; i += 2) {
         const char *name = r->args[i];
         const struct param *p = find(name, accept);
-        json_t *prev = json_object_get(obj, name), *v;
-        if (!p) {
-            unknown(r, name, accept, false);
-        } else if (prev && p->kind != K_LIST) {
-            bad(r, name, "given twice");
-        } else if ((v = arg_value(r, p, r->args[i + 1], prev)) != NULL) {
-            if (json_object_set_new(obj, name, v) == 0) {
-                *present |= UINT32_C(1) << (p - params);
-                continue;
-            }
-            srv_fail(r, 500, "no_memory", NULL, "out of memory");
-        }
-        json_decref(obj);
-        return NULL;
+        if (!p)
+            return unknown(r, name, accept, false);
+        json_t **slot = &values[p - params], *v;
+        if (*slot && p->kind != K_LIST)
+            return bad(r, name, "given twice");
+        if ((v = arg_value(r, p, r->args[i + 1], *slot)) == NULL)
+            return false;
+        json_decref(*slot); /* a list's array comes back with a reference of its own */
+        *slot = v;
     }
-    return obj;
+    return true;
 }
 
-/* ---- the JSON object into a steme_query ---------------------------------------------- */
+/* ---- the JSON values into a steme_query ---------------------------------------------- */
 
 /* A string member: absent leaves *s NULL. */
 static bool
@@ -524,23 +515,24 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
     memset(out, 0, sizeof(*out));
     steme_query_init(&out->q);
     out->opts = steme__json_opts_default();
-    qdoc d = {0};
+    qdoc d = {out->values};
+    bool ok = true;
     if (body) {
         const char *name;
         json_t *v;
         json_object_foreach(body, name, v)
         {
             const struct param *p = find(name, accept);
-            if (!p)
-                return unknown(r, name, accept, true);
-            d.present |= UINT32_C(1) << (p - params);
+            if (!p) {
+                ok = unknown(r, name, accept, true);
+                break;
+            }
+            out->values[p - params] = json_incref(v);
         }
-        out->doc = json_incref(body);
-    } else if ((out->doc = args_json(r, accept, &d.present)) == NULL) {
-        return false;
+    } else {
+        ok = args_values(r, accept, out->values);
     }
-    d.o = out->doc;
-    if (!read_query(r, &d, accept, out)) {
+    if (!ok || !read_query(r, &d, accept, out)) {
         srv_qp_free(out);
         return false;
     }
@@ -636,8 +628,10 @@ srv_qp_key(const srv_qp *p, size_t *len)
 void
 srv_qp_free(srv_qp *p)
 {
-    json_decref(p->doc);
-    p->doc = NULL;
+    for (size_t i = 0; i < N_PARAMS; i++) {
+        json_decref(p->values[i]);
+        p->values[i] = NULL;
+    }
 }
 
 void

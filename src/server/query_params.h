@@ -62,14 +62,17 @@ enum {
 #define SRV_QP_WATCH                                                                               \
     (SRV_QP_SUBJECT | SRV_QP_PREDICATE | SRV_QP_LENS | SRV_QP_LENS_PARAMS | SRV_QP_FILTERS)
 
-/* A parsed query. The strings of q borrow doc: keep it (srv_qp_free) while q is used. */
+#define SRV_QP_NPARAMS 25 /* the parameters query_params.c knows */
+
+/* A parsed query. The strings of q borrow the values: keep them (srv_qp_free) while q is
+ * used. */
 typedef struct srv_qp {
     steme_query q;
     bool explain;
     steme__json_opts opts; /* what an answer lists: the defaults unless asked */
     uint64_t position;     /* receipts/verify: the position the receipt names */
     uint8_t receipt[32];
-    json_t *doc; /* the parameters as a JSON object */
+    json_t *values[SRV_QP_NPARAMS]; /* each parameter's JSON value (a reference), or NULL */
 } srv_qp;
 
 /* Parse r's query string (body NULL) or body (a JSON object, not stolen) into *out, accepting

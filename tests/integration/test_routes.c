@@ -545,6 +545,36 @@ test_queries(void **state)
     r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&as_of=999999999");
     it_expect_error(r, 400, "invalid", "as_of");
     it_resp_free(r);
+    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&lens=recency&subject=query%3Ay");
+    it_expect_error(r, 400, "invalid", "subject");
+    it_resp_free(r);
+    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&colour=red");
+    it_expect_error(r, 400, "invalid", "colour");
+    it_resp_free(r);
+    r = it_post(&W->s, W->reader, "/v1/query", "{\"subject\": \"query:x\", \"colour\": 1}");
+    it_expect_error(r, 400, "invalid", "colour");
+    it_resp_free(r);
+    r = it_post(&W->s, W->reader, "/v1/query", "{\"subject\": \"query:x\", \"lens\": null}");
+    it_expect_error(r, 400, "invalid", "lens");
+    it_resp_free(r);
+    /* A list argument given twice adds up: the regulatory claim alone, then with the two
+     * unverified ones; the same list as a POST member. */
+    static const struct {
+        const char *tiers;
+        json_int_t candidates;
+    } lists[] = {{"tiers=regulatory", 1}, {"tiers=regulatory&tiers=unverified", 3}};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        q = read_json("/v1/query?subject=query%%3Ax&predicate=dose&%s", lists[i].tiers);
+        assert_int_equal(num(json_array_get(json_object_get(q, "answers"), 0), "candidates"),
+                         lists[i].candidates);
+        json_decref(q);
+    }
+    r = it_post(&W->s, W->reader, "/v1/query",
+                "{\"subject\": \"query:x\", \"predicate\": \"dose\", \"tiers\": "
+                "[\"regulatory\", \"unverified\"]}");
+    it_expect(r, 200);
+    assert_int_equal(num(json_array_get(json_object_get(r->json, "answers"), 0), "candidates"), 3);
+    it_resp_free(r);
 
     /* ETag: the receipt; If-None-Match with it is 304 until the answer can change. */
     const char *qpath = "/v1/query?subject=query%3Ax&predicate=dose";

@@ -67,6 +67,15 @@ steme_query_init(steme_query *q)
 #define LIMIT_TEXT_(n) #n
 #define LIMIT_TEXT(n)  LIMIT_TEXT_(n)
 
+/* The rule of a query past the bounds on what it may read (query_at). */
+/* clang-format off */
+static const char limit_rule[] =
+    "the query reaches more than " LIMIT_TEXT(STEME_QUERY_MAX_CANDS) " assertions for one "
+    "subject and predicate, 16 times that in all, or an assertion with more than "
+    LIMIT_TEXT(STEME__QUERY_MAX_VOTERS) " voters: narrow it (predicate, stages, tiers, agent, "
+    "valid_at)";
+/* clang-format on */
+
 static steme_err
 refuse(steme_errinfo *ei, const char *field, const char *rule)
 {
@@ -1120,14 +1129,7 @@ query_at(steme_db *db, const steme_query *q, uint64_t position, steme_result **r
     if (err == STEME_ELIMIT && ei != NULL && ei->field == NULL) {
         /* A lens never drops evidence: the caller is told to narrow the query. */
         ei->field = q->predicate.len > 0 ? "predicate" : "subject";
-        ei->rule = "the query reaches more than " LIMIT_TEXT(
-            STEME_QUERY_MAX_CANDS) " assertions "
-                                   "for one subject and predicate, 16 times that in all, or an "
-                                   "assertion with "
-                                   "more than " LIMIT_TEXT(
-                                       STEME__QUERY_MAX_VOTERS) " voters: narrow it "
-                                                                "(predicate, stages, tiers, agent, "
-                                                                "valid_at)";
+        ei->rule = limit_rule;
         ei->offset = 0;
     }
     if (err != STEME_OK) {

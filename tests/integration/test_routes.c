@@ -536,27 +536,23 @@ test_queries(void **state)
     assert_int_equal(num(q, "position"), (json_int_t)p2);
     json_decref(q);
     /* Refusals name the parameter. */
-    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&predicate=dose&lens=oracle");
-    it_expect_error(r, 400, "invalid", "lens");
-    it_resp_free(r);
-    r = it_get(&W->s, W->reader, "/v1/query?predicate=dose");
-    it_expect_error(r, 400, "invalid", "subject");
-    it_resp_free(r);
-    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&as_of=999999999");
-    it_expect_error(r, 400, "invalid", "as_of");
-    it_resp_free(r);
-    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&lens=recency&subject=query%3Ay");
-    it_expect_error(r, 400, "invalid", "subject");
-    it_resp_free(r);
-    r = it_get(&W->s, W->reader, "/v1/query?subject=query%3Ax&colour=red");
-    it_expect_error(r, 400, "invalid", "colour");
-    it_resp_free(r);
-    r = it_post(&W->s, W->reader, "/v1/query", "{\"subject\": \"query:x\", \"colour\": 1}");
-    it_expect_error(r, 400, "invalid", "colour");
-    it_resp_free(r);
-    r = it_post(&W->s, W->reader, "/v1/query", "{\"subject\": \"query:x\", \"lens\": null}");
-    it_expect_error(r, 400, "invalid", "lens");
-    it_resp_free(r);
+    static const struct {
+        const char *path, *body, *field; /* GET path, or POST /v1/query with body */
+    } refusals[] = {
+        {"/v1/query?subject=query%3Ax&predicate=dose&lens=oracle", NULL, "lens"},
+        {"/v1/query?predicate=dose", NULL, "subject"},
+        {"/v1/query?subject=query%3Ax&as_of=999999999", NULL, "as_of"},
+        {"/v1/query?subject=query%3Ax&lens=recency&subject=query%3Ay", NULL, "subject"},
+        {"/v1/query?subject=query%3Ax&colour=red", NULL, "colour"},
+        {NULL, "{\"subject\": \"query:x\", \"colour\": 1}", "colour"},
+        {NULL, "{\"subject\": \"query:x\", \"lens\": null}", "lens"},
+    };
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+        r = refusals[i].path ? it_get(&W->s, W->reader, refusals[i].path)
+                             : it_post(&W->s, W->reader, "/v1/query", refusals[i].body);
+        it_expect_error(r, 400, "invalid", refusals[i].field);
+        it_resp_free(r);
+    }
     /* A list argument given twice adds up: the regulatory claim alone, then with the two
      * unverified ones; the same list as a POST member. */
     static const struct {

@@ -655,13 +655,20 @@ known_gap(const char *what)
     fail_msg("regression of a fixed deviation from docs/server.md: %s", what);
 }
 
+/* How many elements the array member of the admin's GET path holds. */
+static size_t
+count_at(const char *path, const char *member)
+{
+    json_t *j = get_json(W->adm, path);
+    size_t n = json_array_size(json_object_get(j, member));
+    json_decref(j);
+    return n;
+}
+
 static size_t
 audit_rows(void)
 {
-    json_t *au = get_json(W->adm, "/v1/audit?limit=1000");
-    size_t n = json_array_size(json_object_get(au, "rows"));
-    json_decref(au);
-    return n;
+    return count_at("/v1/audit?limit=1000", "rows");
 }
 
 /* Every query of an audited server is written to the audit, a repeat too: the server's cache
@@ -1148,10 +1155,7 @@ test_log_paging(void **state)
 static size_t
 admin_log_count(void)
 {
-    json_t *j = get_json(W->adm, "/v1/admin/log?limit=1000");
-    size_t n = json_array_size(json_object_get(j, "events"));
-    json_decref(j);
-    return n;
+    return count_at("/v1/admin/log?limit=1000", "events");
 }
 
 static void

@@ -13,6 +13,12 @@
 
 #include "alloc.h"
 #include "crypto.h"
+#include "fasthash.h"
+
+/* Most slots a lookup or an insertion looks at. Keys are chosen by writers and the hash is not
+ * a keyed PRF, so colliding keys can be made on purpose; past this many probes a key is simply
+ * not cached, and its reader reads the store as it would without the cache. */
+#define PROBES_MAX 32
 
 typedef struct slot {
     uint64_t hash; /* 0: empty */
@@ -30,8 +36,8 @@ typedef struct table {
 
 struct steme__linputs {
     pthread_rwlock_t lock;
-    uint8_t seed[STEME__TABLE_KEY_SIZE]; /* random per cache: probes cannot be forced */
-    steme__lstamps st;                   /* the stamps every entry was read at */
+    uint64_t seed;     /* random per cache: slots differ between processes */
+    steme__lstamps st; /* the stamps every entry was read at */
     table sources, agents;
 };
 
@@ -46,7 +52,7 @@ steme__linputs_new(steme__linputs **ret)
         steme__free(c);
         return STEME_ENOMEM;
     }
-    steme__random(c->seed, sizeof(c->seed));
+    steme__random(&c->seed, sizeof(c->seed));
     *ret = c;
     return STEME_OK;
 }
@@ -71,29 +77,37 @@ steme__linputs_free(steme__linputs *c)
     steme__free(c);
 }
 
-/* SipHash under the cache's random key (source ids are chosen by writers, so a public hash
- * would let them lengthen every probe), never 0: 0 marks an empty slot. */
+/* The fast hash, salted and mixed so that its low bits pick the slot, never 0: 0 marks an
+ * empty slot. It used to be SipHash, a tenth of a trust-aware query's instructions (200 keys
+ * per 100 candidates); PROBES_MAX now bounds what colliding keys can cost instead. */
 static uint64_t
 hash_of(const steme__linputs *c, const void *key, size_t kl)
 {
-    uint64_t v = steme__table_hash(c->seed, key, kl);
+    uint64_t v = steme__fast_hash(key, kl) ^ c->seed;
+    v = (v ^ v >> 32) * STEME__FH_K4;
+    v ^= v >> 29;
     return v != 0 ? v : 1;
 }
 
+/* The slot holding the key, or the empty slot where it would go; NULL when neither is within
+ * PROBES_MAX of its home. */
 static slot *
 find(table *tb, const void *key, size_t kl, uint64_t h)
 {
     if (tb->cap == 0)
         return NULL;
-    for (size_t i = (size_t)h & (tb->cap - 1);; i = (i + 1) & (tb->cap - 1)) {
+    size_t i = (size_t)h & (tb->cap - 1);
+    for (int probes = 0; probes < PROBES_MAX; probes++, i = (i + 1) & (tb->cap - 1)) {
         slot *s = &tb->slots[i];
         if (s->hash == 0 ||
             (s->hash == h && s->kl == kl && (kl == 0 || memcmp(s->key, key, kl) == 0)))
             return s;
     }
+    return NULL;
 }
 
-/* Double the table (kept at most half full, so a probe always ends). */
+/* Double the table (kept at most half full, so a probe always ends). An entry that would land
+ * past PROBES_MAX from its home is dropped: find could not reach it. */
 static bool
 grow(table *tb)
 {
@@ -107,8 +121,16 @@ grow(table *tb)
         if (s->hash == 0)
             continue;
         size_t j = (size_t)s->hash & (cap - 1);
-        while (slots[j].hash != 0)
+        int probes = 1;
+        while (slots[j].hash != 0 && probes < PROBES_MAX) {
             j = (j + 1) & (cap - 1);
+            probes++;
+        }
+        if (slots[j].hash != 0) {
+            steme__free(s->key);
+            tb->n--;
+            continue;
+        }
         slots[j] = *s;
     }
     steme__free(tb->slots);
@@ -127,7 +149,8 @@ insert(const steme__linputs *c, table *tb, const void *key, size_t kl, const slo
         return;
     if ((tb->n + 1) * 2 > tb->cap && !grow(tb))
         return;
-    s = find(tb, key, kl, h);
+    if ((s = find(tb, key, kl, h)) == NULL)
+        return; /* too many colliding keys before it: left to the store */
     if (s->hash != 0) {
         s->tier = v->tier;
         s->weight = v->weight;

@@ -44,6 +44,8 @@ static const setting settings[] = {
      "write the bound port to this file once listening"},
     {"threads", "STEMEDB_THREADS", K_UINT, OFF(threads), "0", 0, 1024,
      "HTTP worker threads, each with its own epoll loop (0: one per online core)"},
+    {"write-threads", "STEMEDB_WRITE_THREADS", K_UINT, OFF(write_threads), "32", 0, 1024,
+     "threads that run write requests while they wait for their commit (0: the HTTP threads)"},
     {"max-connections", "STEMEDB_MAX_CONNECTIONS", K_UINT, OFF(max_connections), "1024", 1, 100000,
      "concurrent connections; more are refused"},
     {"max-connections-per-ip", "STEMEDB_MAX_CONNECTIONS_PER_IP", K_UINT,

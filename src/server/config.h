@@ -23,6 +23,7 @@ struct srv_config {
     char *tls_key_path;
     char *port_file; /* where the bound port is written once listening (tests), or NULL */
     unsigned threads;
+    unsigned write_threads; /* the write pool (write_pool.h); 0 = writes on the HTTP threads */
     unsigned max_connections;
     unsigned max_connections_per_ip;
     unsigned connection_timeout_s;

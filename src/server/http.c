@@ -7,7 +7,9 @@
  * libmicrohttpd calls the access handler several times per request: once with the headers,
  * then once per piece of the body, then once with no data. The first call finds the route
  * and refuses what can be refused before the body is read (unknown route, body declared too
- * large); the last one does the work. Paths and query arguments are kept percent-encoded by
+ * large); the last one does the work -- except for the write routes, whose handler runs on
+ * the write pool (write_pool.h) while the connection is suspended; the call that follows its
+ * resumption sends the answer. Paths and query arguments are kept percent-encoded by
  * libmicrohttpd (our unescape callback is the identity) and decoded here segment by segment,
  * so that an id containing "/" (a subject, a source) can be sent as %2F.
  */
@@ -215,39 +217,66 @@ take_body(srv_req *r, const char *data, size_t n)
     r->body[r->body_len] = '\0';
 }
 
-/* The last call: check the caller, run the handler. */
 static void
+run_handler(srv_req *r)
+{
+    uint64_t t0 = srv_now_ns();
+    r->route->fn(r);
+    r->handler_ns = srv_now_ns() - t0;
+    if (!r->handled)
+        srv_fail(r, 500, "internal", NULL, "the handler gave no answer");
+}
+
+/* On a write pool thread. Nothing of r is touched after the resumption: libmicrohttpd may
+ * then send the answer and free r at once. */
+static void
+run_deferred(srv_wjob *job)
+{
+    srv_req *r = (srv_req *)((char *)job - offsetof(srv_req, job));
+    struct MHD_Connection *conn = r->conn;
+    run_handler(r);
+    MHD_resume_connection(conn);
+}
+
+/* The last call: check the caller, run the handler -- or hand a write to the pool (true: the
+ * connection is suspended, nothing to send yet). */
+static bool
 finish(srv_req *r)
 {
     srv *s = r->s;
     if (r->handled)
-        return;
+        return false;
     if (r->body_too_large) {
         srv_metrics_limited(s->metrics, "body");
         srv_fail(r, 413, "too_large", "body", "the request body exceeds %llu bytes for this route",
                  (unsigned long long)r->body_limit);
-        return;
+        return false;
     }
     unsigned retry;
     if (!srv_limiter_take(s->limiter, SRV_SCOPE_IP, r->ip, &retry)) {
         srv_metrics_limited(s->metrics, "ip");
         srv_fail(r, 429, "rate_limited", NULL, "too many requests from this address");
         r->resp.retry_after = retry;
-        return;
+        return false;
     }
     if (!srv_auth(r))
-        return; /* 401 or 403 answered */
+        return false; /* 401 or 403 answered */
     if (r->key_id[0] && !srv_limiter_take(s->limiter, SRV_SCOPE_KEY, r->key_id, &retry)) {
         srv_metrics_limited(s->metrics, "key");
         srv_fail(r, 429, "rate_limited", NULL, "too many requests with this API key");
         r->resp.retry_after = retry;
-        return;
+        return false;
     }
-    uint64_t t0 = srv_now_ns();
-    r->route->fn(r);
-    r->handler_ns = srv_now_ns() - t0;
-    if (!r->handled)
-        srv_fail(r, 500, "internal", NULL, "the handler gave no answer");
+    /* Reserve, then suspend, then submit: the job cannot resume the connection before it is
+     * suspended, and a closing pool leaves the work to this thread. */
+    if (r->route->body == SRV_BODY_INGEST && s->wpool && srv_wpool_reserve(s->wpool)) {
+        r->job.run = run_deferred;
+        MHD_suspend_connection(r->conn);
+        srv_wpool_submit(s->wpool, &r->job);
+        return true;
+    }
+    run_handler(r);
+    return false;
 }
 
 static enum MHD_Result
@@ -268,7 +297,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         *upload_data_size = 0;
         return MHD_YES;
     }
-    finish(r);
+    if (finish(r))
+        return MHD_YES; /* suspended: called again once the write pool has answered */
     return send_resp(r);
 }
 
@@ -403,7 +433,9 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     s->limiter = srv_limiter_new(cfg->rate_per_key, cfg->rate_per_ip, cfg->rate_burst_s);
     s->watch = srv_watch_new(s);
     s->rcache = srv_rcache_new((uint64_t)cfg->render_cache_mb << 20);
-    if (!s->metrics || !s->limiter || !s->watch || (cfg->render_cache_mb && !s->rcache)) {
+    s->wpool = cfg->write_threads ? srv_wpool_new(cfg->write_threads) : NULL;
+    if (!s->metrics || !s->limiter || !s->watch || (cfg->render_cache_mb && !s->rcache) ||
+        (cfg->write_threads && !s->wpool)) {
         srv_logf(SRV_ERROR, "server.start", "out of memory");
         return false;
     }
@@ -455,8 +487,11 @@ unsigned long
 srv_stop(srv *s, unsigned drain_ms)
 {
     __atomic_store_n(&s->stopping, true, __ATOMIC_SEQ_CST);
-    if (!s->mhd)
+    if (!s->mhd) {
+        srv_wpool_free(s->wpool); /* the daemon never started: no job was ever queued */
+        s->wpool = NULL;
         return 0;
+    }
     MHD_socket ls = MHD_quiesce_daemon(s->mhd);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
@@ -478,6 +513,10 @@ srv_stop(srv *s, unsigned drain_ms)
     unsigned long left = __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&inflight_lock);
 
+    /* Every connection the pool suspended is resumed before the daemon stops (it cannot stop
+     * with one suspended); writes arriving meanwhile run on the HTTP threads. */
+    srv_wpool_free(s->wpool);
+    s->wpool = NULL;
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
     srv_watch_free(s->watch);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "steme.h"
+#include "write_pool.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -82,6 +83,7 @@ typedef struct srv_req {
     uint64_t handler_ns;                  /* time spent in the handler */
     const char *lens; /* for the lens latency metric: set by the query handlers */
     bool handled;
+    srv_wjob job; /* a write handler's run on the write pool (write_pool.h) */
     srv_resp resp;
 } srv_req;
 
@@ -109,6 +111,7 @@ struct srv {
     srv_limiter *limiter;
     srv_watch *watch;
     srv_rcache *rcache; /* rendered query answers; NULL when disabled */
+    srv_wpool *wpool;   /* runs the write routes' handlers; NULL: they run inline */
     struct MHD_Daemon *mhd;
     uint16_t port;            /* the port actually bound */
     char *tls_cert, *tls_key; /* PEM texts, alive while the daemon runs */

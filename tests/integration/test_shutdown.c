@@ -9,6 +9,11 @@
  * refused or cut off by the shutdown are not acknowledged and may or may not be there (each
  * batch is all-or-nothing, which the test also checks: a batch is either wholly present or
  * wholly absent).
+ *
+ * Three ways the writes are run (docs/server.md, "Writes wait off the HTTP threads"): on the
+ * write pool (the default), on the HTTP threads (STEMEDB_WRITE_THREADS=0), and on a pool of one
+ * thread behind one HTTP thread, so that writes are still queued when SIGTERM arrives and the
+ * pool must answer every one it took before the store closes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,10 +103,10 @@ work(void *arg)
 }
 
 static void
-test_sigterm_under_load(void **state)
+sigterm_under_load(it_server *s, const char *const *env)
 {
-    it_server *s = *state;
-    it_start(s, NULL);
+    it_opts o = {.env = env};
+    it_start(s, &o);
     const char *token = it_key(s, "writer", NULL, NULL);
 
     /* Is the ingest route there yet? */
@@ -200,6 +205,26 @@ test_sigterm_under_load(void **state)
     }
 }
 
+static void
+test_sigterm_under_load(void **state)
+{
+    sigterm_under_load(*state, NULL);
+}
+
+static void
+test_sigterm_writes_inline(void **state)
+{
+    static const char *const env[] = {"STEMEDB_WRITE_THREADS=0", NULL};
+    sigterm_under_load(*state, env);
+}
+
+static void
+test_sigterm_writes_queued(void **state)
+{
+    static const char *const env[] = {"STEMEDB_WRITE_THREADS=1", "STEMEDB_THREADS=1", NULL};
+    sigterm_under_load(*state, env);
+}
+
 /* A restart on the same store after a graceful stop serves what was written before. */
 static void
 test_restart_keeps_data(void **state)
@@ -244,6 +269,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sigterm_under_load, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_writes_inline, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_writes_queued, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_data, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_utf8.c -- strict UTF-8 validation and control-character detection, exhaustively over
- * every code point and over the classic malformed sequences (Markus Kuhn's stress test).
+ * every code point and over the classic malformed sequences (Markus Kuhn's stress test), and
+ * the word-at-a-time paths against byte-at-a-time references over random strings of every
+ * length and alignment around the word size.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 
 #include "utf8.h"
+#include "xorshift.h"
 
 /* Reference encoder: the one correct encoding of code point cp. */
 static size_t
@@ -104,6 +107,99 @@ test_control(void **state)
     assert_false(steme__has_control("\xC3\xA9", 2, false));
 }
 
+/* Reference: valid iff each sequence decodes to a code point whose one correct encoding is
+ * exactly those bytes (and that is no surrogate and at most U+10FFFF). */
+static bool
+ref_valid(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = s[i] < 0x80 ? 1 : s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : s[i] >= 0xC0 ? 2 : 0;
+        if (n == 0 || n > len - i || (n == 4 && s[i] > 0xF7))
+            return false;
+        uint32_t cp = n == 1 ? s[i] : (uint32_t)(s[i] & (0x7F >> n));
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        uint8_t enc[4];
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || encode(cp, enc) != n ||
+            memcmp(enc, s + i, n) != 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+static bool
+ref_control(const uint8_t *s, size_t len, bool allow_newline_tab)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((s[i] < 0x20 || s[i] == 0x7F) && !(allow_newline_tab && (s[i] == '\n' || s[i] == '\t')))
+            return true;
+    return false;
+}
+
+/* Mostly ASCII letters, sometimes a control byte, a character of two to four bytes, a lone
+ * continuation byte or any byte at all. */
+static uint8_t
+random_byte(uint64_t *rng, uint8_t *buf, size_t *k, size_t cap)
+{
+    uint64_t r = test_xorshift(rng);
+    static const uint8_t specials[] = {0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80,
+                                       0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xFF};
+    switch (r % 16) {
+    case 0:
+        return specials[(r >> 8) % sizeof specials];
+    case 1:
+        if (*k + 4 <= cap) {
+            uint32_t cp = (uint32_t)((r >> 8) % 0x110000);
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 0xE9;
+            size_t n = encode(cp, buf + *k);
+            *k += n - 1;
+            return buf[*k];
+        }
+        return 'x';
+    case 2:
+        return (uint8_t)(r >> 8);
+    default:
+        return (uint8_t)('a' + (r >> 8) % 26);
+    }
+}
+
+static void
+test_words_against_bytes(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x853c49e6748fea9bu;
+    uint8_t buf[64 + 8];
+    size_t checked = 0, valid = 0, control = 0;
+    for (int round = 0; round < 200000; round++) {
+        size_t off = (size_t)round % 8, len = (size_t)(test_xorshift(&rng) % 41);
+        uint8_t *s = buf + off;
+        /* round 0 mod 4: pure ASCII without controls, so that whole words pass */
+        for (size_t k = 0; k < len; k++)
+            s[k] = round % 4 == 0 ? (uint8_t)('A' + test_xorshift(&rng) % 26)
+                                  : random_byte(&rng, s, &k, len);
+        bool v = steme__utf8_valid((const char *)s, len);
+        if (v != ref_valid(s, len))
+            fail_msg("utf8_valid disagrees (len %zu, offset %zu, round %d)", len, off, round);
+        for (int nl = 0; nl < 2; nl++) {
+            bool c = steme__has_control((const char *)s, len, nl);
+            if (c != ref_control(s, len, nl))
+                fail_msg("has_control disagrees (len %zu, offset %zu, round %d, newline %d)", len,
+                         off, round, nl);
+            control += c;
+        }
+        valid += v;
+        checked++;
+    }
+    /* the draw covers both answers of both functions */
+    assert_true(valid > checked / 10 && valid < checked - checked / 10);
+    assert_true(control > checked / 10 && control < 2 * checked - checked / 10);
+}
+
 int
 main(void)
 {
@@ -111,6 +207,7 @@ main(void)
         cmocka_unit_test(test_every_code_point),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_control),
+        cmocka_unit_test(test_words_against_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

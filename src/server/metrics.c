@@ -576,6 +576,15 @@ srv_metrics_render(srv_metrics *m, srv *s, size_t *len)
     if (s->watch)
         put_gauge(&p, P "watchers", "Open change-feed streams (/v1/watch).",
                   (double)srv_watch_count(s->watch));
+    if (s->wpool) {
+        unsigned long queued, running;
+        srv_wpool_load(s->wpool, &queued, &running);
+        put_gauge(&p, P "write_queue", "Write requests waiting for a write pool thread.",
+                  (double)queued);
+        put_gauge(&p, P "write_running",
+                  "Write requests running on the write pool (most wait for their commit).",
+                  (double)running);
+    }
 
     put_requests(&p, m);
     put_engine(&p, m);

@@ -15,6 +15,8 @@ struct srv_wpool {
     pthread_cond_t idle; /* reserved reached 0 */
     srv_wjob *head, *tail;
     unsigned long reserved; /* reserved and not yet finished */
+    unsigned long queued;   /* submitted, not yet taken by a worker */
+    unsigned long running;  /* taken by a worker, not yet finished */
     bool closing;           /* no new reservations */
     bool stopping;          /* workers exit once the queue is empty */
     unsigned n;
@@ -35,9 +37,12 @@ worker(void *arg)
         p->head = job->next;
         if (!p->head)
             p->tail = NULL;
+        p->queued--;
+        p->running++;
         pthread_mutex_unlock(&p->lock);
         job->run(job); /* the job may be freed by the time this returns */
         pthread_mutex_lock(&p->lock);
+        p->running--;
         if (--p->reserved == 0)
             pthread_cond_broadcast(&p->idle);
     }
@@ -101,7 +106,17 @@ srv_wpool_submit(srv_wpool *p, srv_wjob *job)
     else
         p->head = job;
     p->tail = job;
+    p->queued++;
     pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void
+srv_wpool_load(srv_wpool *p, unsigned long *queued, unsigned long *running)
+{
+    pthread_mutex_lock(&p->lock);
+    *queued = p->queued;
+    *running = p->running;
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -37,6 +37,9 @@ bool srv_wpool_reserve(srv_wpool *p);
 /* Queue job, which must hold a reservation. */
 void srv_wpool_submit(srv_wpool *p, srv_wjob *job);
 
+/* Jobs waiting for a thread, and jobs running now (for /metrics). */
+void srv_wpool_load(srv_wpool *p, unsigned long *queued, unsigned long *running);
+
 /* Refuse new reservations, wait until every reserved job has run. Idempotent. */
 void srv_wpool_close(srv_wpool *p);
 

@@ -1280,6 +1280,8 @@ test_metrics(void **state)
         "stemedb_uptime_seconds",
         "stemedb_inflight_requests",
         "stemedb_watchers",
+        "stemedb_write_queue",
+        "stemedb_write_running",
         "stemedb_http_requests_total",
         "stemedb_http_request_duration_seconds_bucket",
         "stemedb_http_request_duration_seconds_count",

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "prom.h"
 #include "store_fixture.h"
 #include "watch.h"
+#include "write_pool.h"
 
 /* ---- what metrics.c needs from the rest of the server -------------------------------- */
 
@@ -380,6 +383,31 @@ test_checker_catches(void **state)
 
 /* ---- metrics.c with a fake server and a real store ----------------------------------- */
 
+/* Write pool jobs for test_render: one that holds its thread until released, one that counts. */
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+static bool held, released;
+static atomic_int counted;
+
+static void
+hold_job(srv_wjob *job)
+{
+    (void)job;
+    pthread_mutex_lock(&hold_lock);
+    held = true;
+    pthread_cond_broadcast(&hold_cond);
+    while (!released)
+        pthread_cond_wait(&hold_cond, &hold_lock);
+    pthread_mutex_unlock(&hold_lock);
+}
+
+static void
+count_job(srv_wjob *job)
+{
+    (void)job;
+    atomic_fetch_add(&counted, 1);
+}
+
 static void
 test_render(void **state)
 {
@@ -434,6 +462,20 @@ test_render(void **state)
     }
     srv_metrics_rejection(m, NULL);
 
+    /* A write pool of one thread: one job held running, two queued behind it. */
+    srv_wjob jobs[3];
+    for (int i = 0; i < 3; i++) {
+        jobs[i].run = i == 0 ? hold_job : count_job;
+        if (i == 0)
+            assert_non_null(s.wpool = srv_wpool_new(1));
+        assert_true(srv_wpool_reserve(s.wpool));
+        srv_wpool_submit(s.wpool, &jobs[i]);
+    }
+    pthread_mutex_lock(&hold_lock);
+    while (!held)
+        pthread_cond_wait(&hold_cond, &hold_lock);
+    pthread_mutex_unlock(&hold_lock);
+
     char *text = srv_metrics_render(m, &s, &len);
     assert_non_null(text);
     assert_int_equal(len, strlen(text));
@@ -446,6 +488,8 @@ test_render(void **state)
     assert_true(value_of(text, "stemedb_uptime_seconds") >= 0);
     assert_true(value_of(text, "stemedb_inflight_requests") == 1);
     assert_true(value_of(text, "stemedb_watchers") == 3);
+    assert_true(value_of(text, "stemedb_write_running") == 1);
+    assert_true(value_of(text, "stemedb_write_queue") == 2);
     assert_true(value_of(text, "stemedb_http_requests_total{route=\"records.get\",method=\"GET\","
                                "code=\"200\"}") == 3);
     assert_true(value_of(text, "stemedb_http_requests_total{route=\"records.get\",method=\"GET\","
@@ -511,14 +555,24 @@ test_render(void **state)
     assert_true(value_of(text, "stemedb_mv_cache_entries") >= 0);
     free(text);
 
-    /* Without a store or a watch: the server's own metrics only. */
+    pthread_mutex_lock(&hold_lock);
+    released = true;
+    pthread_cond_broadcast(&hold_cond);
+    pthread_mutex_unlock(&hold_lock);
+    srv_wpool_close(s.wpool);
+    assert_int_equal(atomic_load(&counted), 2);
+    srv_wpool_free(s.wpool);
+
+    /* Without a store, a watch or a write pool: the server's own metrics only. */
     s.db = NULL;
     s.watch = NULL;
+    s.wpool = NULL;
     text = srv_metrics_render(m, &s, &len);
     assert_non_null(text);
     check_exposition(text);
     assert_true(value_of(text, "stemedb_log_position") == -1);
     assert_true(value_of(text, "stemedb_watchers") == -1);
+    assert_true(value_of(text, "stemedb_write_queue") == -1);
     free(text);
 
     srv_metrics_free(m);

@@ -328,7 +328,7 @@ steme__lens_run_ptrs(const steme__lens_params *p, const steme__cand *const *c, s
     }
     if (n > 0) {
         steme__text_printf(t, "; conflict ");
-        steme__text_printf(t, "%.2f", conflict_score(&w));
+        steme__text_fixed(t, conflict_score(&w), 2);
     }
     err = build_result(&w, p, &d, t, ret);
 

@@ -101,6 +101,8 @@ void steme__text_value(steme__lens_text *t, const steme__lens_gstat *g);
 void steme__text_support(steme__lens_text *t, const steme__lens_gstat *g, const char *sep);
 /* A weight or ratio: three significant digits. */
 void steme__text_num(steme__lens_text *t, double x);
+/* x as printf's "%.{prec}f" writes it (prec <= 6). */
+void steme__text_fixed(steme__lens_text *t, double x, int prec);
 /* RFC 3339 to the second, UTC: "2024-03-01T00:00:00Z". */
 void steme__text_time(steme__lens_text *t, int64_t ms);
 

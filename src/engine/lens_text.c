@@ -2,8 +2,8 @@
 /*
  * lens_text.c -- explanations: a bounded writer and the generic sentence every winner-picking
  * lens shares ("<value> <why> against <alternatives>"). The text is part of the result's bytes,
- * so everything in it is deterministic: no locale, numbers through printf's exact conversions,
- * times formatted by hand in UTC.
+ * so everything in it is deterministic: no locale, numbers exactly as printf's conversions write
+ * them (numfmt.h, or printf itself), times formatted by hand in UTC.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lens_int.h"
+#include "numfmt.h"
 
 /* Alternatives named in an explanation; the rest are counted ("and 4 more"). */
 #define ALTS_SHOWN 3
@@ -111,7 +112,21 @@ steme__text_support(steme__lens_text *t, const steme__lens_gstat *g, const char 
 void
 steme__text_num(steme__lens_text *t, double x)
 {
-    steme__text_printf(t, "%.3g", x);
+    char b[32];
+    if (steme__fmt_g(x, 3, b))
+        put(t, b, strlen(b));
+    else
+        steme__text_printf(t, "%.3g", x);
+}
+
+void
+steme__text_fixed(steme__lens_text *t, double x, int prec)
+{
+    char b[32];
+    if (steme__fmt_f(x, prec, b))
+        put(t, b, strlen(b));
+    else
+        steme__text_printf(t, "%.*f", prec, x);
 }
 
 /* Civil date of a day count since 1970-01-01 (H. Hinnant's civil_from_days). */

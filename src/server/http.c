@@ -155,7 +155,7 @@ send_resp(srv_req *r)
 static srv_req *
 begin(srv *s, struct MHD_Connection *conn, const char *url, const char *method)
 {
-    srv_req *r = calloc(1, sizeof(*r));
+    srv_req *r = srv_req_new();
     if (!r)
         return NULL;
     r->s = s;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -47,6 +48,72 @@ srv_json_dumps(const json_t *j, size_t *len)
  * per request. Different threads start at unrelated points of the 2^64 sequence. */
 static _Thread_local uint64_t id_state;
 static _Thread_local bool id_seeded;
+
+/* ---- request memory ------------------------------------------------------------------- */
+
+/* A request is 1.4 KB, past glibc's small bins: allocating one made malloc consolidate its
+ * fast bins first, on every request (with the allocation itself, 13 % of the server's CPU
+ * under load, perf). A thread keeps the memory of its last few finished requests for its next
+ * ones instead; a thread's key destructor frees what it kept when it exits. */
+#define KEPT 4
+
+typedef struct kept_reqs {
+    srv_req *r[KEPT];
+    unsigned n;
+} kept_reqs;
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void
+kept_free(void *p)
+{
+    kept_reqs *k = p;
+    for (unsigned i = 0; i < k->n; i++)
+        free(k->r[i]);
+    free(k);
+}
+
+static void
+kept_init(void)
+{
+    if (pthread_key_create(&kept_key, kept_free) != 0)
+        abort(); /* only when the process is out of keys: nothing can be served anyway */
+}
+
+static kept_reqs *
+kept(void)
+{
+    pthread_once(&kept_once, kept_init);
+    kept_reqs *k = pthread_getspecific(kept_key);
+    if (!k && (k = calloc(1, sizeof(*k))) != NULL && pthread_setspecific(kept_key, k) != 0) {
+        free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+srv_req *
+srv_req_new(void)
+{
+    kept_reqs *k = kept();
+    if (k && k->n > 0) {
+        srv_req *r = k->r[--k->n];
+        memset(r, 0, sizeof(*r));
+        return r;
+    }
+    return calloc(1, sizeof(srv_req));
+}
+
+static void
+release(srv_req *r)
+{
+    kept_reqs *k = kept();
+    if (k && k->n < KEPT)
+        k->r[k->n++] = r;
+    else
+        free(r);
+}
 
 void
 srv_req_new_id(srv_req *r)
@@ -263,7 +330,7 @@ srv_req_free(srv_req *r)
     free(r->path);
     free(r->param_buf);
     free(r->body);
-    free(r);
+    release(r);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -9,6 +9,9 @@
 
 #include "srv.h"
 
+/* A zeroed request (NULL when out of memory); srv_req_free gives it back. */
+srv_req *srv_req_new(void);
+
 /* A fresh random request id in r->request_id. */
 void srv_req_new_id(srv_req *r);
 

@@ -75,12 +75,15 @@ typedef struct shard {
     size_t nslots;  /* a power of two, at least twice the entries */
     steme__lru lru; /* lru.n: the entries */
     uint64_t bytes, capacity;
+    /* Counted under the lock the lookup holds anyway: one shared atomic counter, written by
+     * every thread on every request, kept its cache line moving between the cores. */
+    uint64_t hits, misses;
 } shard;
 
 struct srv_rcache {
     shard shards[SHARDS];
     uint64_t capacity;
-    uint64_t hits, misses, evictions; /* atomic */
+    uint64_t evictions; /* atomic */
     uint8_t seed[STEME__TABLE_KEY_SIZE];
 };
 
@@ -219,8 +222,11 @@ srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position
         steme__lru_touch(&s->lru, &e->lru);
         b = srv_rbody_ref(e->body);
     }
+    if (b)
+        s->hits++;
+    else
+        s->misses++;
     pthread_mutex_unlock(&s->lock);
-    __atomic_add_fetch(b ? &c->hits : &c->misses, 1, __ATOMIC_RELAXED);
     return b;
 }
 
@@ -283,8 +289,6 @@ srv_rcache_stats_get(srv_rcache *c, srv_rcache_stats *ret)
     *ret = (srv_rcache_stats){0};
     if (!c)
         return;
-    ret->hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
-    ret->misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
     ret->evictions = __atomic_load_n(&c->evictions, __ATOMIC_RELAXED);
     ret->capacity = c->capacity;
     for (size_t i = 0; i < SHARDS; i++) {
@@ -292,6 +296,8 @@ srv_rcache_stats_get(srv_rcache *c, srv_rcache_stats *ret)
         pthread_mutex_lock(&s->lock);
         ret->entries += s->lru.n;
         ret->bytes += s->bytes;
+        ret->hits += s->hits;
+        ret->misses += s->misses;
         pthread_mutex_unlock(&s->lock);
     }
 }

@@ -471,8 +471,9 @@ typedef struct steme_stats {
     uint64_t assertions;
     uint64_t votes;
     uint64_t events;
-    uint64_t map_size;           /* current LMDB map size, bytes */
-    uint64_t disk_bytes;         /* pages in use, bytes */
+    uint64_t map_size;   /* current LMDB map size, bytes */
+    uint64_t disk_bytes; /* bytes up to the last page written (LMDB's high-water mark: free-list
+                          * pages, reusable by later commits, are included) */
     uint64_t quarantine_pending; /* assertions awaiting a quarantine decision */
 } steme_stats;
 

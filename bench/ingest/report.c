@@ -113,7 +113,7 @@ report_text(const workload *w, const figures *f)
     printf("  %-22s %.1f MiB = %.0f B/record (%.1f MiB allocated)\n", "data.mdb",
            (double)f->data_mdb_bytes / 1048576.0, (double)f->data_mdb_bytes / n,
            (double)f->data_mdb_alloc / 1048576.0);
-    printf("  %-22s %.1f MiB = %.0f B/record\n", "pages in use",
+    printf("  %-22s %.1f MiB = %.0f B/record\n", "to the last page",
            (double)f->stats.disk_bytes / 1048576.0, (double)f->stats.disk_bytes / n);
     printf("  %-22s %.1f MiB\n", "LMDB map size", (double)f->stats.map_size / 1048576.0);
     text_latency("get by id, 1st pass", &f->get_first);

@@ -493,7 +493,8 @@ put_store(srv_prom *p, steme_db *db)
     if (steme_db_stats(db, &st) == STEME_OK) {
         put_gauge(p, P "log_position", "The last log position (seq) written.", (double)st.last_seq);
         put_gauge(p, P "records", "Records in the log.", (double)st.records);
-        put_gauge(p, P "store_disk_bytes", "Bytes of the store's pages in use.",
+        put_gauge(p, P "store_disk_bytes",
+                  "Bytes of the store up to its last page written (reusable free pages included).",
                   (double)st.disk_bytes);
         put_gauge(p, P "store_map_bytes", "The store's current LMDB map size, bytes.",
                   (double)st.map_size);

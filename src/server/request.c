@@ -53,7 +53,7 @@ static _Thread_local bool id_seeded;
 
 /* A request is 1.4 KB, past glibc's small bins: allocating one made malloc consolidate its
  * fast bins first, on every request (the two were 12.6 % of the server's perf samples under
- * load, 1.1 % after; timed, the gain is within this machine's noise: docs/benchmarks.md). A
+ * load, 1.1 % after; 5 % fewer instructions per cache-hit request: docs/benchmarks.md). A
  * thread keeps the memory of its last few finished requests for its next ones instead; a
  * thread's key destructor frees what it kept when it exits. */
 #define KEPT 4

@@ -176,7 +176,7 @@ render(srv_req *r, const srv_qp *p, const steme_result *res)
 static void
 send_rendered(srv_req *r, srv_rbody *b)
 {
-    snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
+    srv_copy(r->resp.etag, sizeof(r->resp.etag), b->etag);
     const char *inm = srv_header(r, "If-None-Match");
     if (inm && etag_matches(inm, r->resp.etag)) {
         srv_rbody_unref(b);

@@ -52,7 +52,7 @@ srv_auth(srv_req *r)
             return false;
         }
         r->role = k.role;
-        snprintf(r->key_id, sizeof(r->key_id), "%s", k.id);
+        srv_copy(r->key_id, sizeof(r->key_id), k.id);
     } else {
         r->role = (steme_apikey_role)0;
     }

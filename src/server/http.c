@@ -162,7 +162,7 @@ begin(srv *s, struct MHD_Connection *conn, const char *url, const char *method)
     r->conn = conn;
     r->started_ns = srv_now_ns();
     srv_req_new_id(r);
-    snprintf(r->method, sizeof(r->method), "%s", method);
+    srv_copy(r->method, sizeof(r->method), method);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     srv_req_set_ip(r, ci ? ci->client_addr : NULL);

@@ -49,6 +49,14 @@ srv_json_dumps(const json_t *j, size_t *len)
 static _Thread_local uint64_t id_state;
 static _Thread_local bool id_seeded;
 
+void
+srv_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* ---- request memory ------------------------------------------------------------------- */
 
 /* A request is 1.4 KB, past glibc's small bins: allocating one made malloc consolidate its
@@ -469,7 +477,7 @@ srv_ok_rendered(srv_req *r, srv_rbody *b)
     r->handled = true;
     r->resp.status = 200;
     r->resp.body = b;
-    snprintf(r->resp.etag, sizeof(r->resp.etag), "%s", b->etag);
+    srv_copy(r->resp.etag, sizeof(r->resp.etag), b->etag);
 }
 
 void

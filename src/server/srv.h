@@ -128,6 +128,10 @@ bool srv_start(srv *s, steme_db *db, const srv_config *cfg);
  * Returns the requests still in flight when the wait ended (0 = drained). */
 unsigned long srv_stop(srv *s, unsigned drain_ms);
 
+/* Copy src into dst[cap] (cap > 0), cut to fit and always terminated: snprintf's "%s"
+ * without its format parser, a few hundred instructions a request (request.c). */
+void srv_copy(char *dst, size_t cap, const char *src);
+
 /* ---- reading a request (request.c) ---------------------------------------------------- */
 
 /* The route capture called name ("id"), or NULL. */

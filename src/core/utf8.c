@@ -7,20 +7,13 @@
 #include "utf8.h"
 
 #include <stdint.h>
-#include <string.h>
+
+#include "fasthash.h" /* steme__fh_load64: eight bytes in native order */
 
 /* Eight bytes at a time over ASCII, which most record strings are (each string of a record is
  * checked on every decode, read or write). */
 #define ONES  UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
-
-static inline uint64_t
-load8(const uint8_t *p)
-{
-    uint64_t w;
-    memcpy(&w, p, sizeof w);
-    return w;
-}
 
 /* Nonzero iff a byte of w is below n (n <= 0x80): a byte below n borrows and sets its high bit,
  * which ~w keeps only for bytes below 0x80; without such a byte nothing borrows. */
@@ -39,7 +32,7 @@ steme__utf8_valid(const char *str, size_t len)
     while (i < len) {
         uint8_t c = s[i];
         if (c < 0x80) {
-            if (len - i >= 8 && (load8(s + i) & HIGHS) == 0)
+            if (len - i >= 8 && (steme__fh_load64(s + i) & HIGHS) == 0)
                 i += 8;
             else
                 i++;
@@ -84,7 +77,7 @@ steme__has_control(const char *str, size_t len, bool allow_newline_tab)
     /* Words with no byte below 0x20 and none equal to 0x7F (a zero byte after the xor) hold
      * no control character; any other word is looked at byte by byte. */
     for (; len - i >= 8; i += 8) {
-        uint64_t w = load8(s + i);
+        uint64_t w = steme__fh_load64(s + i);
         if (byte_below(w, 0x20) == 0 && byte_below(w ^ (ONES * 0x7F), 1) == 0)
             continue;
         for (size_t k = i; k < i + 8; k++)

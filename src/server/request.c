@@ -163,8 +163,13 @@ hexval(char c)
 bool
 srv_percent_decode(const char *s, size_t n, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Most arguments have no escape: everything before the first '%' is copied as it is. */
+    const char *pct = memchr(s, '%', n);
+    size_t o = pct ? (size_t)(pct - s) : n;
+    if (memchr(s, '\0', o) != NULL)
+        return false;
+    memcpy(out, s, o);
+    for (size_t i = o; i < n; i++) {
         char c = s[i];
         if (c == '%') {
             int h, l;

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine.h" /* the store under a db, for its version */
 #include "rules_fixture.h"
 
 #define TOKEN_A                                                                                    \
@@ -349,7 +350,7 @@ test_list_order_and_count(void **state)
     assert_int_equal(steme_db_apikey_count(db, 0, &n), STEME_OK);
     assert_int_equal(n, 0);
     for (int i = 0; i < 6; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof(name), "k%d", i);
         made[i] = create(db, name, (steme_apikey_role)(1 + i % 3), tok);
     }
@@ -707,15 +708,22 @@ test_changes_by_another_process(void **state)
     in_child(dir, k.id, false);
     assert_int_equal(steme_db_apikey_check(db, tok, NULL), STEME_EDENIED);
     assert_int_equal(steme_db_apikey_check(db, tok2, NULL), STEME_OK);
+    steme__version kept_at = steme__store_version(db->store);
     steme_db_close(db);
 
-    /* Another store (most likely at the same address, with as many commits): its own keys
-     * only. */
+    /* Another store brought to the very transaction id at which tok2 was found valid: only
+     * the open's instance number tells the two apart, and tok2 is not a key of this store. */
     char *dir2 = fx_tmpdir();
     db = open_db(dir2, false);
     char tok3[STEME_APIKEY_TOKEN_LEN + 1];
-    create(db, "ops", STEME_APIKEY_ROLE_READER, tok3);
-    create(db, "other", STEME_APIKEY_ROLE_READER, tok3);
+    assert_true(steme__store_version(db->store).txnid < kept_at.txnid);
+    for (int i = 0; steme__store_version(db->store).txnid < kept_at.txnid; i++) {
+        char name[24];
+        assert_true(i < 1000);
+        snprintf(name, sizeof name, "filler-%d", i);
+        create(db, name, STEME_APIKEY_ROLE_READER, tok3);
+    }
+    assert_true(steme__store_version(db->store).txnid == kept_at.txnid);
     assert_int_equal(steme_db_apikey_check(db, tok2, NULL), STEME_EDENIED);
     assert_int_equal(steme_db_apikey_check(db, tok3, NULL), STEME_OK);
     steme_db_close(db);

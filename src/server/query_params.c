@@ -60,18 +60,9 @@ static const struct param {
 
 _Static_assert(N_PARAMS == SRV_QP_NPARAMS, "query_params.h counts the parameters");
 
-/* What read_query reads: each parameter's value by its index, found once as the arguments or
- * the body's members are walked, so that neither a JSON object is built for a query string
- * nor a name hashed for every parameter a query leaves out. */
-typedef struct qdoc {
-    json_t *const *values;
-} qdoc;
-
-static const json_t *
-member(const qdoc *d, enum param_index i)
-{
-    return d->values[i];
-}
+/* read_query reads each parameter's value by its index in srv_qp.values, found once as the
+ * arguments or the body's members are walked: neither a JSON object is built for a query
+ * string nor a name hashed for every parameter a query leaves out. */
 
 /* Answer 400 "NAME: RULE" and return false. */
 static bool __attribute__((format(printf, 3, 4)))
@@ -259,10 +250,10 @@ args_values(srv_req *r, unsigned accept, json_t **values)
 
 /* A string member: absent leaves *s NULL. */
 static bool
-get_str(srv_req *r, const qdoc *d, enum param_index i, const char **s)
+get_str(srv_req *r, json_t *const *d, enum param_index i, const char **s)
 {
     const char *name = params[i].name;
-    const json_t *v = member(d, i);
+    const json_t *v = d[i];
     *s = NULL;
     if (!v)
         return true;
@@ -277,10 +268,10 @@ get_str(srv_req *r, const qdoc *d, enum param_index i, const char **s)
 }
 
 static bool
-get_bool(srv_req *r, const qdoc *d, enum param_index i, bool *b)
+get_bool(srv_req *r, json_t *const *d, enum param_index i, bool *b)
 {
     const char *name = params[i].name;
-    const json_t *v = member(d, i);
+    const json_t *v = d[i];
     if (!v)
         return true;
     if (!json_is_boolean(v))
@@ -291,10 +282,10 @@ get_bool(srv_req *r, const qdoc *d, enum param_index i, bool *b)
 
 /* An integer member in [lo, hi]; absent leaves *u untouched. */
 static bool
-get_int(srv_req *r, const qdoc *d, enum param_index i, uint64_t lo, uint64_t hi, uint64_t *u)
+get_int(srv_req *r, json_t *const *d, enum param_index i, uint64_t lo, uint64_t hi, uint64_t *u)
 {
     const char *name = params[i].name;
-    const json_t *v = member(d, i);
+    const json_t *v = d[i];
     if (!v)
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
@@ -308,10 +299,10 @@ get_int(srv_req *r, const qdoc *d, enum param_index i, uint64_t lo, uint64_t hi,
 /* A cap on what an answer lists: an integer in [0, STEME__JSON_CAP_MAX] or "all"; absent
  * leaves *cap untouched. */
 static bool
-get_cap(srv_req *r, const qdoc *d, enum param_index i, size_t *cap)
+get_cap(srv_req *r, json_t *const *d, enum param_index i, size_t *cap)
 {
     const char *name = params[i].name;
-    const json_t *v = member(d, i);
+    const json_t *v = d[i];
     if (!v)
         return true;
     if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
@@ -338,16 +329,16 @@ ppm_value(srv_req *r, const char *name, const json_t *v, double lo, bool lo_open
 }
 
 static bool
-get_ppm(srv_req *r, const qdoc *d, enum param_index i, double lo, bool lo_open, double hi,
+get_ppm(srv_req *r, json_t *const *d, enum param_index i, double lo, bool lo_open, double hi,
         uint32_t *ppm)
 {
-    const json_t *v = member(d, i);
+    const json_t *v = d[i];
     return !v || ppm_value(r, params[i].name, v, lo, lo_open, hi, ppm);
 }
 
 /* An RFC 3339 time member; absent leaves *present false. */
 static bool
-get_time(srv_req *r, const qdoc *d, enum param_index i, int64_t *ms, bool *present)
+get_time(srv_req *r, json_t *const *d, enum param_index i, int64_t *ms, bool *present)
 {
     const char *s;
     *present = false;
@@ -367,7 +358,7 @@ get_time(srv_req *r, const qdoc *d, enum param_index i, int64_t *ms, bool *prese
 
 /* A member of 64 hex digits (a public key or a receipt). */
 static bool
-get_hex32(srv_req *r, const qdoc *d, enum param_index i, const char *what, uint8_t out[32],
+get_hex32(srv_req *r, json_t *const *d, enum param_index i, const char *what, uint8_t out[32],
           bool *present)
 {
     const char *s;
@@ -384,10 +375,10 @@ get_hex32(srv_req *r, const qdoc *d, enum param_index i, const char *what, uint8
 
 /* A list of stage or tier names as a mask. */
 static bool
-get_mask(srv_req *r, const qdoc *d, enum param_index which, bool stages, uint32_t *mask)
+get_mask(srv_req *r, json_t *const *d, enum param_index which, bool stages, uint32_t *mask)
 {
     const char *name = params[which].name;
-    const json_t *v = member(d, which);
+    const json_t *v = d[which];
     if (!v)
         return true;
     char known[160];
@@ -416,9 +407,9 @@ get_mask(srv_req *r, const qdoc *d, enum param_index which, bool stages, uint32_
 }
 
 static bool
-get_weights(srv_req *r, const qdoc *d, steme_query *q)
+get_weights(srv_req *r, json_t *const *d, steme_query *q)
 {
-    const json_t *v = member(d, P_TIER_WEIGHTS);
+    const json_t *v = d[P_TIER_WEIGHTS];
     if (!v)
         return true;
     if (!json_is_object(v) || json_object_size(v) == 0)
@@ -441,8 +432,9 @@ get_weights(srv_req *r, const qdoc *d, steme_query *q)
 }
 
 static bool
-read_query(srv_req *r, const qdoc *o, unsigned accept, srv_qp *out)
+read_query(srv_req *r, unsigned accept, srv_qp *out)
 {
+    json_t *const *o = out->values;
     steme_query *q = &out->q;
     const char *s;
     uint64_t u = 0;
@@ -515,7 +507,6 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
     memset(out, 0, sizeof(*out));
     steme_query_init(&out->q);
     out->opts = steme__json_opts_default();
-    qdoc d = {out->values};
     bool ok = true;
     if (body) {
         const char *name;
@@ -532,7 +523,7 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
     } else {
         ok = args_values(r, accept, out->values);
     }
-    if (!ok || !read_query(r, &d, accept, out)) {
+    if (!ok || !read_query(r, accept, out)) {
         srv_qp_free(out);
         return false;
     }

@@ -176,9 +176,9 @@ render(srv_req *r, const srv_qp *p, const steme_result *res)
 static void
 send_rendered(srv_req *r, srv_rbody *b)
 {
-    srv_copy(r->resp.etag, sizeof(r->resp.etag), b->etag);
     const char *inm = srv_header(r, "If-None-Match");
-    if (inm && etag_matches(inm, r->resp.etag)) {
+    if (inm && etag_matches(inm, b->etag)) {
+        srv_copy(r->resp.etag, sizeof(r->resp.etag), b->etag);
         srv_rbody_unref(b);
         r->handled = true;
         r->resp.status = 304;

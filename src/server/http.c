@@ -343,6 +343,19 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- the daemon ---------------------------------------------------------------------- */
 
+/* Once stopping, a new connection is closed as soon as it is accepted. MHD_quiesce_daemon,
+ * the library's way to stop listening, races with its own worker threads in epoll mode: both
+ * remove the listening socket from the epoll set, and the loser aborts the process ("Failed to
+ * remove listen FD from epoll set", seen in this project's CI under SIGTERM). */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    const srv *s = cls;
+    return __atomic_load_n(&s->stopping, __ATOMIC_SEQ_CST) ? MHD_NO : MHD_YES;
+}
+
 /* Parse "HOST:PORT" / "[V6]:PORT" into ss. */
 static bool
 parse_bind(const char *text, struct sockaddr_storage *ss, socklen_t *len)
@@ -460,7 +473,7 @@ srv_start(srv *s, steme_db *db, const srv_config *cfg)
     static const char tls_prio[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
     /* The logger comes first, so that libmicrohttpd reports even option errors through it. */
     s->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
@@ -492,9 +505,6 @@ srv_stop(srv *s, unsigned drain_ms)
         s->wpool = NULL;
         return 0;
     }
-    MHD_socket ls = MHD_quiesce_daemon(s->mhd);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     /* Watch streams never finish by themselves: end them first. */
     srv_watch_stop(s->watch);
 

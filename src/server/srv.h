@@ -124,7 +124,7 @@ struct srv {
  * false. */
 bool srv_start(srv *s, steme_db *db, const srv_config *cfg);
 
-/* Stop accepting, wait up to drain_ms for in-flight requests, end every watch stream, stop.
+/* Refuse new connections (closed as they are accepted), wait up to drain_ms for in-flight requests, end every watch stream, stop.
  * Returns the requests still in flight when the wait ended (0 = drained). */
 unsigned long srv_stop(srv *s, unsigned drain_ms);
 

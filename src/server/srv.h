@@ -124,8 +124,9 @@ struct srv {
  * false. */
 bool srv_start(srv *s, steme_db *db, const srv_config *cfg);
 
-/* Refuse new connections (closed as they are accepted), wait up to drain_ms for in-flight requests, end every watch stream, stop.
- * Returns the requests still in flight when the wait ended (0 = drained). */
+/* Refuse new connections (closed as they are accepted), end every watch stream, wait up to
+ * drain_ms for in-flight requests, stop. Returns the requests still in flight when the wait
+ * ended (0 = drained). */
 unsigned long srv_stop(srv *s, unsigned drain_ms);
 
 /* Copy src into dst[cap] (cap > 0), cut to fit and always terminated: snprintf's "%s"

@@ -206,7 +206,7 @@ query(srv_req *r, json_t *body)
     srv_qp p;
     steme_result *res = NULL;
     steme_errinfo ei = {0};
-    unsigned char *key = NULL;
+    unsigned char key_buf[256], *key = NULL; /* a typical key fits key_buf */
     size_t key_len = 0;
     uint64_t log_end = 0;
 
@@ -219,7 +219,7 @@ query(srv_req *r, json_t *body)
         if (steme_db_last_seq(r->s->db, &log_end) != STEME_OK)
             cache = NULL;
     }
-    if (cache && (key = srv_qp_key(&p, &key_len)) == NULL)
+    if (cache && (key = srv_qp_key(&p, key_buf, sizeof(key_buf), &key_len)) == NULL)
         cache = NULL;
     /* The latest position known before the query runs: a rendering kept there is the answer. */
     bool looked = false;
@@ -264,7 +264,8 @@ query(srv_req *r, json_t *body)
 out_free_result:
     steme_result_free(res);
 out:
-    free(key);
+    if (key != key_buf)
+        free(key);
     srv_qp_free(&p);
 }
 

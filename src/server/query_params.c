@@ -16,6 +16,7 @@
 
 #include "query_params.h"
 #include "record_json.h"
+#include "utf8.h"
 
 typedef enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_LIST, K_WEIGHTS, K_CAP } kind;
 
@@ -226,19 +227,28 @@ arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
     return NULL;
 }
 
-/* The query string's arguments as JSON values in values[] (by parameter index). */
+/* The query string's arguments as JSON values in qp->values (by parameter index); a string
+ * argument is only checked and borrowed into qp->texts, since the request outlives the parse and
+ * a JSON string would cost two allocations to be read once. */
 static bool
-args_values(srv_req *r, unsigned accept, json_t **values)
+args_values(srv_req *r, unsigned accept, srv_qp *qp)
 {
     for (size_t i = 0; i + 1 < r->nargs; i += 2) {
-        const char *name = r->args[i];
+        const char *name = r->args[i], *text = r->args[i + 1];
         const struct param *p = find(name, accept);
         if (!p)
             return unknown(r, name, accept, false);
-        json_t **slot = &values[p - params], *v;
-        if (*slot && p->kind != K_LIST)
+        size_t at = (size_t)(p - params);
+        json_t **slot = &qp->values[at], *v;
+        if ((*slot || qp->texts[at]) && p->kind != K_LIST)
             return bad(r, name, "given twice");
-        if ((v = arg_value(r, p, r->args[i + 1], *slot)) == NULL)
+        if (p->kind == K_STRING) {
+            if (!steme__utf8_valid(text, strlen(text)))
+                return bad(r, name, "must be UTF-8");
+            qp->texts[at] = text;
+            continue;
+        }
+        if ((v = arg_value(r, p, text, *slot)) == NULL)
             return false;
         json_decref(*slot); /* a list's array comes back with a reference of its own */
         *slot = v;
@@ -250,11 +260,17 @@ args_values(srv_req *r, unsigned accept, json_t **values)
 
 /* A string member: absent leaves *s NULL. */
 static bool
-get_str(srv_req *r, json_t *const *d, enum param_index i, const char **s)
+get_str(srv_req *r, const srv_qp *qp, enum param_index i, const char **s)
 {
     const char *name = params[i].name;
-    const json_t *v = d[i];
+    const json_t *v = qp->values[i];
     *s = NULL;
+    if (qp->texts[i]) {
+        if (*qp->texts[i] == '\0')
+            return bad(r, name, "must not be empty");
+        *s = qp->texts[i];
+        return true;
+    }
     if (!v)
         return true;
     if (!json_is_string(v))
@@ -268,10 +284,10 @@ get_str(srv_req *r, json_t *const *d, enum param_index i, const char **s)
 }
 
 static bool
-get_bool(srv_req *r, json_t *const *d, enum param_index i, bool *b)
+get_bool(srv_req *r, const srv_qp *qp, enum param_index i, bool *b)
 {
     const char *name = params[i].name;
-    const json_t *v = d[i];
+    const json_t *v = qp->values[i];
     if (!v)
         return true;
     if (!json_is_boolean(v))
@@ -282,10 +298,10 @@ get_bool(srv_req *r, json_t *const *d, enum param_index i, bool *b)
 
 /* An integer member in [lo, hi]; absent leaves *u untouched. */
 static bool
-get_int(srv_req *r, json_t *const *d, enum param_index i, uint64_t lo, uint64_t hi, uint64_t *u)
+get_int(srv_req *r, const srv_qp *qp, enum param_index i, uint64_t lo, uint64_t hi, uint64_t *u)
 {
     const char *name = params[i].name;
-    const json_t *v = d[i];
+    const json_t *v = qp->values[i];
     if (!v)
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
@@ -299,10 +315,10 @@ get_int(srv_req *r, json_t *const *d, enum param_index i, uint64_t lo, uint64_t 
 /* A cap on what an answer lists: an integer in [0, STEME__JSON_CAP_MAX] or "all"; absent
  * leaves *cap untouched. */
 static bool
-get_cap(srv_req *r, json_t *const *d, enum param_index i, size_t *cap)
+get_cap(srv_req *r, const srv_qp *qp, enum param_index i, size_t *cap)
 {
     const char *name = params[i].name;
-    const json_t *v = d[i];
+    const json_t *v = qp->values[i];
     if (!v)
         return true;
     if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
@@ -329,20 +345,20 @@ ppm_value(srv_req *r, const char *name, const json_t *v, double lo, bool lo_open
 }
 
 static bool
-get_ppm(srv_req *r, json_t *const *d, enum param_index i, double lo, bool lo_open, double hi,
+get_ppm(srv_req *r, const srv_qp *qp, enum param_index i, double lo, bool lo_open, double hi,
         uint32_t *ppm)
 {
-    const json_t *v = d[i];
+    const json_t *v = qp->values[i];
     return !v || ppm_value(r, params[i].name, v, lo, lo_open, hi, ppm);
 }
 
 /* An RFC 3339 time member; absent leaves *present false. */
 static bool
-get_time(srv_req *r, json_t *const *d, enum param_index i, int64_t *ms, bool *present)
+get_time(srv_req *r, const srv_qp *qp, enum param_index i, int64_t *ms, bool *present)
 {
     const char *s;
     *present = false;
-    if (!get_str(r, d, i, &s))
+    if (!get_str(r, qp, i, &s))
         return false;
     if (!s)
         return true;
@@ -358,12 +374,12 @@ get_time(srv_req *r, json_t *const *d, enum param_index i, int64_t *ms, bool *pr
 
 /* A member of 64 hex digits (a public key or a receipt). */
 static bool
-get_hex32(srv_req *r, json_t *const *d, enum param_index i, const char *what, uint8_t out[32],
+get_hex32(srv_req *r, const srv_qp *qp, enum param_index i, const char *what, uint8_t out[32],
           bool *present)
 {
     const char *s;
     *present = false;
-    if (!get_str(r, d, i, &s))
+    if (!get_str(r, qp, i, &s))
         return false;
     if (!s)
         return true;
@@ -375,10 +391,10 @@ get_hex32(srv_req *r, json_t *const *d, enum param_index i, const char *what, ui
 
 /* A list of stage or tier names as a mask. */
 static bool
-get_mask(srv_req *r, json_t *const *d, enum param_index which, bool stages, uint32_t *mask)
+get_mask(srv_req *r, const srv_qp *qp, enum param_index which, bool stages, uint32_t *mask)
 {
     const char *name = params[which].name;
-    const json_t *v = d[which];
+    const json_t *v = qp->values[which];
     if (!v)
         return true;
     char known[160];
@@ -407,9 +423,9 @@ get_mask(srv_req *r, json_t *const *d, enum param_index which, bool stages, uint
 }
 
 static bool
-get_weights(srv_req *r, json_t *const *d, steme_query *q)
+get_weights(srv_req *r, const srv_qp *qp, steme_query *q)
 {
-    const json_t *v = d[P_TIER_WEIGHTS];
+    const json_t *v = qp->values[P_TIER_WEIGHTS];
     if (!v)
         return true;
     if (!json_is_object(v) || json_object_size(v) == 0)
@@ -434,7 +450,7 @@ get_weights(srv_req *r, json_t *const *d, steme_query *q)
 static bool
 read_query(srv_req *r, unsigned accept, srv_qp *out)
 {
-    json_t *const *o = out->values;
+    const srv_qp *o = out;
     steme_query *q = &out->q;
     const char *s;
     uint64_t u = 0;
@@ -521,7 +537,7 @@ srv_qp_parse(srv_req *r, json_t *body, unsigned accept, srv_qp *out)
             out->values[p - params] = json_incref(v);
         }
     } else {
-        ok = args_values(r, accept, out->values);
+        ok = args_values(r, accept, out);
     }
     if (!ok || !read_query(r, accept, out)) {
         srv_qp_free(out);
@@ -536,6 +552,7 @@ typedef struct keybuf {
     unsigned char *b;
     size_t n, cap;
     bool oom;
+    unsigned char *given; /* the caller's buffer, which b starts as (never freed here) */
 } keybuf;
 
 static void
@@ -547,11 +564,13 @@ put(keybuf *k, const void *data, size_t n)
         size_t cap = k->cap ? k->cap : 256;
         while (cap < k->n + n)
             cap *= 2;
-        unsigned char *nb = realloc(k->b, cap);
+        unsigned char *nb = k->b == k->given ? malloc(cap) : realloc(k->b, cap);
         if (!nb) {
             k->oom = true;
             return;
         }
+        if (k->b == k->given && k->n > 0)
+            memcpy(nb, k->b, k->n);
         k->b = nb;
         k->cap = cap;
     }
@@ -577,10 +596,10 @@ _Static_assert(sizeof(void *) != 8 || sizeof(steme_query) == 288,
                "steme_query changed: review srv_qp_key()");
 
 unsigned char *
-srv_qp_key(const srv_qp *p, size_t *len)
+srv_qp_key(const srv_qp *p, unsigned char *buf, size_t cap, size_t *len)
 {
     const steme_query *q = &p->q;
-    keybuf k = {0};
+    keybuf k = {.b = buf, .cap = buf ? cap : 0, .given = buf};
     const uint8_t version = 1;
     uint8_t flags = (uint8_t)(q->subject_prefix | q->tier_weights_set << 1 | q->has_valid_at << 2 |
                               q->has_agent << 3 | q->has_what_if_distrust << 4 | q->no_cache << 5 |
@@ -609,7 +628,8 @@ srv_qp_key(const srv_qp *p, size_t *len)
     put_str(&k, q->what_if_successor);
     PUT(&k, caps);
     if (k.oom) {
-        free(k.b);
+        if (k.b != buf)
+            free(k.b);
         return NULL;
     }
     *len = k.n;

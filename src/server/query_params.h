@@ -72,7 +72,8 @@ typedef struct srv_qp {
     steme__json_opts opts; /* what an answer lists: the defaults unless asked */
     uint64_t position;     /* receipts/verify: the position the receipt names */
     uint8_t receipt[32];
-    json_t *values[SRV_QP_NPARAMS]; /* each parameter's JSON value (a reference), or NULL */
+    json_t *values[SRV_QP_NPARAMS];    /* each parameter's JSON value (a reference), or NULL */
+    const char *texts[SRV_QP_NPARAMS]; /* or, a string from the query string: the request's */
 } srv_qp;
 
 /* Parse r's query string (body NULL) or body (a JSON object, not stolen) into *out, accepting
@@ -84,8 +85,9 @@ void srv_qp_free(srv_qp *p);
 
 /* The canonical bytes of every parameter of p that shapes an answer's body (the render cache's
  * key, render_cache.h): the query, explain and the caps -- not the audit's asker, which the
- * body does not show. malloc'ed (*len its length); NULL when out of memory. */
-unsigned char *srv_qp_key(const srv_qp *p, size_t *len);
+ * body does not show. Written to buf (cap bytes) when they fit, else to a malloc'ed buffer that
+ * the caller frees when it is not buf; *len their length. NULL when out of memory. */
+unsigned char *srv_qp_key(const srv_qp *p, unsigned char *buf, size_t cap, size_t *len);
 
 /* Answer a refused steme_db_query / steme_db_verify_receipt under the HTTP parameter names:
  * the engine's "chain" and "version" are "lens", and for a receipt its "as_of" is

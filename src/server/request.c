@@ -285,12 +285,6 @@ srv_req_route(srv_req *r, const char *url)
         srv_fail(r, 414, "too_large", "path", "the path is longer than 4096 bytes");
         return false;
     }
-    r->path = strdup(url);
-    r->param_buf = malloc(ul + 8);
-    if (!r->path || !r->param_buf) {
-        srv_fail(r, 500, "no_memory", NULL, "out of memory");
-        return false;
-    }
     const srv_route *found = NULL;
     r->allow[0] = '\0';
     for (const srv_route *rt = srv_routes; rt->pattern; rt++) {
@@ -317,6 +311,12 @@ srv_req_route(srv_req *r, const char *url)
             srv_fail(r, 404, "not_found", "path", "no route for this path (see /v1/openapi.json)");
         return false;
     }
+    /* The captures, decoded: never longer than the path, and in the request's own buffer
+     * while that lasts (arg_alloc), like the arguments after them. */
+    if (strchr(found->pattern, '{') && (r->param_buf = arg_alloc(r, ul + 8)) == NULL) {
+        srv_fail(r, 500, "no_memory", NULL, "out of memory");
+        return false;
+    }
     if (!match(r, found->pattern, url, true)) {
         srv_fail(r, 400, "invalid", "path", "a path segment has a bad percent-escape");
         return false;
@@ -341,8 +341,7 @@ srv_req_free(srv_req *r)
     json_decref(r->resp.json);
     srv_rbody_unref(r->resp.body);
     free(r->resp.text);
-    free(r->path);
-    free(r->param_buf);
+    arg_free(r, r->param_buf);
     free(r->body);
     release(r);
 }

@@ -60,10 +60,9 @@ typedef struct srv_req {
     struct MHD_Connection *conn;
     const struct srv_route *route;
     char method[8];
-    char *path;            /* the decoded path, without the query string */
     const char *params[4]; /* the route's {captures}, decoded; see srv_param() */
     size_t nparams;
-    char *param_buf;    /* storage of params */
+    char *param_buf;    /* storage of params (in arg_buf while it fits) */
     char *args[2 * 16]; /* query arguments, decoded: name, value, ... */
     size_t nargs;
     char arg_buf[512]; /* where the arguments are decoded while they fit (else malloc) */

@@ -5,6 +5,11 @@
  * entry) slots, linear probing, at most half full, and a recency list (lru.h). The hashes sit
  * in the slots so that a probe reads no entry but the one it finds: a chained table read
  * every entry of the chain (a cache miss each) on the way, the largest cost of a hit.
+ *
+ * Keys are built from parameters a client chooses, and the hash is the fast one, salted: it has
+ * collisions that do not depend on the salt, so an entry is kept only within PROBES_MAX slots
+ * of its home. Keys made to collide then cost their sender cache misses, never long probes
+ * for everyone (as the lens-input cache does, docs/decisions.md).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,10 +18,13 @@
 #include "render_cache.h"
 
 #include "crypto.h"
+#include "fasthash.h"
 #include "lru.h"
 
-#define SHARDS    16 /* a power of two */
-#define MIN_SLOTS 64 /* a power of two */
+#define SHARDS     16 /* a power of two */
+#define MIN_SLOTS  64 /* a power of two */
+#define PROBES_MAX 32 /* how far from its home an entry may be kept */
+#define NO_SLOT    SIZE_MAX
 
 /* ---- bodies -------------------------------------------------------------------------- */
 
@@ -84,16 +92,18 @@ struct srv_rcache {
     shard shards[SHARDS];
     uint64_t capacity;
     uint64_t evictions; /* atomic */
-    uint8_t seed[STEME__TABLE_KEY_SIZE];
+    uint64_t seed;      /* random per cache: slots differ between processes */
 };
 
-/* SipHash under the cache's random key (steme__table_hash): keys are built from parameters a
- * client chooses, and with a public hash (even a good mixer) a client could craft keys that
- * collide in full and pile into one run of slots that every probe through it walks. */
+/* The fast hash, salted and mixed so that its high bits pick the shard and its low bits the
+ * slot. It was SipHash, 880 instructions of a cache hit's 26,000 (callgrind); PROBES_MAX now
+ * bounds what colliding keys can cost instead. */
 static uint64_t
 hash_key(const srv_rcache *c, const void *key, size_t n)
 {
-    return steme__table_hash(c->seed, key, n);
+    uint64_t v = steme__fast_hash(key, n) ^ c->seed;
+    v = (v ^ v >> 32) * STEME__FH_K4;
+    return v ^ v >> 29;
 }
 
 static shard *
@@ -111,7 +121,7 @@ srv_rcache_new(uint64_t max_bytes)
     if (!c)
         return NULL;
     c->capacity = max_bytes;
-    steme__random(c->seed, sizeof(c->seed));
+    steme__random(&c->seed, sizeof(c->seed));
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &c->shards[i];
         s->capacity = max_bytes / SHARDS;
@@ -147,16 +157,18 @@ srv_rcache_free(srv_rcache *c)
     free(c);
 }
 
-/* The slot holding key's entry, or the empty slot where its probe ends. */
+/* The slot holding key's entry, or the empty slot where its probe ends; NO_SLOT when neither
+ * is within PROBES_MAX of its home. Every entry is kept within it, so a kept key is found. */
 static size_t
 find(const shard *s, uint64_t h, const void *key, size_t n)
 {
-    size_t mask = s->nslots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    size_t mask = s->nslots - 1, i = h & mask;
+    for (int probes = 0; probes < PROBES_MAX; probes++, i = (i + 1) & mask) {
         const slot *sl = &s->slots[i];
         if (!sl->e || (sl->hash == h && sl->e->key_len == n && memcmp(sl->e->key, key, n) == 0))
             return i;
     }
+    return NO_SLOT;
 }
 
 /* Empty slot i, moving later entries of its run back so that every probe still finds them
@@ -175,18 +187,26 @@ clear_slot(shard *s, size_t i)
     s->slots[i] = (slot){0};
 }
 
-/* Take e (in slot i) out of the shard and free it. */
+/* Take e out of the recency list and the byte count, and free it. */
 static void
-drop(shard *s, size_t i, entry *e)
+forget(shard *s, entry *e)
 {
-    clear_slot(s, i);
     steme__lru_unlink(&s->lru, &e->lru);
     s->bytes -= e->charge;
     srv_rbody_unref(e->body);
     free(e);
 }
 
-/* Double the slots; a failed allocation keeps the old table (false). */
+/* Take e (in slot i) out of the shard and free it. */
+static void
+drop(shard *s, size_t i, entry *e)
+{
+    clear_slot(s, i);
+    forget(s, e);
+}
+
+/* Double the slots; a failed allocation keeps the old table (false). An entry that would land
+ * past PROBES_MAX from its home is dropped: find could not reach it. */
 static bool
 grow(shard *s)
 {
@@ -198,9 +218,15 @@ grow(shard *s)
         if (!s->slots[i].e)
             continue;
         size_t j = s->slots[i].hash & (n - 1);
-        while (t[j].e)
+        int probes = 1;
+        while (t[j].e && probes < PROBES_MAX) {
             j = (j + 1) & (n - 1);
-        t[j] = s->slots[i];
+            probes++;
+        }
+        if (t[j].e)
+            forget(s, s->slots[i].e);
+        else
+            t[j] = s->slots[i];
     }
     free(s->slots);
     s->slots = t;
@@ -217,7 +243,8 @@ srv_rcache_get(srv_rcache *c, const void *key, size_t key_len, uint64_t position
     shard *s = shard_of(c, h);
     srv_rbody *b = NULL;
     pthread_mutex_lock(&s->lock);
-    entry *e = s->slots[find(s, h, key, key_len)].e;
+    size_t i = find(s, h, key, key_len);
+    entry *e = i != NO_SLOT ? s->slots[i].e : NULL;
     if (e && e->position == position && e->log_end == log_end) {
         steme__lru_touch(&s->lru, &e->lru);
         b = srv_rbody_ref(e->body);
@@ -252,7 +279,7 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
 
     pthread_mutex_lock(&s->lock);
     size_t i = find(s, h, key, key_len);
-    entry *cur = s->slots[i].e;
+    entry *cur = i != NO_SLOT ? s->slots[i].e : NULL;
     if (cur &&
         (cur->position > position || (cur->position == position && cur->log_end > log_end))) {
         pthread_mutex_unlock(&s->lock);
@@ -266,8 +293,9 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
         drop(s, find(s, old->hash, old->key, old->key_len), old);
         evicted++;
     }
-    /* At most half full: a probe always ends, soon. Without memory to grow, not kept. */
-    if (2 * (s->lru.n + 1) > s->nslots && !grow(s)) {
+    /* At most half full: a probe ends soon. Without memory to grow, or with no slot near its
+     * home (keys made to collide), not kept. */
+    if ((2 * (s->lru.n + 1) > s->nslots && !grow(s)) || (i = find(s, h, key, key_len)) == NO_SLOT) {
         pthread_mutex_unlock(&s->lock);
         free(e);
         if (evicted)
@@ -275,7 +303,7 @@ srv_rcache_put(srv_rcache *c, const void *key, size_t key_len, uint64_t position
         return;
     }
     e->body = srv_rbody_ref(b);
-    s->slots[find(s, h, key, key_len)] = (slot){h, e};
+    s->slots[i] = (slot){h, e};
     steme__lru_push(&s->lru, &e->lru);
     s->bytes += charge;
     pthread_mutex_unlock(&s->lock);

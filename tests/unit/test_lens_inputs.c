@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "colliding_keys.h"
 #include "fasthash.h"
 #include "lens_inputs.h"
 #include "xorshift.h"
@@ -128,27 +129,6 @@ test_stamps(void **state)
     steme__linputs_free(c);
 }
 
-/* The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits). */
-static uint64_t
-inverse64(uint64_t k)
-{
-    uint64_t x = k;
-    for (int i = 0; i < 6; i++)
-        x *= 2 - k * x;
-    return x;
-}
-
-/* 16-byte keys whose unkeyed fast hash is the same: for 16 bytes it is
- * C ^ a * K1 ^ b * K2 over the two words a, b, so any a has a b that gives target t. */
-static void
-colliding_key(uint8_t key[16], uint64_t a)
-{
-    const uint64_t t = 0x0123456789abcdefu;
-    uint64_t b = (t ^ a * STEME__FH_K1) * inverse64(STEME__FH_K2);
-    memcpy(key, &a, 8);
-    memcpy(key + 8, &b, 8);
-}
-
 static void
 test_colliding_keys(void **state)
 {
@@ -162,14 +142,14 @@ test_colliding_keys(void **state)
     uint32_t weight;
     double rel;
 
-    colliding_key(key, 1);
+    test_colliding_key(key, 1);
     first = steme__fast_hash(key, sizeof key);
-    colliding_key(key, 2);
+    test_colliding_key(key, 2);
     assert_true(steme__fast_hash(key, sizeof key) == first); /* the construction holds */
 
     assert_int_equal(steme__linputs_new(&c), STEME_OK);
     for (size_t i = 0; i < bad; i++) {
-        colliding_key(key, test_xorshift(&rng));
+        test_colliding_key(key, test_xorshift(&rng));
         steme__linputs_source_put(c, &st, (steme_str){(const char *)key, 16}, STEME_TIER_EXPERT,
                                   (uint32_t)i, 0.5);
     }
@@ -183,7 +163,7 @@ test_colliding_keys(void **state)
     size_t cached_bad = 0, cached_good = 0;
     rng = 0x2545f4914f6cdd1du;
     for (size_t i = 0; i < bad; i++) {
-        colliding_key(key, test_xorshift(&rng));
+        test_colliding_key(key, test_xorshift(&rng));
         if (steme__linputs_source_get(c, &st, (steme_str){(const char *)key, 16}, &tier, &weight,
                                       &rel)) {
             assert_int_equal(weight, i); /* a hit is always the right entry */

@@ -3,9 +3,10 @@
  * test_render_cache.c -- the server's cache of rendered answers (src/server/render_cache.c):
  * hits only at the position an entry was rendered at, replacement by newer positions only,
  * eviction by bytes that spares what is read, bodies that outlive their entry while a reader
- * holds them, and the counters /metrics shows.
+ * holds them, the counters /metrics shows, and keys made to collide.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "colliding_keys.h"
 #include "render_cache.h"
+#include "xorshift.h"
 
 static srv_rbody *
 body_of(const char *text, const char *etag)
@@ -180,6 +183,87 @@ test_many_entries(void **state)
     srv_rcache_free(c);
 }
 
+/* Whether the kept body of the 16-byte key is want (a hit is never another key's body). */
+static bool
+bin_hit(srv_rcache *c, const uint8_t key[16], uint64_t pos, const char *want)
+{
+    srv_rbody *b = srv_rcache_get(c, key, 16, pos, pos);
+    if (!b)
+        return false;
+    assert_string_equal(b->data, want);
+    srv_rbody_unref(b);
+    return true;
+}
+
+/* Keys made to share one hash (the fast hash has such keys whatever the salt): at most
+ * PROBES_MAX (32) of them are kept, every other key still is, and with a budget small enough
+ * to evict, entries keep being found and dropped while such keys come and go. */
+static void
+test_colliding_keys(void **state)
+{
+    (void)state;
+    enum { BAD = 5000, GOOD = 4000 }; /* keys made to collide, and others */
+    uint8_t key[16];
+    char text[48];
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+
+    srv_rcache *c = srv_rcache_new(64u << 20);
+    assert_non_null(c);
+    for (int i = 0; i < BAD + GOOD; i++) {
+        if (i % 9 < 5) /* BAD of every BAD + GOOD */
+            test_colliding_key(key, test_xorshift(&rng));
+        else
+            snprintf((char *)key, sizeof(key), "k%014d", i);
+        snprintf(text, sizeof(text), "answer %d", i);
+        srv_rbody *b = body_of(text, "\"t\"");
+        srv_rcache_put(c, key, 16, 1, 1, b);
+        srv_rbody_unref(b);
+    }
+    size_t bad = 0, good = 0;
+    rng = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < BAD + GOOD; i++) {
+        bool colliding = i % 9 < 5;
+        if (colliding)
+            test_colliding_key(key, test_xorshift(&rng));
+        else
+            snprintf((char *)key, sizeof(key), "k%014d", i);
+        snprintf(text, sizeof(text), "answer %d", i);
+        if (bin_hit(c, key, 1, text))
+            colliding ? bad++ : good++;
+    }
+    srv_rcache_stats st;
+    srv_rcache_stats_get(c, &st);
+    print_message("colliding keys kept: %zu of %d; others: %zu of %d\n", bad, BAD, good, GOOD);
+    assert_true(bad >= 1 && bad <= 32); /* one run of slots, at most PROBES_MAX */
+    assert_true(good >= GOOD - GOOD / 50);
+    assert_int_equal(st.entries, bad + good);
+    srv_rcache_free(c);
+
+    /* Room for about 200 entries a shard: evictions find every entry they drop, colliding or
+     * not, and what was just put is kept but for a colliding key (or, rarely, one whose home is
+     * by the colliding keys' run). */
+    c = srv_rcache_new(16 * 200 * 180);
+    assert_non_null(c);
+    size_t missed = 0;
+    for (int i = 0; i < 20000; i++) {
+        if (i % 3 == 0)
+            test_colliding_key(key, test_xorshift(&rng));
+        else
+            snprintf((char *)key, sizeof(key), "k%014d", i);
+        snprintf(text, sizeof(text), "answer %d", i);
+        srv_rbody *b = body_of(text, "\"t\"");
+        srv_rcache_put(c, key, 16, 1, 1, b);
+        srv_rbody_unref(b);
+        if (!bin_hit(c, key, 1, text) && i % 3 != 0)
+            missed++;
+    }
+    assert_true(missed <= 20000 / 100);
+    srv_rcache_stats_get(c, &st);
+    assert_true(st.evictions > 0);
+    assert_true(st.bytes <= st.capacity);
+    srv_rcache_free(c);
+}
+
 int
 main(void)
 {
@@ -187,6 +271,7 @@ main(void)
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_many_entries),
+        cmocka_unit_test(test_colliding_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,14 +183,34 @@ test_many_entries(void **state)
     srv_rcache_free(c);
 }
 
-/* Whether the kept body of the 16-byte key is want (a hit is never another key's body). */
-static bool
-bin_hit(srv_rcache *c, const uint8_t key[16], uint64_t pos, const char *want)
+/* Key i: made to collide with every other colliding key (the next of rng), or one of its own;
+ * text: the answer put under it. */
+static void
+key_of(int i, bool colliding, uint64_t *rng, uint8_t key[16], char text[48])
 {
-    srv_rbody *b = srv_rcache_get(c, key, 16, pos, pos);
+    if (colliding)
+        test_colliding_key(key, test_xorshift(rng));
+    else
+        snprintf((char *)key, 16, "k%014d", i);
+    snprintf(text, 48, "answer %d", i);
+}
+
+static void
+bin_put(srv_rcache *c, const uint8_t key[16], const char *text)
+{
+    srv_rbody *b = body_of(text, "\"t\"");
+    srv_rcache_put(c, key, 16, 1, 1, b);
+    srv_rbody_unref(b);
+}
+
+/* Whether the kept body of the 16-byte key is text (a hit is never another key's body). */
+static bool
+bin_hit(srv_rcache *c, const uint8_t key[16], const char *text)
+{
+    srv_rbody *b = srv_rcache_get(c, key, 16, 1, 1);
     if (!b)
         return false;
-    assert_string_equal(b->data, want);
+    assert_string_equal(b->data, text);
     srv_rbody_unref(b);
     return true;
 }
@@ -202,34 +222,24 @@ static void
 test_colliding_keys(void **state)
 {
     (void)state;
-    enum { BAD = 5000, GOOD = 4000 }; /* keys made to collide, and others */
+    enum { BAD = 5000, GOOD = 4000 }; /* keys made to collide, and others: 5 of every 9 */
+    const uint64_t seed = 0x9e3779b97f4a7c15u;
     uint8_t key[16];
     char text[48];
-    uint64_t rng = 0x9e3779b97f4a7c15u;
+    uint64_t rng = seed;
 
     srv_rcache *c = srv_rcache_new(64u << 20);
     assert_non_null(c);
     for (int i = 0; i < BAD + GOOD; i++) {
-        if (i % 9 < 5) /* BAD of every BAD + GOOD */
-            test_colliding_key(key, test_xorshift(&rng));
-        else
-            snprintf((char *)key, sizeof(key), "k%014d", i);
-        snprintf(text, sizeof(text), "answer %d", i);
-        srv_rbody *b = body_of(text, "\"t\"");
-        srv_rcache_put(c, key, 16, 1, 1, b);
-        srv_rbody_unref(b);
+        key_of(i, i % 9 < 5, &rng, key, text);
+        bin_put(c, key, text);
     }
     size_t bad = 0, good = 0;
-    rng = 0x9e3779b97f4a7c15u;
+    rng = seed;
     for (int i = 0; i < BAD + GOOD; i++) {
-        bool colliding = i % 9 < 5;
-        if (colliding)
-            test_colliding_key(key, test_xorshift(&rng));
-        else
-            snprintf((char *)key, sizeof(key), "k%014d", i);
-        snprintf(text, sizeof(text), "answer %d", i);
-        if (bin_hit(c, key, 1, text))
-            colliding ? bad++ : good++;
+        key_of(i, i % 9 < 5, &rng, key, text);
+        if (bin_hit(c, key, text))
+            i % 9 < 5 ? bad++ : good++;
     }
     srv_rcache_stats st;
     srv_rcache_stats_get(c, &st);
@@ -246,15 +256,9 @@ test_colliding_keys(void **state)
     assert_non_null(c);
     size_t missed = 0;
     for (int i = 0; i < 20000; i++) {
-        if (i % 3 == 0)
-            test_colliding_key(key, test_xorshift(&rng));
-        else
-            snprintf((char *)key, sizeof(key), "k%014d", i);
-        snprintf(text, sizeof(text), "answer %d", i);
-        srv_rbody *b = body_of(text, "\"t\"");
-        srv_rcache_put(c, key, 16, 1, 1, b);
-        srv_rbody_unref(b);
-        if (!bin_hit(c, key, 1, text) && i % 3 != 0)
+        key_of(i, i % 3 == 0, &rng, key, text);
+        bin_put(c, key, text);
+        if (!bin_hit(c, key, text) && i % 3 != 0)
             missed++;
     }
     assert_true(missed <= 20000 / 100);

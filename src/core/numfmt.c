@@ -12,15 +12,29 @@
 #include <stdint.h>
 #include <string.h>
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+const double steme__pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+int
+steme__u64_digits(uint64_t u, char out[20])
+{
+    char rev[20];
+    int n = 0;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    for (int i = 0; i < n; i++)
+        out[i] = rev[n - 1 - i];
+    return n;
+}
 
 /* a * 10^s with one rounding, |s| <= 22. */
 static double
 scale(double a, int s)
 {
-    return s >= 0 ? a * pow10_exact[s] : a / pow10_exact[-s];
+    return s >= 0 ? a * steme__pow10_exact[s] : a / steme__pow10_exact[-s];
 }
 
 /* round(y) into *m, unless y is too near a half for one rounding of y to be trusted. */
@@ -56,20 +70,20 @@ steme__fmt_g(double d, int prec, char out[32])
     uint64_t m = 0;
     for (int tries = 0;; tries++) {
         double y = scale(a, prec - 1 - x);
-        if (tries < 2 && y < pow10_exact[prec - 1]) {
+        if (tries < 2 && y < steme__pow10_exact[prec - 1]) {
             x--;
             continue;
         }
-        if (tries < 2 && y >= pow10_exact[prec]) {
+        if (tries < 2 && y >= steme__pow10_exact[prec]) {
             x++;
             continue;
         }
-        if (!round_certain(y, &m) || m < (uint64_t)pow10_exact[prec - 1] ||
-            m > (uint64_t)pow10_exact[prec])
+        if (!round_certain(y, &m) || m < (uint64_t)steme__pow10_exact[prec - 1] ||
+            m > (uint64_t)steme__pow10_exact[prec])
             return false;
         break;
     }
-    if (m == (uint64_t)pow10_exact[prec]) { /* 9.995 -> 10.0: one digit more to the left */
+    if (m == (uint64_t)steme__pow10_exact[prec]) { /* 9.995 -> 10.0: one digit more to the left */
         m /= 10;
         x++;
     }
@@ -123,17 +137,11 @@ steme__fmt_f(double d, int prec, char out[32])
     if (a >= 1e9 || !round_certain(scale(a, prec), &m))
         return false;
 
-    uint64_t unit = (uint64_t)pow10_exact[prec], ip = m / unit;
-    char ibuf[24], *o = out;
-    int n = 0;
-    do {
-        ibuf[n++] = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip > 0);
+    uint64_t unit = (uint64_t)steme__pow10_exact[prec];
+    char *o = out;
     if (signbit(d)) /* printf keeps the sign of a negative that rounds to zero, and of -0 */
         *o++ = '-';
-    while (n > 0)
-        *o++ = ibuf[--n];
+    o += steme__u64_digits(m / unit, o);
     if (prec > 0) {
         *o++ = '.';
         digits_of(m % unit, prec, o);

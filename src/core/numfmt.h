@@ -14,6 +14,13 @@
 #define STEME_CORE_NUMFMT_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+/* 10^0 .. 10^22: the powers of ten a double holds exactly. */
+extern const double steme__pow10_exact[23];
+
+/* The decimal digits of u, most significant first, into out (not terminated); their count. */
+int steme__u64_digits(uint64_t u, char out[20]);
 
 /* "%.{prec}g" of d, prec 1..6, for 1e-15 <= |d| < 1e15 (zero is refused). */
 bool steme__fmt_g(double d, int prec, char out[32]);

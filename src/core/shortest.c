@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "numfmt.h"
+
 /* Does d written with p significant digits read back as d? */
 static bool
 round_trips(double d, int p)
@@ -78,9 +80,6 @@ steme__shortest_digits(double d)
  * digits shortest_digits finds, and the plain notation of %g and %f with them is m with a
  * point k digits from its right.
  */
-static const double pow10_exact[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-
 bool
 steme__plain_decimal(double d, char out[32], int *ret_exp10)
 {
@@ -88,15 +87,13 @@ steme__plain_decimal(double d, char out[32], int *ret_exp10)
     if (!(a >= 1e-15 && a < 1e15)) /* also zero, NaN and infinities */
         return false;
     for (int k = 0; k <= 15; k++) {
-        double m = nearbyint(a * pow10_exact[k]);
+        double m = nearbyint(a * steme__pow10_exact[k]);
         if (m >= 1e15)
             return false;
-        if (m / pow10_exact[k] != a)
+        if (m / steme__pow10_exact[k] != a)
             continue;
-        char digits[16];
-        int n = 0;
-        for (uint64_t u = (uint64_t)m; u > 0; u /= 10)
-            digits[n++] = (char)('0' + u % 10); /* least significant first */
+        char digits[20];
+        int n = steme__u64_digits((uint64_t)m, digits); /* m >= 1: it gave back a */
         char *o = out;
         if (d < 0)
             *o++ = '-';
@@ -106,9 +103,9 @@ steme__plain_decimal(double d, char out[32], int *ret_exp10)
             for (int i = n; i < k; i++)
                 *o++ = '0';
         }
-        for (int i = n - 1; i >= 0; i--) {
+        for (int i = 0; i < n; i++) {
             *o++ = digits[i];
-            if (i == k && k > 0)
+            if (n - 1 - i == k && k > 0) /* k digits are left: the point */
                 *o++ = '.';
         }
         *o = '\0';

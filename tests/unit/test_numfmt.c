@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,33 +23,33 @@
 
 static size_t taken, refused;
 
-/* Either the formatter refuses, or it writes exactly what snprintf writes. */
+/* Either the formatter refuses, or it writes exactly what snprintf writes: conv is 'g'
+ * (steme__fmt_g, precisions 1..6) or 'f' (steme__fmt_f, 0..6). */
+static void
+check_conv(double d, char conv)
+{
+    char want[64], got[32];
+    for (int prec = conv == 'g'; prec <= 6; prec++) {
+        bool ok;
+        memset(got, 'X', sizeof got);
+        if (conv == 'g') {
+            snprintf(want, sizeof want, "%.*g", prec, d);
+            ok = steme__fmt_g(d, prec, got);
+        } else {
+            snprintf(want, sizeof want, "%.*f", prec, d);
+            ok = steme__fmt_f(d, prec, got);
+        }
+        if (ok && strcmp(got, want) != 0)
+            fail_msg("%%.%d%c of %.17g: \"%s\", printf \"%s\"", prec, conv, d, got, want);
+        ok ? taken++ : refused++;
+    }
+}
+
 static void
 check(double d)
 {
-    char want[64], got[32];
-    for (int prec = 1; prec <= 6; prec++) {
-        snprintf(want, sizeof want, "%.*g", prec, d);
-        memset(got, 'X', sizeof got);
-        if (steme__fmt_g(d, prec, got)) {
-            if (strcmp(got, want) != 0)
-                fail_msg("%%.%dg of %.17g: \"%s\", printf \"%s\"", prec, d, got, want);
-            taken++;
-        } else {
-            refused++;
-        }
-    }
-    for (int prec = 0; prec <= 6; prec++) {
-        snprintf(want, sizeof want, "%.*f", prec, d);
-        memset(got, 'X', sizeof got);
-        if (steme__fmt_f(d, prec, got)) {
-            if (strcmp(got, want) != 0)
-                fail_msg("%%.%df of %.17g: \"%s\", printf \"%s\"", prec, d, got, want);
-            taken++;
-        } else {
-            refused++;
-        }
-    }
+    check_conv(d, 'g');
+    check_conv(d, 'f');
 }
 
 static void

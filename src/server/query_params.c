@@ -182,16 +182,15 @@ split_weights(srv_req *r, const char *name, const char *text)
     return obj;
 }
 
-/* One argument as its JSON value; list arguments add to prev (the array so far). */
+/* One argument as its JSON value; list arguments add to prev (the array so far). Strings are
+ * not made values: args_values borrows them. */
 static json_t *
 arg_value(srv_req *r, const struct param *p, const char *text, json_t *prev)
 {
     json_t *v = NULL;
     switch (p->kind) {
     case K_STRING:
-        if ((v = json_string(text)) == NULL)
-            bad(r, p->name, "must be UTF-8");
-        return v;
+        break;
     case K_BOOL:
         if (*text == '\0' || strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
             return json_true();
